@@ -1,0 +1,81 @@
+/**
+ * Turns a backend's module (built as ts-morph structures) into files: prettier-formatted
+ * TypeScript, or ESM JavaScript plus a .d.ts for `--lang js`.
+ */
+import { Project, ScriptTarget, ModuleKind, type SourceFile } from 'ts-morph';
+import * as prettier from 'prettier';
+
+export type Lang = 'ts' | 'js';
+
+export interface EmittedFile {
+  /** File name relative to the output directory. */
+  readonly path: string;
+  readonly text: string;
+}
+
+/** A module a backend describes: `fill` adds imports, declarations and functions to the file. */
+export interface ModuleSpec {
+  /** e.g. `mlp.numeric`; files become `mlp.numeric.ts` or `mlp.numeric.js` + `.d.ts`. */
+  readonly base: string;
+  readonly header: string;
+  fill(sf: SourceFile): void;
+}
+
+const PRETTIER: prettier.Options = { printWidth: 110, singleQuote: true, trailingComma: 'all' };
+
+let shared: Project | undefined;
+/** One in-memory ts-morph project per process (creating one is the slow part of a small compile). */
+function project(): Project {
+  shared ??= new Project({
+    useInMemoryFileSystem: true,
+    compilerOptions: {
+      target: ScriptTarget.ES2022,
+      module: ModuleKind.ESNext,
+      declaration: true,
+      strict: true,
+      removeComments: false,
+      skipLibCheck: true,
+    },
+  });
+  return shared;
+}
+
+export async function emitModule(spec: ModuleSpec, lang: Lang): Promise<EmittedFile[]> {
+  const sf = project().createSourceFile(`/${spec.base}.ts`, '', { overwrite: true });
+  let out;
+  let text: string;
+  try {
+    spec.fill(sf);
+    sf.insertStatements(0, spec.header);
+    text = sf.getFullText();
+    out = lang === 'js' ? project().emitToMemory({ targetSourceFile: sf }) : undefined;
+  } finally {
+    project().removeSourceFile(sf);
+  }
+  if (!out) return [{ path: `${spec.base}.ts`, text: await prettier.format(text, { ...PRETTIER, parser: 'typescript' }) }];
+  const files: EmittedFile[] = [];
+  for (const f of out.getFiles()) {
+    const name = f.filePath.replace(/^.*\//, '');
+    const parser = name.endsWith('.d.ts') ? 'typescript' : 'babel';
+    files.push({ path: name, text: await prettier.format(f.text, { ...PRETTIER, parser }) });
+  }
+  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/** A float64 number as a JS literal that round-trips exactly. */
+export function numLit(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (v === Infinity) return 'Infinity';
+  if (v === -Infinity) return '-Infinity';
+  if (Object.is(v, -0)) return '-0';
+  return String(v);
+}
+
+/** Float data embedded in source: a literal list when small, base64 of float64 when large. */
+export function dataInitializer(data: ArrayLike<number>, arrayType: string, inlineMax = 256): string {
+  if (data.length <= inlineMax) {
+    return `new ${arrayType}([${Array.from(data, numLit).join(', ')}])`;
+  }
+  const bytes = new Uint8Array(Float64Array.from(data).buffer);
+  return `R.decodeWeights(${JSON.stringify(Buffer.from(bytes).toString('base64'))}, ${arrayType}) as ${arrayType}`;
+}

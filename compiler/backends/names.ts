@@ -1,0 +1,27 @@
+/** Hands out identifiers for generated code: names from the YAML never reach code unescaped. */
+const RESERVED = new Set(
+  (
+    'break case catch class const continue debugger default delete do else enum export extends false finally for ' +
+    'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
+    'yield let static implements interface package private protected public await async of any boolean number ' +
+    'string symbol type undefined NaN Infinity eval arguments Math Object Array Float32Array Float64Array Error ' +
+    'R S G predict predictBatch inputShapes outputShapes forward backendInfo'
+  ).split(' '),
+);
+
+export class NameManager {
+  private readonly taken = new Set<string>(RESERVED);
+
+  /** A fresh identifier resembling `base` (invalid characters become `_`). */
+  claim(base: string): string {
+    let id = base.replace(/[^A-Za-z0-9_$]/g, '_');
+    if (!/^[A-Za-z_$]/.test(id)) id = `_${id}`;
+    let name = id;
+    for (let n = 2; this.taken.has(name); n++) name = `${id}_${n}`;
+    this.taken.add(name);
+    return name;
+  }
+}
+
+/** A string as a JS/TS property key or string literal (always quoted and escaped). */
+export const lit = (s: string): string => JSON.stringify(s);

@@ -1,0 +1,159 @@
+/**
+ * Renders op formulas to JavaScript. A backend supplies a Flavor (how numbers, primitives, loads
+ * and reductions are spelled); this file owns the shared structure: output loops, reductions
+ * as accumulator loops, and hoisting — each reduction is computed once, in the outermost
+ * loop it depends on (softmax's max and sum are computed once per row, not once per element).
+ */
+import type { F, Ix } from '../ir/formula.js';
+import { flatIndex, freeVars, outVar } from '../ir/formula.js';
+import type { PrimName } from '../ops/prims.js';
+
+export interface Flavor {
+  num(v: number): string;
+  prim(op: PrimName, args: string[]): string;
+  input(slot: number, offset: string): string;
+  param(name: string, offset: string): string;
+  /** Statements declaring an accumulator, one step, and the finished value. */
+  reduceDecl(op: 'sum' | 'max', acc: string, n: number): string;
+  reduceStep(op: 'sum' | 'max', acc: string, value: string): string;
+  reduceResult(op: 'sum' | 'max', acc: string): string;
+  /** Symbolic flavours take stabilising shifts as 0. */
+  readonly dropShift: boolean;
+}
+
+export interface RenderCtx {
+  readonly flavor: Flavor;
+  readonly inShapes: readonly (readonly number[])[];
+  readonly paramShapes: Readonly<Record<string, readonly number[]>>;
+}
+
+export function renderIx(x: Ix): string {
+  switch (x.k) {
+    case 'var':
+      return x.name;
+    case 'lit':
+      return String(x.v);
+    case 'add':
+      return x.b.k === 'lit' && x.b.v < 0 ? `${renderIx(x.a)} - ${-x.b.v}` : `${renderIx(x.a)} + ${renderIx(x.b)}`;
+    case 'scale':
+      return `${wrapIx(x.a)} * ${x.c}`;
+    case 'div':
+      return `Math.floor(${renderIx(x.a)} / ${x.c})`;
+    case 'mod':
+      return `${wrapIx(x.a)} % ${x.c}`;
+  }
+}
+
+const wrapIx = (x: Ix): string => (x.k === 'add' ? `(${renderIx(x)})` : renderIx(x));
+
+interface Scope {
+  readonly vars: ReadonlySet<string>;
+  readonly stmts: string[];
+  readonly cache: Map<string, string>;
+}
+
+class Renderer {
+  private stack: Scope[];
+  private next = 0;
+  constructor(
+    private readonly ctx: RenderCtx,
+    root: Scope,
+  ) {
+    this.stack = [root];
+  }
+
+  push(s: Scope): void {
+    this.stack.push(s);
+  }
+
+  expr(f: F): string {
+    const fl = this.ctx.flavor;
+    switch (f.k) {
+      case 'num':
+        return fl.num(f.v);
+      case 'input':
+        return fl.input(f.slot, renderIx(flatIndex(f.at, this.ctx.inShapes[f.slot]!)));
+      case 'param':
+        return fl.param(f.name, renderIx(flatIndex(f.at, this.ctx.paramShapes[f.name]!)));
+      case 'prim':
+        return fl.prim(f.op, f.args.map((a) => this.expr(a)));
+      case 'shift':
+        return fl.dropShift ? fl.num(0) : this.expr(f.body);
+      case 'guard': {
+        const cond = f.bounds.map((b) => `${renderIx(b.ix)} >= 0 && ${renderIx(b.ix)} < ${b.lt}`).join(' && ');
+        return `(${cond} ? ${this.expr(f.body)} : ${this.expr(f.otherwise)})`;
+      }
+      case 'reduce':
+        return this.reduction(f);
+    }
+  }
+
+  /** Emits a reduction loop in the outermost scope it can live in, once per distinct reduction. */
+  private reduction(f: Extract<F, { k: 'reduce' }>): string {
+    const fl = this.ctx.flavor;
+    const deps = freeVars(f);
+    let at = 0;
+    this.stack.forEach((s, i) => {
+      for (const v of s.vars) if (deps.has(v)) at = i;
+    });
+    const home = this.stack[at]!;
+    const key = JSON.stringify(f);
+    const hit = home.cache.get(key);
+    if (hit) return hit;
+    const acc = `acc${this.next++}`;
+    const loop: Scope = { vars: new Set([f.v]), stmts: [], cache: new Map() };
+    const saved = this.stack;
+    this.stack = [...saved.slice(0, at + 1), loop];
+    const value = this.expr(f.body);
+    this.stack = saved;
+    home.stmts.push(
+      fl.reduceDecl(f.op, acc, f.n),
+      `for (let ${f.v} = 0; ${f.v} < ${f.n}; ${f.v}++) {`,
+      ...loop.stmts,
+      fl.reduceStep(f.op, acc, value),
+      '}',
+    );
+    let result = fl.reduceResult(f.op, acc);
+    if (result !== acc) {
+      home.stmts.push(`const ${acc}v = ${result};`);
+      result = `${acc}v`;
+    }
+    home.cache.set(key, result);
+    return result;
+  }
+}
+
+const scope = (vars: string[] = []): Scope => ({ vars: new Set(vars), stmts: [], cache: new Map() });
+
+/**
+ * Statements computing every element of a node's output: nested loops over the output axes,
+ * with `write(flatIndex, value)` producing the store statement.
+ */
+export function renderLoops(
+  f: F,
+  outShape: readonly number[],
+  ctx: RenderCtx,
+  write: (flat: string, value: string) => string,
+): string[] {
+  const scopes = [scope(), ...outShape.map((_, d) => scope([outVar(d)]))];
+  const r = new Renderer(ctx, scopes[0]!);
+  scopes.slice(1).forEach((s) => r.push(s));
+  const value = r.expr(f);
+  const flat = renderIx(flatIndex(outShape.map((_, d) => ({ k: 'var', name: outVar(d) }) as Ix), outShape));
+  let body = [...scopes[outShape.length]!.stmts, write(flat, value)];
+  for (let d = outShape.length - 1; d >= 0; d--) {
+    const v = outVar(d);
+    body = [...scopes[d]!.stmts, `for (let ${v} = 0; ${v} < ${outShape[d]}; ${v}++) {`, ...body, '}'];
+  }
+  return body;
+}
+
+/**
+ * Statements and value of ONE output element whose index variables are already bound
+ * (a gpu.js kernel body: the caller derives i0, i1, ... from the thread index).
+ */
+export function renderElement(f: F, ctx: RenderCtx): { stmts: string[]; value: string } {
+  const root = scope();
+  const value = new Renderer(ctx, root).expr(f);
+  return { stmts: root.stmts, value };
+}

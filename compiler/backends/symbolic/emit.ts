@@ -1,0 +1,89 @@
+/**
+ * The symbolic backend: the same loops as the numeric module, over expressions. Each element of
+ * an input may be a symbol name, a number or an expression; outputs are arrays of expressions.
+ */
+import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import type { Graph } from '../../ir/graph.js';
+import { PRIMS } from '../../ops/prims.js';
+import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
+import { lit } from '../names.js';
+import { addInterfaces, addShapes } from '../numeric/emit.js';
+import { describe, plan, type Plan, type Step } from '../plan.js';
+import { renderLoops, type Flavor } from '../render.js';
+import { fillTemplate, packageVersion } from '../templates.js';
+
+export function symbolicFlavor(load: Pick<Flavor, 'input' | 'param'>): Flavor {
+  return {
+    ...load,
+    num: (v) => {
+      const s = numLit(v);
+      return s.startsWith('-') ? `(${s})` : s;
+    },
+    prim: (op, args) => `R.${PRIMS[op].sym}(${args.join(', ')})`,
+    reduceDecl: (_op, acc) => `const ${acc}: R.Value[] = [];`,
+    reduceStep: (_op, acc, v) => `${acc}.push(${v});`,
+    reduceResult: (op, acc) => (op === 'sum' ? `R.addAll(${acc})` : `R.maxAll(${acc})`),
+    dropShift: true,
+  };
+}
+
+function stepCode(p: Plan, s: Step): string[] {
+  const flavor = symbolicFlavor({
+    input: (slot, o) => `${p.value.get(s.node.inputs[slot]!)}[${o}]!`,
+    param: (name, o) => `${s.params[name]!.id}[${o}]!`,
+  });
+  const ctx = {
+    flavor,
+    inShapes: s.inTypes.map((t) => t.shape),
+    paramShapes: Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape])),
+  };
+  const dst = p.value.get(s.node.id)!;
+  const body = renderLoops(s.formula, s.out.shape, ctx, (flat, v) => `${dst}[${flat}] = ${v};`);
+  return [`// ${describe(s)}`, `const ${dst}: R.Value[] = new Array(${p.sizes.get(s.node.id)});`, '{', ...body, '}'];
+}
+
+export function symbolicModule(g: Graph, opts: { source: string }): ModuleSpec {
+  const p = plan(g);
+  const modName = lit(`${g.name}.symbolic`);
+  return {
+    base: `${g.name}.symbolic`,
+    header: fillTemplate('header.txt', {
+      name: g.name,
+      target: 'symbolic',
+      version: packageVersion(),
+      source: opts.source,
+      summary: 'Symbolic evaluator: predict(inputs) with symbol names, numbers or expressions as elements.',
+    }),
+    fill(sf: SourceFile) {
+      sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
+      sf.addExportDeclaration({
+        moduleSpecifier: 'layergen/runtime',
+        namedExports: ['format', 'evaluate', 'substitute', 'diff', 'sym', 'type Expr'],
+      });
+      addShapes(sf, p);
+      addInterfaces(sf, p, 'R.SymbolicInput', 'R.Expr[]');
+      for (const t of p.tensors) {
+        sf.addVariableStatement({
+          declarationKind: VariableDeclarationKind.Const,
+          declarations: [{ name: t.id, initializer: dataInitializer(t.tensor.data, 'Float64Array') }],
+          leadingTrivia: `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]\n`,
+        });
+      }
+      sf.addFunction({
+        name: 'predict',
+        isExported: true,
+        docs: ['Evaluates the net on expressions: each input element is a symbol name, a number or an Expr.'],
+        parameters: [{ name: 'inputs', type: 'Inputs' }],
+        returnType: 'Outputs',
+        statements: [
+          `R.checkInputNames(inputs, [${p.inputs.map((i) => lit(i.name)).join(', ')}], ${modName});`,
+          ...p.inputs.map(
+            (i) => `const ${i.id} = R.readSymbolicInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${modName});`,
+          ),
+          ...p.steps.flatMap((s) => stepCode(p, s)),
+          `return { ${p.outputs.map((o) => `${lit(o.name)}: ${o.id}.map(R.toExpr)`).join(', ')} };`,
+        ],
+      });
+    },
+  };
+}

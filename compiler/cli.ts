@@ -1,0 +1,117 @@
+/** The command line: yargs wiring only; the work is done by the library. */
+import { basename, dirname } from 'node:path';
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { TARGETS, type Target } from './backends/index.js';
+import { checkTable } from './check.js';
+import { LayergenError } from './errors.js';
+import { evalNumeric, evalSymbolic, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
+import { loadNet } from './frontend/index.js';
+import { compile, writeFiles } from './index.js';
+import { optimize } from './passes/pipeline.js';
+
+/** User errors: message on stderr, exit 1, no stack trace. */
+function fail(e: unknown): never {
+  if (e instanceof LayergenError) {
+    process.stderr.write(`layergen: ${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}
+
+async function run(argv: string[]): Promise<void> {
+  await yargs(argv)
+    .scriptName('layergen')
+    .usage('$0 <command> NET [options]')
+    .command(
+      'compile <net>',
+      'compile a net to numeric, gpu and symbolic TypeScript modules',
+      (y) =>
+        y
+          .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
+          .option('out', { alias: 'o', type: 'string', demandOption: true, describe: 'output directory' })
+          .option('target', {
+            type: 'string',
+            default: TARGETS.join(','),
+            describe: `comma-separated targets: ${TARGETS.join(', ')}`,
+            coerce: (s: string) => {
+              const ts = s.split(',').map((t) => t.trim()).filter(Boolean);
+              const bad = ts.filter((t) => !(TARGETS as string[]).includes(t));
+              if (bad.length || ts.length === 0) throw new Error(`--target: unknown target(s) ${bad.join(', ')} (known: ${TARGETS.join(', ')})`);
+              return ts as Target[];
+            },
+          })
+          .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'emit TypeScript, or ESM JavaScript + .d.ts' })
+          .option('precision', { choices: ['float64', 'float32'] as const, default: 'float64' as const, describe: 'numeric precision' }),
+      async (a) => {
+        try {
+          const files = await compile(a.net, { targets: a.target as unknown as Target[], lang: a.lang, precision: a.precision });
+          for (const f of writeFiles(a.out, files)) process.stdout.write(`wrote ${f}\n`);
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .command(
+      'eval <net>',
+      'evaluate a net on numbers or symbols, without writing files',
+      (y) =>
+        y
+          .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
+          .option('input', {
+            alias: 'i',
+            type: 'string',
+            array: true,
+            default: [] as string[],
+            describe: 'NAME=v1,v2,... (row-major); with --symbolic values may be symbol names; NAME=s* means s1,s2,...',
+          })
+          .option('symbolic', { alias: 's', type: 'boolean', default: false, describe: 'evaluate on symbols' })
+          .option('format', {
+            alias: 'f',
+            choices: ['text', 'sympy', 'mathematica', 'latex', 'js'] as const,
+            default: 'text' as const,
+            describe: 'output syntax',
+          })
+          .option('json', { type: 'boolean', default: false, describe: 'print {output: [values]} as JSON' })
+          .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' }),
+      (a) => {
+        try {
+          const graph = optimize(loadNet(a.net).graph);
+          const inputs = parseInputArgs(graph, a.input, a.symbolic);
+          const outs = a.symbolic ? evalSymbolic(graph, inputs) : evalNumeric(graph, inputs);
+          const text = (a.json ? jsonOutputs(outs, a.format as Format) : printOutputs(outs, a.format as Format)) + '\n';
+          if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
+          else process.stdout.write(text);
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .command(
+      'check <net>',
+      'validate a net and print its layers, shapes and parameter counts',
+      (y) => y.positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' }),
+      (a) => {
+        try {
+          process.stdout.write(checkTable(loadNet(a.net).graph) + '\n');
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .demandCommand(1, 'give a command: compile, eval or check')
+    .strict()
+    .help()
+    .fail((msg, err) => {
+      if (err && !msg) throw err;
+      process.stderr.write(`layergen: ${msg ?? err?.message}\nRun "layergen --help" for usage.\n`);
+      process.exit(2);
+    })
+    .parseAsync();
+}
+
+run(hideBin(process.argv)).catch((e: unknown) => {
+  if (e instanceof LayergenError) fail(e);
+  process.stderr.write(`layergen: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(70);
+});

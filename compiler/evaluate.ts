@@ -1,0 +1,88 @@
+/** `layergen eval`: runs the reference interpreter on numbers or symbols, without writing files. */
+import * as S from '../runtime/symbolic/index.js';
+import { symbolic } from './backends/symbolic/algebra.js';
+import { LayergenError } from './errors.js';
+import { size, typeOf, type Graph } from './ir/graph.js';
+import { float64, interpret } from './ir/interpret.js';
+
+export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
+
+const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Parses `name=v1,v2,...` assignments. Values are numbers, or (symbolic) symbol names;
+ * `name=s*` expands to s1, s2, ... for every element of the input.
+ */
+export function parseInputArgs(g: Graph, args: readonly string[], allowSymbols: boolean): Record<string, (number | string)[]> {
+  const byName = new Map(g.inputs.map((id) => [g.nodes.find((n) => n.id === id)!.name, id]));
+  const out: Record<string, (number | string)[]> = {};
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    if (eq <= 0) throw new LayergenError(`--input "${a}": expected NAME=v1,v2,...`);
+    const name = a.slice(0, eq);
+    const id = byName.get(name);
+    if (id === undefined) throw new LayergenError(`--input "${name}": the net has no such input (inputs: ${[...byName.keys()].join(', ')})`);
+    if (name in out) throw new LayergenError(`--input "${name}" is given twice`);
+    const shape = typeOf(g.nodes.find((n) => n.id === id)!).shape;
+    const n = size(shape);
+    const raw = a.slice(eq + 1).split(',').map((t) => t.trim());
+    let vals: (number | string)[];
+    if (allowSymbols && raw.length === 1 && /^[A-Za-z_][A-Za-z0-9_]*\*$/.test(raw[0]!)) {
+      const base = raw[0]!.slice(0, -1);
+      vals = Array.from({ length: n }, (_, i) => `${base}${i + 1}`);
+    } else {
+      vals = raw.map((t) => {
+        const v = Number(t);
+        if (t !== '' && Number.isFinite(v)) return v;
+        if (allowSymbols && SYMBOL.test(t)) return t;
+        throw new LayergenError(
+          `--input "${name}": "${t}" is not a number${allowSymbols ? ' or a symbol name' : ' (use --symbolic for symbols)'}`,
+        );
+      });
+    }
+    if (vals.length !== n) {
+      throw new LayergenError(`--input "${name}": expected ${n} values (shape [${shape.join(', ')}]), got ${vals.length}`);
+    }
+    out[name] = vals;
+  }
+  const missing = [...byName.keys()].filter((k) => !(k in out));
+  if (missing.length) throw new LayergenError(`missing --input for ${missing.map((m) => `"${m}"`).join(', ')}`);
+  return out;
+}
+
+export function evalNumeric(g: Graph, inputs: Record<string, (number | string)[]>): Record<string, number[]> {
+  return interpret(g, inputs as Record<string, number[]>, float64);
+}
+
+export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>): Record<string, S.Expr[]> {
+  const vals = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.map((x) => (typeof x === 'string' ? S.sym(x) : x))]));
+  const out = interpret(g, vals, symbolic);
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.map((x) => (typeof x === 'number' ? S.num(x) : x))]));
+}
+
+/** Prints outputs: one output as a bare list, several as `name = list` lines (in the format's syntax). */
+export function printOutputs(outs: Record<string, readonly (S.Expr | number)[]>, format: Format): string {
+  const names = Object.keys(outs);
+  if (names.length === 1) return S.format(outs[names[0]!]!, format);
+  return names
+    .map((n) => {
+      const v = S.format(outs[n]!, format);
+      switch (format) {
+        case 'mathematica':
+          return `${n.replace(/[^A-Za-z0-9]/g, '')} = ${v};`;
+        case 'latex':
+          return `\\mathrm{${n.replace(/_/g, '\\_')}} = ${v}`;
+        case 'js':
+          return `const ${n.replace(/[^A-Za-z0-9_$]/g, '_')} = ${v};`;
+        default:
+          return `${n} = ${v}`;
+      }
+    })
+    .join('\n');
+}
+
+/** JSON output: numbers stay numbers; expressions become strings in the chosen format. */
+export function jsonOutputs(outs: Record<string, readonly (S.Expr | number)[]>, format: Format): string {
+  const conv = (v: S.Expr | number): number | string => (typeof v === 'number' ? v : S.format(v, format));
+  return JSON.stringify(Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, v.map(conv)])));
+}

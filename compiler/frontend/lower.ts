@@ -1,0 +1,99 @@
+/** NetSpec -> graph: resolves references (default: the previous layer), rejects cycles, orders nodes. */
+import { LayergenError, type Place } from '../errors.js';
+import type { Graph, Node, Output } from '../ir/graph.js';
+import { getOp } from '../ops/registry.js';
+import type { LayerSpec, NetSpec } from './spec.js';
+
+export function lower(spec: NetSpec): Graph {
+  const inputNames = new Set(spec.inputs.map((i) => i.name));
+  const layers = new Map<string, LayerSpec>();
+  for (const l of spec.layers) {
+    if (layers.has(l.name)) throw new LayergenError(`duplicate layer name (first defined at line ${layers.get(l.name)!.place.line})`, l.place, l.name);
+    if (inputNames.has(l.name)) throw new LayergenError('layer name is also the name of an input', l.place, l.name);
+    layers.set(l.name, l);
+  }
+  const refs = new Map<string, { name: string; place: Place }[]>();
+  spec.layers.forEach((l, i) => {
+    if (l.inputs) {
+      refs.set(l.name, [...l.inputs]);
+      return;
+    }
+    if (i > 0) {
+      refs.set(l.name, [{ name: spec.layers[i - 1]!.name, place: l.place }]);
+      return;
+    }
+    if (spec.inputs.length !== 1) {
+      throw new LayergenError(`the first layer needs "input:" because the net has ${spec.inputs.length} inputs`, l.place, l.name);
+    }
+    refs.set(l.name, [{ name: spec.inputs[0]!.name, place: l.place }]);
+  });
+  for (const l of spec.layers) {
+    const ins = refs.get(l.name)!;
+    const { min, max } = getOp(l.type).arity;
+    if (ins.length < min || ins.length > max) {
+      const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+      throw new LayergenError(`${l.type} takes ${want} input${want === '1' ? '' : 's'}, got ${ins.length}`, l.place, l.name);
+    }
+    for (const r of ins) {
+      if (!layers.has(r.name) && !inputNames.has(r.name)) {
+        const known = [...inputNames, ...layers.keys()].join(', ');
+        throw new LayergenError(`unknown input "${r.name}" (inputs and layers: ${known})`, r.place, l.name);
+      }
+      if (r.name === l.name) throw new LayergenError('layer takes itself as input', r.place, l.name);
+    }
+  }
+  const order = topoOrder(spec, refs, layers);
+  const ids = new Map<string, number>();
+  const nodes: Node[] = [];
+  for (const i of spec.inputs) {
+    ids.set(i.name, nodes.length);
+    nodes.push({
+      id: nodes.length,
+      op: 'input',
+      name: i.name,
+      inputs: [],
+      attrs: {},
+      params: {},
+      type: { shape: i.shape, dtype: i.dtype },
+      place: i.place,
+    });
+  }
+  for (const l of order) {
+    ids.set(l.name, nodes.length);
+    nodes.push({ id: nodes.length, op: l.type, name: l.name, inputs: refs.get(l.name)!.map((r) => ids.get(r.name)!), attrs: l.attrs, params: {}, place: l.place });
+  }
+  return { name: spec.name, file: spec.file, nodes, inputs: spec.inputs.map((i) => ids.get(i.name)!), outputs: outputs(spec, ids, inputNames) };
+}
+
+function outputs(spec: NetSpec, ids: Map<string, number>, inputNames: Set<string>): Output[] {
+  const last = spec.layers[spec.layers.length - 1]!;
+  const list = spec.outputs ?? [{ name: last.name, place: last.place }];
+  const seen = new Set<string>();
+  return list.map((o) => {
+    if (inputNames.has(o.name)) throw new LayergenError(`outputs: "${o.name}" is an input, not a layer`, o.place);
+    if (!ids.has(o.name)) throw new LayergenError(`outputs: unknown layer "${o.name}" (layers: ${spec.layers.map((l) => l.name).join(', ')})`, o.place);
+    if (seen.has(o.name)) throw new LayergenError(`outputs: "${o.name}" is listed twice`, o.place);
+    seen.add(o.name);
+    return { name: o.name, node: ids.get(o.name)!, place: o.place };
+  });
+}
+
+/** Depth-first topological order of the layers; a cycle is an error that names its layers. */
+function topoOrder(spec: NetSpec, refs: Map<string, { name: string }[]>, layers: Map<string, LayerSpec>): LayerSpec[] {
+  const state = new Map<string, 'active' | 'done'>();
+  const order: LayerSpec[] = [];
+  const visit = (name: string, path: string[]): void => {
+    const l = layers.get(name);
+    if (!l || state.get(name) === 'done') return;
+    if (state.get(name) === 'active') {
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      throw new LayergenError(`cycle in the layer graph: ${cycle.join(' -> ')}`, l.place, name);
+    }
+    state.set(name, 'active');
+    for (const r of refs.get(name)!) visit(r.name, [...path, name]);
+    state.set(name, 'done');
+    order.push(l);
+  };
+  for (const l of spec.layers) visit(l.name, []);
+  return order;
+}

@@ -1,0 +1,146 @@
+/** net.yaml text -> NetSpec: structure, key and value checks, against the op registry's schemas. */
+import type { Node as YNode } from 'yaml';
+import { isMap, isSeq } from 'yaml';
+import type { AttrValue } from '../ir/graph.js';
+import { OPS, lookupOp } from '../ops/registry.js';
+import type { AttrSpec } from '../ops/types.js';
+import { LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type ParamValue } from './spec.js';
+import { YamlReader, describe } from './yamlReader.js';
+
+const TOP_KEYS = ['name', 'inputs', 'layers', 'outputs', 'weights', 'seed'];
+const LAYER_KEYS = ['name', 'type', 'input', 'inputs', 'params'];
+
+export function parseNet(text: string, file: string): NetSpec {
+  const r: YamlReader = new YamlReader(file, text);
+  const top = r.map(r.root, 'net', TOP_KEYS);
+  const need = (k: string): YNode => {
+    const p = top.get(k);
+    if (!p) r.fail(r.root, `net: missing required key "${k}"`);
+    return p.value as YNode;
+  };
+  const nameNode = need('name');
+  const name = r.string(nameNode, 'name');
+  if (!NET_NAME.test(name)) r.fail(nameNode, `name: "${name}" is not a valid module name ([A-Za-z_][A-Za-z0-9_]*)`);
+  const inputs = parseInputs(r, need('inputs'));
+  const layersNode = need('layers');
+  const items = r.seq(layersNode, 'layers');
+  if (items.length === 0) r.fail(layersNode, 'layers: expected at least one layer');
+  const counts = new Map<string, number>();
+  const layers = items.map((item) => parseLayer(r, item, counts));
+  const outputsNode = top.get('outputs')?.value as YNode | undefined;
+  const outputs = outputsNode === undefined ? undefined : refList(r, outputsNode, 'outputs');
+  const w = top.get('weights')?.value as YNode | undefined;
+  const s = top.get('seed')?.value as YNode | undefined;
+  return {
+    file,
+    name,
+    inputs,
+    layers,
+    ...(outputs ? { outputs } : {}),
+    ...(w !== undefined ? { weights: { path: r.string(w, 'weights'), place: r.place(w) } } : {}),
+    ...(s !== undefined ? { seed: { value: seedValue(r, s), place: r.place(s) } } : {}),
+  };
+}
+
+function seedValue(r: YamlReader, n: YNode): number {
+  const v = r.int(n, 'seed', undefined, 0);
+  if (v > 0xffffffff) r.fail(n, `seed: expected an integer in 0..4294967295, got ${v}`);
+  return v;
+}
+
+function parseInputs(r: YamlReader, node: YNode): InputSpec[] {
+  const m = r.map(node, 'inputs', null);
+  if (m.size === 0) r.fail(node, 'inputs: expected at least one input');
+  return [...m].map(([name, pair]) => {
+    const what = `input "${name}"`;
+    if (!LAYER_NAME.test(name) || name.includes('.')) r.fail(pair.key, `${what}: invalid name (use [A-Za-z_][A-Za-z0-9_-]*)`);
+    let shapeNode = pair.value as YNode;
+    let dtype: 'float' | 'int' = 'float';
+    if (isMap(shapeNode)) {
+      const d = r.map(shapeNode, what, ['shape', 'dtype']);
+      const dt = d.get('dtype')?.value as YNode | undefined;
+      if (dt !== undefined) {
+        const s = r.string(dt, `${what}: dtype`);
+        if (s !== 'float' && s !== 'int') r.fail(dt, `${what}: dtype must be float or int, got "${s}"`);
+        dtype = s;
+      }
+      const sh = d.get('shape');
+      if (!sh) r.fail(shapeNode, `${what}: missing "shape"`);
+      shapeNode = sh.value as YNode;
+    }
+    const dims = r.seq(shapeNode, `${what}: shape`).map((d) => r.int(d, `${what}: shape`, undefined, 1));
+    if (dims.length === 0) r.fail(shapeNode, `${what}: shape must have at least one dimension`);
+    return { name, shape: dims, dtype, place: r.place(pair.key) };
+  });
+}
+
+function refList(r: YamlReader, node: YNode, what: string, layer?: string): { name: string; place: ReturnType<YamlReader['place']> }[] {
+  const items = isSeq(node) ? r.seq(node, what, layer) : [node];
+  if (items.length === 0) r.fail(node, `${what}: expected at least one name`, layer);
+  return items.map((n) => ({ name: r.string(n, what, layer), place: r.place(n) }));
+}
+
+function parseLayer(r: YamlReader, node: YNode, counts: Map<string, number>): LayerSpec {
+  if (!isMap(node)) r.fail(node, `layers: each layer must be a mapping, got ${describe(node)}`);
+  const raw = r.map(node, 'layer', null);
+  const typeNode = raw.get('type')?.value as YNode | undefined;
+  if (typeNode === undefined) r.fail(node, 'layer: missing required key "type"');
+  const type = r.string(typeNode, 'type');
+  const op = lookupOp(type);
+  const nameNode = raw.get('name')?.value as YNode | undefined;
+  let name: string;
+  if (nameNode !== undefined) {
+    name = r.string(nameNode, 'name');
+    if (!LAYER_NAME.test(name)) r.fail(nameNode, `name: "${name}" is not a valid layer name ([A-Za-z_][A-Za-z0-9_.-]*)`);
+  } else {
+    const n = (counts.get(type) ?? 0) + 1;
+    counts.set(type, n);
+    name = `${type}${n}`;
+  }
+  if (!op) r.fail(typeNode, `unknown layer type "${type}" (known: ${OPS.map((o) => o.type).join(', ')})`, name);
+  r.map(node, `layer`, [...LAYER_KEYS, ...Object.keys(op.attrs)], name);
+  const attrs: Record<string, AttrValue> = {};
+  for (const [key, spec] of Object.entries(op.attrs)) {
+    const v = raw.get(key)?.value as YNode | undefined;
+    if (v === undefined) {
+      if (spec.default === undefined) r.fail(node, `missing required key "${key}" (${spec.doc})`, name);
+      attrs[key] = spec.default;
+    } else attrs[key] = attrValue(r, v, key, spec, name);
+  }
+  const one = raw.get('input')?.value as YNode | undefined;
+  const many = raw.get('inputs')?.value as YNode | undefined;
+  if (one !== undefined && many !== undefined) r.fail(many, 'give either "input" or "inputs", not both', name);
+  let inputs: LayerSpec['inputs'];
+  if (one !== undefined) inputs = [{ name: r.string(one, 'input', name), place: r.place(one) }];
+  if (many !== undefined) inputs = refList(r, many, 'inputs', name);
+  const paramsNode = raw.get('params')?.value as YNode | undefined;
+  const params: Record<string, ParamValue> = {};
+  if (paramsNode !== undefined) {
+    for (const [p, pair] of r.map(paramsNode, 'params', null, name)) {
+      const t = r.tensor(pair.value as YNode, `params.${p}`, name);
+      params[p] = { ...t, place: r.place(pair.key) };
+    }
+  }
+  return { name, type, ...(inputs ? { inputs } : {}), attrs, params, place: r.place(node) };
+}
+
+function attrValue(r: YamlReader, n: YNode, key: string, spec: AttrSpec, layer: string): AttrValue {
+  switch (spec.type) {
+    case 'int':
+      return r.int(n, key, layer, spec.min);
+    case 'float': {
+      const v = r.number(n, key, layer);
+      if (spec.min !== undefined && v < spec.min) r.fail(n, `${key}: expected a number >= ${spec.min}, got ${v}`, layer);
+      return v;
+    }
+    case 'bool':
+      return r.bool(n, key, layer);
+    case 'enum': {
+      const v = r.string(n, key, layer);
+      if (!spec.values.includes(v)) r.fail(n, `${key}: expected one of ${spec.values.join(', ')}, got "${v}"`, layer);
+      return v;
+    }
+    case 'ints':
+      return isSeq(n) ? r.seq(n, key, layer).map((d) => r.int(d, key, layer)) : [r.int(n, key, layer)];
+  }
+}

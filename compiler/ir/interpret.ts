@@ -1,0 +1,103 @@
+/**
+ * The reference interpreter: evaluates op formulas over an algebra. With the float64 algebra it
+ * is constant folding and the reference for tests; with the symbolic algebra it is `eval --symbolic`.
+ */
+import { PRIMS, type PrimName } from '../ops/prims.js';
+import { getOp } from '../ops/registry.js';
+import type { F } from './formula.js';
+import { FormulaBuilder, evalIx, flatIndex, outVar } from './formula.js';
+import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from './graph.js';
+
+/** Scalar semantics: how numbers, primitives and reductions combine. */
+export interface Algebra<V> {
+  num(v: number): V;
+  prim(op: PrimName, args: V[]): V;
+  sum(xs: V[]): V;
+  max(xs: V[]): V;
+  /** The value of a stabilising shift (`shift` nodes); symbolic algebras return 0. */
+  shift(v: () => V): V;
+}
+
+export const float64: Algebra<number> = {
+  num: (v) => v,
+  prim: (op, args) => (PRIMS[op].num as (...a: number[]) => number)(...args),
+  sum: (xs) => xs.reduce((a, b) => a + b, 0),
+  max: (xs) => xs.reduce((a, b) => Math.max(a, b), -Infinity),
+  shift: (v) => v(),
+};
+
+/** Evaluates one formula for every output element. `inputs`/`params` hold flat row-major data. */
+export function evalFormula<V>(
+  f: F,
+  outShape: readonly number[],
+  inputs: readonly { shape: readonly number[]; data: ArrayLike<V> }[],
+  params: Readonly<Record<string, Tensor>>,
+  alg: Algebra<V>,
+): V[] {
+  const env = new Map<string, number>();
+  const go = (g: F): V => {
+    switch (g.k) {
+      case 'num':
+        return alg.num(g.v);
+      case 'input': {
+        const t = inputs[g.slot]!;
+        return t.data[evalIx(flatIndex(g.at, t.shape), env)]!;
+      }
+      case 'param': {
+        const t = params[g.name]!;
+        return alg.num(t.data[evalIx(flatIndex(g.at, t.shape), env)]!);
+      }
+      case 'prim':
+        return alg.prim(g.op, g.args.map(go));
+      case 'reduce': {
+        const xs: V[] = [];
+        for (let r = 0; r < g.n; r++) {
+          env.set(g.v, r);
+          xs.push(go(g.body));
+        }
+        env.delete(g.v);
+        return g.op === 'sum' ? alg.sum(xs) : alg.max(xs);
+      }
+      case 'shift':
+        return alg.shift(() => go(g.body));
+      case 'guard': {
+        const inside = g.bounds.every((b) => {
+          const v = evalIx(b.ix, env);
+          return v >= 0 && v < b.lt;
+        });
+        return go(inside ? g.body : g.otherwise);
+      }
+    }
+  };
+  const out: V[] = new Array(size(outShape));
+  const idx = new Array<number>(outShape.length).fill(0);
+  for (let flat = 0; flat < out.length; flat++) {
+    let rest = flat;
+    for (let d = outShape.length - 1; d >= 0; d--) {
+      idx[d] = rest % outShape[d]!;
+      rest = Math.floor(rest / outShape[d]!);
+      env.set(outVar(d), idx[d]!);
+    }
+    out[flat] = go(f);
+  }
+  return out;
+}
+
+/** Evaluates one node given its inputs' values. */
+export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>): V[] {
+  const out = typeOf(n);
+  const f = getOp(n.op).formula(n.attrs, inTypes, out, new FormulaBuilder());
+  return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), n.params, alg);
+}
+
+/** Runs a whole graph on one example: inputs by input-node name, outputs by output name. */
+export function interpret<V>(g: Graph, inputs: Readonly<Record<string, readonly V[]>>, alg: Algebra<V>): Record<string, V[]> {
+  const vals = new Map<number, V[]>();
+  const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
+  for (const n of g.nodes) {
+    if (n.op === 'input') vals.set(n.id, [...inputs[n.name]!]);
+    else if (n.op === 'const') vals.set(n.id, Array.from(n.params.value!.data, alg.num));
+    else vals.set(n.id, evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg));
+  }
+  return Object.fromEntries(g.outputs.map((o) => [o.name, vals.get(o.node)!]));
+}

@@ -1,0 +1,19 @@
+/** The explicit op registry: every layer type layergen knows, defined once in its own file. */
+import { identity, relu, sigmoid, tanh } from './activations.js';
+import { linear } from './linear.js';
+import { softmax } from './softmax.js';
+import type { OpDef } from './types.js';
+
+export const OPS: readonly OpDef[] = [linear, relu, sigmoid, tanh, softmax, identity];
+
+const byType = new Map(OPS.map((op) => [op.type, op]));
+
+export function lookupOp(type: string): OpDef | undefined {
+  return byType.get(type);
+}
+
+export function getOp(type: string): OpDef {
+  const op = byType.get(type);
+  if (!op) throw new Error(`internal: op "${type}" is not registered`);
+  return op;
+}

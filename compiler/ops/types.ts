@@ -1,0 +1,35 @@
+/** What defines an op: its YAML keys, its parameters, its shape rule and its per-element formula. */
+import type { Attrs, TensorType } from '../ir/graph.js';
+import type { F, FormulaBuilder } from '../ir/formula.js';
+
+export type AttrSpec =
+  | { readonly type: 'int'; readonly min?: number; readonly default?: number; readonly doc: string }
+  | { readonly type: 'float'; readonly min?: number; readonly default?: number; readonly doc: string }
+  | { readonly type: 'bool'; readonly default?: boolean; readonly doc: string }
+  | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly doc: string }
+  | { readonly type: 'ints'; readonly default?: readonly number[]; readonly doc: string };
+
+export interface ParamSpec {
+  readonly shape: readonly number[];
+  /** Seeded init draws uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)), PyTorch's default. */
+  readonly fanIn: number;
+}
+
+export interface OpDef {
+  /** The YAML `type`. */
+  readonly type: string;
+  /** The PyTorch equivalent, for docs. */
+  readonly torch: string;
+  readonly doc: string;
+  readonly attrs: Readonly<Record<string, AttrSpec>>;
+  /** How many inputs the layer takes. */
+  readonly arity: { readonly min: number; readonly max: number };
+  /** Parameters the layer needs, given its attrs and input types. */
+  params?(a: Attrs, ins: readonly TensorType[]): Readonly<Record<string, ParamSpec>>;
+  /** The output type; throws ShapeError with a message for bad inputs. */
+  shape(a: Attrs, ins: readonly TensorType[]): TensorType;
+  /** One output element as a formula of the output index variables i0, i1, ... */
+  formula(a: Attrs, ins: readonly TensorType[], out: TensorType, b: FormulaBuilder): F;
+  /** True when the formula is pointwise in input 0 (same index, no reduction): fusable. */
+  readonly elementwise?: boolean;
+}

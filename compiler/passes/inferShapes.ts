@@ -1,0 +1,39 @@
+/** inferShapes: every node's output type from its op's shape rule; also checks given parameters. */
+import { LayergenError, ShapeError } from '../errors.js';
+import { fmtShape, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
+import { getOp } from '../ops/registry.js';
+
+export function inferShapes(g: Graph): Graph {
+  const done = new Map<number, Node>();
+  const nodes = g.nodes.map((n) => {
+    let out: Node = n;
+    if (n.op !== 'input' && n.op !== 'const') {
+      const op = getOp(n.op);
+      const ins = n.inputs.map((i) => typeOf(done.get(i)!));
+      try {
+        out = { ...n, type: op.shape(n.attrs, ins) };
+        checkParams(out, op.params?.(n.attrs, ins) ?? {});
+      } catch (e) {
+        if (e instanceof ShapeError) throw new LayergenError(e.message, n.place, n.name);
+        throw e;
+      }
+    }
+    done.set(n.id, out);
+    return out;
+  });
+  return withNodes(g, nodes);
+}
+
+/** Given parameters must be expected ones of the expected shape (missing ones are bound later). */
+function checkParams(n: Node, expected: Readonly<Record<string, { shape: readonly number[] }>>): void {
+  for (const [name, t] of Object.entries(n.params)) {
+    const want = expected[name];
+    if (!want) {
+      const known = Object.keys(expected);
+      throw new ShapeError(`unexpected parameter "${name}" (${n.op} has ${known.length ? known.join(', ') : 'no parameters'})`);
+    }
+    if (fmtShape(want.shape) !== fmtShape(t.shape)) {
+      throw new ShapeError(`parameter "${name}": expected shape ${fmtShape(want.shape)}, got ${fmtShape(t.shape)}`);
+    }
+  }
+}

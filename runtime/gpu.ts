@@ -1,0 +1,261 @@
+/**
+ * What generated gpu modules run on: a GpuRunner owns one gpu.js GPU instance and one kernel
+ * per compute step, runs batches through them (chunked so no texture or index outgrows what
+ * the backend can address), and reports which kernel class really ran.
+ *
+ * Data layout: every value is flat and batch-major, `value[b * size + e]`; a step's kernel has a
+ * 1-D output of `size * n` threads for a chunk of n examples. Intermediates stay on the device
+ * (gpu.js pipeline mode) and only the net's outputs are read back.
+ *
+ * gpu.js is imported lazily, on the first run, so importing `layergen/runtime` for a numeric or
+ * symbolic module never loads it (or headless-gl's native module).
+ */
+import type { GPU, IKernelRunShortcut } from 'gpu.js';
+import { registerGpuHelpers } from './gpuHelpers.js';
+import { GPU_MODES, availableGpuModes, envGpuMode, GPU_MODE_ENV, kernelMode, parseGpuMode, type GpuMode, type SupportStatics } from './gpuModes.js';
+
+export { GPU_HELPERS, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
+export { GPU_MODES, GPU_MODE_ENV, availableGpuModes, envGpuMode, kernelMode, parseGpuMode, type GpuMode } from './gpuModes.js';
+
+/** One compute step: a kernel source and where its arguments come from. */
+export interface GpuStep {
+  /** The layer name, for messages. */
+  readonly layer: string;
+  /** gpu.js kernel source (starts with `function`); thread.x indexes the flat chunk output. */
+  readonly source: string;
+  /** Per-example output elements. */
+  readonly size: number;
+  /** Value index of each kernel argument (inputs first, then step outputs in order). */
+  readonly args: readonly number[];
+  /** `this.constants` of the kernel: parameters and constant tensors. */
+  readonly constants: Readonly<Record<string, Float32Array>>;
+}
+
+export type GpuOutput =
+  | { readonly name: string; readonly size: number; readonly value: number }
+  /** An output that is a compile-time constant: the same for every example. */
+  | { readonly name: string; readonly size: number; readonly constant: Float32Array };
+
+/** A compiled net as the generated module describes it to the runner. */
+export interface GpuNet {
+  /** e.g. `mlp.gpu`, for messages. */
+  readonly module: string;
+  readonly inputs: readonly { readonly name: string; readonly size: number }[];
+  readonly steps: readonly GpuStep[];
+  readonly outputs: readonly GpuOutput[];
+}
+
+export interface GpuOptions {
+  /**
+   * Force a kernel kind (`webasm` is accepted for `webassembly`). A forced mode that cannot run
+   * here, or kernels that come out of another kind, make runs throw instead of falling back.
+   * Default: the LAYERGEN_GPU_MODE environment variable; `auto` (or unset) lets gpu.js choose.
+   */
+  readonly mode?: GpuMode | 'webasm' | 'auto';
+  /** Largest number of examples per kernel launch (default: as many as the backend can address). */
+  readonly maxChunk?: number;
+}
+
+export interface GpuBackendInfo {
+  /** The kind of the kernels that ran last; null before the first run. */
+  readonly mode: GpuMode | null;
+  /** Their gpu.js class (`HeadlessGLKernel`, `CPUKernel`, ...), `A + B` if steps differ; null before the first run. */
+  readonly kernel: string | null;
+  /** The forced mode, if any. */
+  readonly forced: GpuMode | null;
+}
+
+export interface GpuRunner {
+  /** Runs `batch` examples; inputs flat batch-major in net.inputs order; outputs likewise. */
+  run(inputs: readonly Float32Array[], batch: number): Promise<Float32Array[]>;
+  info(): GpuBackendInfo;
+  /** Releases the GPU instance (textures, contexts); a later run starts afresh. */
+  dispose(): Promise<void>;
+}
+
+type GpujsModule = typeof import('gpu.js');
+let gpujs: Promise<GpujsModule> | undefined;
+
+/** gpu.js is CommonJS: under ESM its exports are the named exports, or `default` in some bundlers. */
+function loadGpujs(): Promise<GpujsModule> {
+  gpujs ??= import('gpu.js').then((m) => {
+    const mod = m as GpujsModule & { default?: GpujsModule };
+    return typeof mod.GPU === 'function' ? mod : mod.default!;
+  });
+  return gpujs;
+}
+
+/** Floats index exactly up to 2^24: a chunk's flat index must stay below it on float GPUs. */
+const MAX_FLAT = 2 ** 24;
+
+interface Setup {
+  readonly gpu: GPU;
+  readonly kernels: readonly IKernelRunShortcut[];
+  readonly chunk: number;
+}
+
+interface KernelObject {
+  readonly constructor: { readonly name: string; readonly mode?: string };
+  readonly fallbackReason?: string | null;
+}
+
+export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunner {
+  const forced = options.mode === undefined ? envGpuMode() : parseGpuMode(options.mode, `${net.module}: configure({ mode })`);
+  const forcedBy = options.mode === undefined ? GPU_MODE_ENV : 'configure({ mode })';
+  let setup: Promise<Setup> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+  let last: { mode: GpuMode | null; kernel: string } | undefined;
+
+  async function init(): Promise<Setup> {
+    const { GPU } = await loadGpujs();
+    let gpu: GPU;
+    if (forced) {
+      const available = availableGpuModes(GPU as unknown as SupportStatics);
+      const row = GPU_MODES[forced];
+      const cannot = `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but gpu.js cannot create a ${row.kernel} here`;
+      if (!available.includes(forced)) {
+        throw new Error(`${cannot}; it needs ${row.needs}. Modes available here: ${available.join(', ')}.`);
+      }
+      try {
+        gpu = new GPU({ mode: row.gpujs });
+      } catch (e) {
+        throw new Error(`${cannot}: ${(e as Error).message}`);
+      }
+    } else {
+      gpu = new GPU();
+    }
+    registerGpuHelpers(gpu as unknown as Parameters<typeof registerGpuHelpers>[0]);
+    // gpu.js's cpu kernels cannot resize a pipeline result; there is no device memory to keep anyway.
+    const pipeline = gpu.Kernel.mode !== 'cpu';
+    const kernels = net.steps.map((s) =>
+      gpu.createKernel(s.source, {
+        output: [1],
+        dynamicOutput: true,
+        dynamicArguments: true,
+        pipeline,
+        immutable: false,
+        tactic: 'precision',
+        constants: s.constants,
+      }),
+    );
+    return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk) };
+  }
+
+  async function runNow(inputs: readonly Float32Array[], batch: number): Promise<Float32Array[]> {
+    const s = await (setup ??= init());
+    const outs = net.outputs.map((o) => new Float32Array(batch * o.size));
+    for (let start = 0; start < batch; start += s.chunk) {
+      const n = Math.min(s.chunk, batch - start);
+      const values: unknown[] = net.inputs.map((inp, i) => inputs[i]!.subarray(start * inp.size, (start + n) * inp.size));
+      const classes: KernelObject[] = [];
+      for (let j = 0; j < net.steps.length; j++) {
+        const step = net.steps[j]!;
+        const k = s.kernels[j]!;
+        k.setOutput([step.size * n]);
+        const v: unknown = await k(...(step.args.map((a) => values[a]) as Parameters<IKernelRunShortcut>));
+        const ran = (k as unknown as { kernel: KernelObject }).kernel;
+        checkKind(step, ran);
+        checkLength(step, v, step.size * n);
+        classes.push(ran);
+        values.push(v);
+      }
+      for (let j = 0; j < net.outputs.length; j++) {
+        const o = net.outputs[j]!;
+        const dst = outs[j]!;
+        if ('constant' in o) {
+          for (let b = start; b < start + n; b++) dst.set(o.constant, b * o.size);
+        } else {
+          dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
+        }
+      }
+      if (classes.length > 0) last = describeKernels(classes);
+    }
+    return outs;
+  }
+
+  function checkKind(step: GpuStep, k: KernelObject): void {
+    if (!forced || kernelMode(k.constructor) === forced) return;
+    const why = k.fallbackReason ? ` (gpu.js fell back: ${k.fallbackReason})` : '';
+    throw new Error(
+      `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but layer ${JSON.stringify(step.layer)} ran on ` +
+        `${k.constructor.name}${why}; refusing to fall back silently`,
+    );
+  }
+
+  function checkLength(step: GpuStep, v: unknown, want: number): void {
+    const got = resultLength(v);
+    if (got !== undefined && got !== want) {
+      throw new Error(
+        `${net.module}: layer ${JSON.stringify(step.layer)}: gpu.js returned ${got} values for an output of ${want} ` +
+          `(a gpu.js fallback kernel that cannot resize; force a mode or use a fixed batch size)`,
+      );
+    }
+  }
+
+  return {
+    run(inputs, batch) {
+      const job = queue.then(() => runNow(inputs, batch));
+      queue = job.catch(() => undefined);
+      return job;
+    },
+    info() {
+      return { mode: last?.mode ?? null, kernel: last?.kernel ?? null, forced: forced ?? null };
+    },
+    async dispose() {
+      const pending = setup;
+      setup = undefined;
+      await queue;
+      if (pending) await (await pending.catch(() => undefined))?.gpu.destroy();
+    },
+  };
+}
+
+/** Examples per launch: every flat value of the chunk stays float-exact and fits a texture. */
+function chunkSize(net: GpuNet, gpu: GPU, maxChunk: number | undefined): number {
+  const maxTex = (gpu.Kernel.features as { maxTextureSize?: number } | undefined)?.maxTextureSize;
+  const limit = maxTex ? Math.min(MAX_FLAT, (maxTex - 1) ** 2) : MAX_FLAT;
+  const widest = Math.max(1, ...net.inputs.map((i) => i.size), ...net.steps.map((s) => s.size));
+  if (widest > limit) {
+    throw new Error(`${net.module}: a value of ${widest} elements per example is more than ${gpu.Kernel.name} can address (${limit})`);
+  }
+  const chunk = Math.floor(limit / widest);
+  return maxChunk !== undefined && maxChunk >= 1 ? Math.min(chunk, Math.floor(maxChunk)) : chunk;
+}
+
+function describeKernels(ks: readonly KernelObject[]): { mode: GpuMode | null; kernel: string } {
+  const names = [...new Set(ks.map((k) => k.constructor.name))];
+  const modes = new Set(ks.map((k) => kernelMode(k.constructor)));
+  const mode = modes.size === 1 ? ([...modes][0] ?? null) : null;
+  return { mode, kernel: names.join(' + ') };
+}
+
+interface TextureLike {
+  readonly output?: readonly number[];
+  toArray(): unknown;
+}
+
+const isTextureLike = (v: unknown): v is TextureLike =>
+  typeof v === 'object' && v !== null && typeof (v as { toArray?: unknown }).toArray === 'function';
+
+function resultLength(v: unknown): number | undefined {
+  if (ArrayBuffer.isView(v) || Array.isArray(v)) return (v as ArrayLike<unknown>).length;
+  if (isTextureLike(v) && Array.isArray(v.output)) return v.output.reduce((a, b) => a * b, 1);
+  return undefined;
+}
+
+/** A step result (texture, buffer handle or array) as a Float32Array of `n` values. */
+async function readBack(v: unknown, n: number, name: string): Promise<Float32Array> {
+  const a = isTextureLike(v) ? await v.toArray() : v;
+  if (a instanceof Float32Array && a.length === n) return a;
+  if (ArrayBuffer.isView(a) || Array.isArray(a)) {
+    const arr = a as ArrayLike<number>;
+    if (arr.length === n) return Float32Array.from(arr);
+  }
+  throw new Error(`internal: output "${name}": gpu.js returned ${describe(a)}, expected ${n} values`);
+}
+
+function describe(v: unknown): string {
+  if (v === null || typeof v !== 'object') return String(v);
+  const len = (v as { length?: unknown }).length;
+  return `${(v as object).constructor?.name ?? 'object'}${typeof len === 'number' ? ` of length ${len}` : ''}`;
+}

@@ -1,0 +1,65 @@
+/** A Syntax for ASCII infix languages (text, SymPy, JavaScript, Mathematica). */
+
+import type { FnName } from '../fnTable.js';
+import { atom, Prec, type Printed, type SumPart, type Syntax } from './syntax.js';
+
+export interface InfixSpec {
+  /** Power operator, e.g. `^`, `**`, ` ** `. */
+  readonly powOp: string;
+  /** JavaScript: `-x ** 2` is a syntax error, so a negated leading power gets parentheses. */
+  readonly parenNegatedPower: boolean;
+  readonly number: (v: number) => string;
+  /** Precedence of a printed number (default Atom); Mathematica's `1.5*^-7` is kept out of `^`. */
+  readonly numberPrec?: (s: string) => Prec;
+  readonly symbol: (name: string) => string;
+  readonly calls: Readonly<Record<FnName, (args: readonly string[]) => string>>;
+  readonly list: (items: readonly string[]) => string;
+}
+
+/** Function-call spelling `name(a, b)` (or with other brackets). */
+export const callAs = (name: string, open = '(', close = ')') =>
+  (args: readonly string[]): string => `${name}${open}${args.join(', ')}${close}`;
+
+function paren(p: Printed): Printed {
+  return { s: `(${p.s})`, prec: Prec.Atom };
+}
+
+function atLeast(p: Printed, prec: Prec): Printed {
+  return p.prec >= prec ? p : paren(p);
+}
+
+export function infixSyntax(spec: InfixSpec): Syntax {
+  const product = (factors: readonly Printed[]): Printed => {
+    if (factors.length === 1) return factors[0]!;
+    const fs = factors.map((f) => atLeast(f, Prec.Neg));
+    return { s: fs.map((f) => f.s).join('*'), prec: Prec.Mul, leadPow: fs[0]!.leadPow };
+  };
+  return {
+    number: (v) => {
+      const s = spec.number(v);
+      return { s, prec: spec.numberPrec?.(s) ?? Prec.Atom };
+    },
+    symbol: (name) => atom(spec.symbol(name)),
+    call: (name, args) => atom(spec.calls[name](args.map((a) => a.s))),
+    power: (base, exponent) => ({
+      s: `${atLeast(base, Prec.Atom).s}${spec.powOp}${atLeast(exponent, Prec.Pow).s}`,
+      prec: Prec.Pow,
+      leadPow: true,
+    }),
+    product,
+    quotient(numerator, denominator) {
+      const num = numerator === null ? atom('1') : atLeast(numerator, Prec.Mul);
+      const den = denominator.length === 1 ? atLeast(denominator[0]!, Prec.Pow) : paren(product(denominator));
+      return { s: `${num.s}/${den.s}`, prec: Prec.Mul, leadPow: num.leadPow };
+    },
+    negate(p) {
+      const wrap = p.prec < Prec.Mul || (spec.parenNegatedPower && p.leadPow === true);
+      return { s: `-${wrap ? paren(p).s : p.s}`, prec: Prec.Neg };
+    },
+    sum(first, rest: readonly SumPart[]) {
+      const tail = rest.map(({ minus, term }) => `${minus ? ' - ' : ' + '}${atLeast(term, Prec.Mul).s}`);
+      return { s: first.s + tail.join(''), prec: Prec.Add, leadPow: first.leadPow };
+    },
+    list: (items) => spec.list(items.map((i) => i.s)),
+  };
+}

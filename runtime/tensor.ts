@@ -1,0 +1,105 @@
+/** Input checking and conversion shared by every generated module. */
+
+/** A value for one input: flat row-major numbers, or nested arrays of the input's shape. */
+export type NumericInput = ArrayLike<number> | readonly NumericInput[] | number;
+
+export type FloatArray = Float64Array | Float32Array;
+export type FloatArrayCtor = Float64ArrayConstructor | Float32ArrayConstructor;
+
+const fmt = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** Throws when `inputs` lacks a declared input or has one that is not declared. */
+export function checkInputNames(inputs: object, names: readonly string[], module: string): void {
+  if (inputs === null || typeof inputs !== 'object') {
+    throw new TypeError(`${module}: inputs must be an object keyed by input name (${names.join(', ')})`);
+  }
+  for (const k of Object.keys(inputs)) {
+    if (!names.includes(k)) throw new TypeError(`${module}: unknown input "${k}" (inputs: ${names.join(', ')})`);
+  }
+  for (const n of names) {
+    if (!(n in inputs)) throw new TypeError(`${module}: missing input "${n}"`);
+  }
+}
+
+/**
+ * Flattens one input to row-major elements, checking its size against `shape` (with a leading
+ * batch dimension when `batch` is given). Nested arrays must match the shape exactly.
+ */
+export function flattenInput<T>(
+  value: unknown,
+  name: string,
+  shape: readonly number[],
+  batch: number | undefined,
+  module: string,
+  accept: (v: unknown) => v is T,
+): T[] {
+  const full = batch === undefined ? shape : [batch, ...shape];
+  const n = full.reduce((a, b) => a * b, 1);
+  const where = `${module}: input "${name}"`;
+  if (value === null || typeof value !== 'object' || !('length' in (value as object))) {
+    if (n === 1 && accept(value)) return [value];
+    throw new TypeError(`${where}: expected an array of shape ${fmt(full)}, got ${typeof value}`);
+  }
+  const arr = value as ArrayLike<unknown>;
+  const nested = arr.length > 0 && typeof arr[0] === 'object' && arr[0] !== null && 'length' in (arr[0] as object) && !accept(arr[0]);
+  const out: T[] = [];
+  if (!nested) {
+    if (arr.length !== n) {
+      throw new RangeError(`${where}: expected ${n} values (shape ${fmt(full)}), got ${arr.length}`);
+    }
+    for (let i = 0; i < n; i++) out.push(checkElem(arr[i], accept, where, i));
+    return out;
+  }
+  const walk = (v: unknown, d: number, path: string): void => {
+    if (d === full.length) {
+      out.push(checkElem(v, accept, where, path));
+      return;
+    }
+    const a = v as ArrayLike<unknown>;
+    if (a === null || typeof a !== 'object' || a.length !== full[d]) {
+      const got = a !== null && typeof a === 'object' && 'length' in a ? `length ${a.length}` : typeof a;
+      throw new RangeError(`${where}: expected shape ${fmt(full)}; at ${path || 'top level'} expected length ${full[d]}, got ${got}`);
+    }
+    for (let i = 0; i < a.length; i++) walk(a[i], d + 1, `${path}[${i}]`);
+  };
+  walk(arr, 0, '');
+  return out;
+}
+
+function checkElem<T>(v: unknown, accept: (v: unknown) => v is T, where: string, at: number | string): T {
+  if (!accept(v)) throw new TypeError(`${where}: element ${at} is not a valid value (${JSON.stringify(v)})`);
+  return v;
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number';
+
+/** One numeric input as a typed array of the module's precision. */
+export function readInput(
+  inputs: Record<string, unknown>,
+  name: string,
+  shape: readonly number[],
+  batch: number | undefined,
+  Ctor: FloatArrayCtor,
+  module: string,
+): FloatArray {
+  const v = inputs[name];
+  if (v instanceof Ctor && v.length === shape.reduce((a, b) => a * b, batch ?? 1)) return v;
+  return Ctor.from(flattenInput(v, name, shape, batch, module, isNumber));
+}
+
+/** Checks a batch size argument. */
+export function checkBatch(batch: unknown, module: string): number {
+  if (typeof batch !== 'number' || !Number.isInteger(batch) || batch < 0) {
+    throw new RangeError(`${module}: batch must be a non-negative integer, got ${String(batch)}`);
+  }
+  return batch;
+}
+
+/** Decodes little-endian float64 or float32 data embedded as base64. */
+export function decodeWeights(b64: string, Ctor: FloatArrayCtor): FloatArray {
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const f64 = new Float64Array(bytes.buffer);
+  return Ctor === Float64Array ? f64 : Float32Array.from(f64);
+}
