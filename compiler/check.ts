@@ -14,6 +14,8 @@ export function checkTable(g: Graph): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();
   const out = [line(rows[0]!), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)];
-  out.push('', `${g.name}: ${g.nodes.length - g.inputs.length} layers, ${total} parameters; outputs: ${g.outputs.map((o) => o.name).join(', ')}`);
+  out.push('', `${g.name}: ${plural(g.nodes.length - g.inputs.length, "layer")}, ${plural(total, "parameter")}; outputs: ${g.outputs.map((o) => o.name).join(', ')}`);
   return out.join('\n');
 }
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;

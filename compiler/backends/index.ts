@@ -1,6 +1,6 @@
 /** The backend table: target name -> module builder. */
 import type { Graph } from '../ir/graph.js';
-// TEMP-NOGPU import { gpuModule } from './gpujs/emit.js';
+import { gpuModule } from './gpujs/emit.js';
 import type { ModuleSpec } from './module.js';
 import { numericModule, type Precision } from './numeric/emit.js';
 import { symbolicModule } from './symbolic/emit.js';
@@ -13,7 +13,7 @@ export interface BackendOptions {
 
 export const BACKENDS = {
   numeric: (g: Graph, o: BackendOptions): ModuleSpec => numericModule(g, o),
-  // TEMP-NOGPU gpu
+  gpu: (g: Graph, o: BackendOptions): ModuleSpec => gpuModule(g, o),
   symbolic: (g: Graph, o: BackendOptions): ModuleSpec => symbolicModule(g, o),
 } as const;
 

@@ -11,6 +11,7 @@
 
 import { cAbs, cIsNegative, cIsOne, cToFloat, type Coef } from '../coef.js';
 import type { Expr } from '../nodes.js';
+import { topoOrder } from '../traverse.js';
 import type { Printed, SumPart, Syntax } from './syntax.js';
 
 export interface PrintOptions {
@@ -23,20 +24,23 @@ export class Printer {
 
   constructor(private readonly syntax: Syntax, private readonly options: PrintOptions = {}) {}
 
-  /** Prints `e`, expanding it even when it is named. */
+  /**
+   * Prints `e`, expanding it even when it is named. Works bottom-up over the DAG in
+   * topological order (no recursion, so arbitrarily deep expressions print).
+   */
   root(e: Expr): Printed {
+    const names = this.options.names;
+    const done = (n: Expr): boolean => n !== e && (this.memo.has(n) || names?.has(n) === true);
+    for (const n of topoOrder([e], done)) {
+      if (!done(n) && n !== e) this.memo.set(n, this.body(n));
+    }
     return this.body(e);
   }
 
+  /** A child as printed inside its parent: its name if it has one, else its text. */
   private node(e: Expr): Printed {
     const name = this.options.names?.get(e);
-    if (name !== undefined) return this.syntax.symbol(name);
-    let p = this.memo.get(e);
-    if (p === undefined) {
-      p = this.body(e);
-      this.memo.set(e, p);
-    }
-    return p;
+    return name !== undefined ? this.syntax.symbol(name) : this.memo.get(e)!;
   }
 
   private body(e: Expr): Printed {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
   abs, add, div, erf, erfNum, evaluate, exp, format, freeSymbols, heaviside, log, max, min, mul, neg, num, pow,
-  relu, sigmoid, sqrt, sub, sym, tanh, type Expr, type Language,
+  relu, sigmoid, sqrt, sub, substitute, sym, tanh, type Expr, type Language,
 } from '../../../runtime/symbolic/index.js';
 import { close, rng } from './util.js';
 
@@ -162,6 +162,18 @@ test('names hook prints a named node as its name (the root stays expanded)', () 
   assert.is(format(e, 'text', { names }), 't1^2 + t1');
   assert.is(format(t, 'sympy', { names }), 'tanh(x + y)');
   assert.is(format(e, 'mathematica', { names: new Map([[t, 't_1']]) }), 'Subscript[t, 1]^2 + Subscript[t, 1]');
+});
+
+test('deep expressions print without recursion limits', () => {
+  let e: Expr = x;
+  for (let k = 0; k < 20000; k++) e = tanh(add(e, 1));
+  const s = format(e, 'text');
+  assert.is(s.length, 20000 * 'tanh( + 1)'.length + 1);
+  assert.ok(s.startsWith('tanh(tanh(') && s.includes('(tanh(x + 1) + 1)') && s.endsWith(' + 1) + 1)'));
+  let v = 0.5;
+  for (let k = 0; k < 20000; k++) v = Math.tanh(v + 1);
+  close(evaluate(e, { x: 0.5 }), v, 1e-12, 'deep evaluate');
+  assert.equal(freeSymbols(substitute(e, { x: sym('w') })), ['w']);
 });
 
 /** Undoes each language's number spelling. */
