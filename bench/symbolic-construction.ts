@@ -4,7 +4,11 @@
  * pre-activation over 50 steps (~3.4 million term entries). Each round uses new symbols,
  * so every product is a new node, as with h_{t-1} in a recurrence.
  *
- *   node dist/bench/symbolic-construction.js [--strong] [--rounds N]
+ *   node --expose-gc dist/bench/symbolic-construction.js [--strong] [--rounds N] [--linear-only]
+ *
+ * Prints the time, the heap right after the build (all intermediate nodes are still held:
+ * WeakRef targets survive the synchronous job that created them), and, with --expose-gc,
+ * the heap once the job has ended and a GC ran (only the last round's sums kept).
  */
 
 import { addAll, countNodes, linear, mul, setWeakInterning, sym, type Expr } from '../runtime/symbolic/index.js';
@@ -24,19 +28,31 @@ function round(t: number, w: number[][], fast: boolean): Expr[] {
   return w.map((row) => (fast ? linear(row, xs) : addAll(row.map((c, j) => mul(xs[j]!, c)))));
 }
 
-function run(label: string, fast: boolean): void {
+const mib = (): string => (process.memoryUsage().heapUsed / 2 ** 20).toFixed(0);
+
+async function settledHeap(): Promise<string> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc === undefined) return 'n/a (run with --expose-gc)';
+  for (let i = 0; i < 3; i++) {
+    await new Promise((r) => setTimeout(r, 0));
+    gc();
+  }
+  return `${mib()} MiB`;
+}
+
+async function run(label: string, fast: boolean): Promise<void> {
   const w = weights();
   const t0 = performance.now();
   let last: Expr[] = [];
   for (let t = 0; t < ROUNDS; t++) last = round(t, w, fast);
   const ms = performance.now() - t0;
-  const heap = process.memoryUsage().heapUsed / 2 ** 20;
+  const heap = mib();
   console.log(`${label}: ${ROUNDS} x ${SUMS} sums x ${TERMS} terms in ${ms.toFixed(0)} ms ` +
-    `(${((ms * 1e6) / (ROUNDS * SUMS * TERMS)).toFixed(0)} ns/term, heap ${heap.toFixed(0)} MiB, ` +
-    `last round ${countNodes(last)} nodes)`);
+    `(${((ms * 1e6) / (ROUNDS * SUMS * TERMS)).toFixed(0)} ns/term; heap ${heap} MiB after the build, ` +
+    `${await settledHeap()} after GC holding the last round: ${countNodes(last)} nodes)`);
 }
 
 setWeakInterning(!process.argv.includes('--strong'));
 const mode = process.argv.includes('--strong') ? 'strong' : 'weak';
-if (!process.argv.includes('--linear-only')) run(`addAll(mul(x, w)) [${mode} interning]`, false);
-run(`linear(w, xs)      [${mode} interning]`, true);
+if (!process.argv.includes('--linear-only')) await run(`addAll(mul(x, w)) [${mode} interning]`, false);
+await run(`linear(w, xs)      [${mode} interning]`, true);

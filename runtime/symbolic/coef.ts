@@ -31,8 +31,10 @@ export function cNeg(a: Coef): Coef {
   return coefOf(-a);
 }
 
+/** a^b; b = 1 and b = -1 are exact (a, 1/a), as in `evaluate` and the printed JS. */
 export function cPow(a: Coef, b: Coef): Coef {
-  return coefOf(a ** b);
+  if (b === 1) return a;
+  return coefOf(b === -1 ? 1 / a : a ** b);
 }
 
 export function cIsZero(a: Coef): boolean {

@@ -2,6 +2,10 @@
  * Symbolic differentiation, memoised over the DAG: every node's derivative is built once
  * from its children's derivatives (cost linear in DAG size, never a tree expansion).
  * Nodes that do not depend on the variable have derivative 0 and are skipped.
+ *
+ * Note: canonical products flatten, so the chain rule through an n-deep composition of
+ * unary functions (tanh(tanh(...))) yields products of up to n factors, O(n^2) in total;
+ * this is fast for the depths of real nets (2000 levels take ~0.2 s).
  */
 
 import { cToFloat } from './coef.js';

@@ -6,10 +6,11 @@
  * first argument in canonical order wins, so the indicators always sum to 1. For
  * relu = max(0, x) the constant sorts first, hence relu'(0) = 0 (PyTorch's convention):
  *   [a_i wins] = prod_{j<i} H(a_i - a_j) * prod_{j>i} (1 - H(a_j - a_i))     (max)
- * with H the Heaviside step, H(0) = 0. The cost is O(n) factors per varying argument.
+ * with H the Heaviside step, H(0) = 0. The cost is O(n) factors per varying argument
+ * (O(n^2) for an n-ary max of n varying arguments: fine for pooling windows).
  */
 
-import { add, neg, sub } from './add.js';
+import { add, addAll, neg, sub } from './add.js';
 import type { FnName } from './fnTable.js';
 import { exp, heaviside } from './fns.js';
 import { mul, mulAll, pow } from './mul.js';
@@ -36,7 +37,7 @@ function winner(args: readonly Expr[], i: number, isMax: boolean): Expr {
 }
 
 const extremumRule = (isMax: boolean): FnDiffRule => (node, d) =>
-  add(...node.args.flatMap((_, i) => (d[i] === undefined ? [] : [mul(winner(node.args, i, isMax), d[i]!)])));
+  addAll(node.args.flatMap((_, i) => (d[i] === undefined ? [] : [mul(winner(node.args, i, isMax), d[i]!)])));
 
 export const FN_DIFF_RULES: Readonly<Record<FnName, FnDiffRule>> = {
   exp: chain((_, fx) => fx),

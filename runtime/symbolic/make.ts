@@ -6,7 +6,7 @@
 import { cEquals, cIsOne, cIsZero, cMul, coefOf, type Coef } from './coef.js';
 import type { FnName } from './fnTable.js';
 import { hashCoef, hashFloat, hashString, mix } from './hash.js';
-import { InternTable } from './intern.js';
+import { InternTable } from './InternTable.js';
 import { Add, Fn, maxHeight, Mul, Num, Pow, Sym, type Expr } from './nodes.js';
 import { symbolSortKey } from './order.js';
 

@@ -87,7 +87,11 @@ export function mul(...xs: Operand[]): Expr {
   return mulAll(xs);
 }
 
+/** a / b, i.e. a * b^-1; two numbers fold as a true float division. */
 export function div(a: Operand, b: Operand): Expr {
+  const ka = numericValue(a);
+  const kb = numericValue(b);
+  if (ka !== undefined && kb !== undefined) return makeNum(ka / kb);
   return mulAll([a, pow(b, -1)]);
 }
 

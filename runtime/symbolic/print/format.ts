@@ -3,7 +3,7 @@
 import { toExpr, type Operand } from '../operand.js';
 import { JS, MATHEMATICA, SYMPY, TEXT } from './languages.js';
 import { LATEX } from './latex.js';
-import { Printer, type PrintOptions } from './printer.js';
+import { Printer, type PrintOptions } from './Printer.js';
 import type { Syntax } from './syntax.js';
 
 export type Language = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
