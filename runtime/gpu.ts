@@ -11,11 +11,32 @@
  * symbolic module never loads it (or headless-gl's native module).
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
-import { registerGpuHelpers } from './gpuHelpers.js';
-import { GPU_MODES, availableGpuModes, envGpuMode, GPU_MODE_ENV, kernelMode, parseGpuMode, type GpuMode, type SupportStatics } from './gpuModes.js';
+import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
+import {
+  GPU_MODES,
+  GPU_MODE_ENV,
+  availableGpuModes,
+  checkKernelMode,
+  envGpuMode,
+  kernelMode,
+  parseGpuMode,
+  type GpuMode,
+  type KernelObject,
+  type SupportStatics,
+} from './gpuModes.js';
 
 export { GPU_HELPERS, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
-export { GPU_MODES, GPU_MODE_ENV, availableGpuModes, envGpuMode, kernelMode, parseGpuMode, type GpuMode } from './gpuModes.js';
+export {
+  GPU_MODES,
+  GPU_MODE_ENV,
+  availableGpuModes,
+  checkKernelMode,
+  envGpuMode,
+  kernelMode,
+  parseGpuMode,
+  type GpuMode,
+  type KernelObject,
+} from './gpuModes.js';
 
 /** One compute step: a kernel source and where its arguments come from. */
 export interface GpuStep {
@@ -94,13 +115,11 @@ interface Setup {
   readonly chunk: number;
 }
 
-interface KernelObject {
-  readonly constructor: { readonly name: string; readonly mode?: string };
-  readonly fallbackReason?: string | null;
-}
-
 export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunner {
-  const forced = options.mode === undefined ? envGpuMode() : parseGpuMode(options.mode, `${net.module}: configure({ mode })`);
+  const forced =
+    options.mode === undefined
+      ? envGpuMode()
+      : parseGpuMode(options.mode, `${net.module}: configure({ mode })`);
   const forcedBy = options.mode === undefined ? GPU_MODE_ENV : 'configure({ mode })';
   let setup: Promise<Setup> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
@@ -124,7 +143,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     } else {
       gpu = new GPU();
     }
-    registerGpuHelpers(gpu as unknown as Parameters<typeof registerGpuHelpers>[0]);
+    registerGpuHelpers(gpu as unknown as FunctionHost); // gpu.js's typings omit string sources
     // gpu.js's cpu kernels cannot resize a pipeline result; there is no device memory to keep anyway.
     const pipeline = gpu.Kernel.mode !== 'cpu';
     const kernels = net.steps.map((s) =>
@@ -146,7 +165,9 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     const outs = net.outputs.map((o) => new Float32Array(batch * o.size));
     for (let start = 0; start < batch; start += s.chunk) {
       const n = Math.min(s.chunk, batch - start);
-      const values: unknown[] = net.inputs.map((inp, i) => inputs[i]!.subarray(start * inp.size, (start + n) * inp.size));
+      const values: unknown[] = net.inputs.map((inp, i) =>
+        inputs[i]!.subarray(start * inp.size, (start + n) * inp.size),
+      );
       const classes: KernelObject[] = [];
       for (let j = 0; j < net.steps.length; j++) {
         const step = net.steps[j]!;
@@ -154,7 +175,11 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         k.setOutput([step.size * n]);
         const v: unknown = await k(...(step.args.map((a) => values[a]) as Parameters<IKernelRunShortcut>));
         const ran = (k as unknown as { kernel: KernelObject }).kernel;
-        checkKind(step, ran);
+        checkKernelMode(
+          forced,
+          ran,
+          `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but layer ${JSON.stringify(step.layer)}`,
+        );
         checkLength(step, v, step.size * n);
         classes.push(ran);
         values.push(v);
@@ -171,15 +196,6 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       if (classes.length > 0) last = describeKernels(classes);
     }
     return outs;
-  }
-
-  function checkKind(step: GpuStep, k: KernelObject): void {
-    if (!forced || kernelMode(k.constructor) === forced) return;
-    const why = k.fallbackReason ? ` (gpu.js fell back: ${k.fallbackReason})` : '';
-    throw new Error(
-      `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but layer ${JSON.stringify(step.layer)} ran on ` +
-        `${k.constructor.name}${why}; refusing to fall back silently`,
-    );
   }
 
   function checkLength(step: GpuStep, v: unknown, want: number): void {
@@ -216,7 +232,9 @@ function chunkSize(net: GpuNet, gpu: GPU, maxChunk: number | undefined): number 
   const limit = maxTex ? Math.min(MAX_FLAT, (maxTex - 1) ** 2) : MAX_FLAT;
   const widest = Math.max(1, ...net.inputs.map((i) => i.size), ...net.steps.map((s) => s.size));
   if (widest > limit) {
-    throw new Error(`${net.module}: a value of ${widest} elements per example is more than ${gpu.Kernel.name} can address (${limit})`);
+    throw new Error(
+      `${net.module}: a value of ${widest} elements per example is more than ${gpu.Kernel.name} can address (${limit})`,
+    );
   }
   const chunk = Math.floor(limit / widest);
   return maxChunk !== undefined && maxChunk >= 1 ? Math.min(chunk, Math.floor(maxChunk)) : chunk;

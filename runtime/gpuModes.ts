@@ -1,7 +1,19 @@
 /**
- * The gpu.js backends layergen can run on, and how to tell which one really ran. gpu.js 2.24
- * has six kernel classes; `gpu.mode` is not one of them (it says `gpu` whatever it picked), so
- * the truth is always read from the class of the built kernel object.
+ * The gpu.js backends layergen can run on, and how to tell which one really ran. gpu.js 2.24.1
+ * has six kernel classes, all usable here:
+ *
+ * | mode        | class             | where it runs                                              |
+ * | ----------- | ----------------- | ---------------------------------------------------------- |
+ * | headlessgl  | HeadlessGLKernel  | Node + `gl`, with an OpenGL context (Linux: a display/xvfb) |
+ * | webgl2      | WebGL2Kernel      | browsers                                                   |
+ * | webgl       | WebGLKernel       | browsers                                                   |
+ * | webgpu      | WebGPUKernel      | where `navigator.gpu` exists; never auto-selected          |
+ * | webassembly | WebAssemblyKernel | anywhere (gpu.js calls it `webasm`)                        |
+ * | cpu         | CPUKernel         | anywhere                                                   |
+ *
+ * Without a forced mode gpu.js tries headlessgl, webgl2, webgl, webasm, then cpu. `gpu.mode` is
+ * no guide to what it picked (it says `gpu`), and a kernel that fails to build falls back to cpu
+ * with only a console warning, so the truth is read from the class of the built kernel object.
  */
 
 /** A kernel kind, named after the gpu.js kernel class it stands for. */
@@ -23,17 +35,34 @@ export const GPU_MODES: Readonly<Record<GpuMode, ModeRow>> = {
     gpujs: 'headlessgl',
     kernel: 'HeadlessGLKernel',
     supported: 'isHeadlessGLSupported',
-    needs: 'Node with the `gl` package and an OpenGL context (on Linux without a display, run under `xvfb-run -a`)',
+    needs:
+      'Node with the `gl` package and an OpenGL context (on Linux without a display, run under `xvfb-run -a`)',
   },
-  webgl: { gpujs: 'webgl', kernel: 'WebGLKernel', supported: 'isWebGLSupported', needs: 'a browser with WebGL' },
-  webgl2: { gpujs: 'webgl2', kernel: 'WebGL2Kernel', supported: 'isWebGL2Supported', needs: 'a browser with WebGL2' },
+  webgl: {
+    gpujs: 'webgl',
+    kernel: 'WebGLKernel',
+    supported: 'isWebGLSupported',
+    needs: 'a browser with WebGL',
+  },
+  webgl2: {
+    gpujs: 'webgl2',
+    kernel: 'WebGL2Kernel',
+    supported: 'isWebGL2Supported',
+    needs: 'a browser with WebGL2',
+  },
   webgpu: {
     gpujs: 'webgpu',
     kernel: 'WebGPUKernel',
     supported: 'isWebGPUSupported',
-    needs: '`navigator.gpu` (a WebGPU browser, or in Node a WebGPU binding installed as globalThis.navigator.gpu)',
+    needs:
+      '`navigator.gpu` (a WebGPU browser, or in Node a WebGPU binding installed as globalThis.navigator.gpu)',
   },
-  webassembly: { gpujs: 'webasm', kernel: 'WebAssemblyKernel', supported: 'isWebAssemblySupported', needs: 'WebAssembly' },
+  webassembly: {
+    gpujs: 'webasm',
+    kernel: 'WebAssemblyKernel',
+    supported: 'isWebAssemblySupported',
+    needs: 'WebAssembly',
+  },
   cpu: { gpujs: 'cpu', kernel: 'CPUKernel', supported: null, needs: 'nothing' },
 };
 
@@ -84,4 +113,23 @@ export interface KernelClass {
 export function kernelMode(cls: KernelClass): GpuMode | undefined {
   const byMode = MODE_NAMES.find((m) => GPU_MODES[m].gpujs === cls.mode);
   return byMode ?? MODE_NAMES.find((m) => GPU_MODES[m].kernel === cls.name);
+}
+
+/** A built gpu.js kernel object (`shortcut.kernel`), as far as layergen looks at it. */
+export interface KernelObject {
+  readonly constructor: KernelClass;
+  readonly fallbackReason?: string | null;
+}
+
+/**
+ * Throws when a kernel built under a forced mode is of another kind: gpu.js falls back to its
+ * cpu kernel with no more than a console warning, and a forced mode must not.
+ * `where` opens the message, e.g. `mlp.gpu: gpu mode "headlessgl" was forced (...) but layer "fc1"`.
+ */
+export function checkKernelMode(forced: GpuMode | undefined, k: KernelObject, where: string): void {
+  if (!forced || kernelMode(k.constructor) === forced) return;
+  const why = k.fallbackReason ? ` (gpu.js fell back: ${k.fallbackReason})` : '';
+  throw new Error(
+    `${where} ran on ${k.constructor.name}${why}, not ${GPU_MODES[forced].kernel}; refusing to fall back silently`,
+  );
 }

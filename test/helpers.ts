@@ -80,8 +80,12 @@ export function mismatch(got: ArrayLike<number>, want: readonly number[], tol: n
   let worst = 0;
   let at = -1;
   for (let i = 0; i < want.length; i++) {
+    if (got[i] === want[i]) continue;
     const err = Math.abs(got[i]! - want[i]!) / Math.max(Math.abs(want[i]!), floor);
-    if (!(err <= worst)) {
+    if (Number.isNaN(err) && !(Number.isNaN(got[i]!) && Number.isNaN(want[i]!))) {
+      return `${what}: element ${i}: got ${got[i]}, expected ${want[i]}`;
+    }
+    if (err > worst) {
       worst = err;
       at = i;
     }

@@ -2,9 +2,9 @@
  * What every backend needs to know about the optimised graph, computed once: identifiers for
  * inputs, outputs, parameters and intermediates, and each compute node's formula and shapes.
  */
-import { FormulaBuilder, type F } from '../ir/formula.js';
+import type { F } from '../ir/formula.js';
 import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
-import { getOp } from '../ops/registry.js';
+import { formulaOf } from '../ops/registry.js';
 import { NameManager } from './names.js';
 
 export interface ParamRef {
@@ -80,7 +80,7 @@ export function plan(g: Graph): Plan {
     }
     const inTypes = n.inputs.map((i) => typeOf(byId.get(i)!));
     const out = typeOf(n);
-    const formula = getOp(n.op).formula(n.attrs, inTypes, out, new FormulaBuilder());
+    const formula = formulaOf(n, inTypes, out);
     steps.push({ node: n, formula, inTypes, out, params });
   }
   return { graph: g, names, inputs, outputs, steps, tensors, value, sizes };

@@ -13,6 +13,8 @@ export interface Flavor {
   prim(op: PrimName, args: string[]): string;
   input(slot: number, offset: string): string;
   param(name: string, offset: string): string;
+  /** An element of an int input used as an index (data-dependent indexing). */
+  index?(slot: number, offset: string): string;
   /** Statements declaring an accumulator, one step, and the finished value. */
   reduceDecl(op: 'sum' | 'max', acc: string, n: number): string;
   reduceStep(op: 'sum' | 'max', acc: string, value: string): string;
@@ -27,24 +29,29 @@ export interface RenderCtx {
   readonly paramShapes: Readonly<Record<string, readonly number[]>>;
 }
 
-export function renderIx(x: Ix): string {
+/** Code of an index expression; `load` renders data-dependent reads (int inputs). */
+export function renderIx(x: Ix, load?: (slot: number, at: readonly Ix[]) => string): string {
+  const go = (y: Ix): string => renderIx(y, load);
+  const wrap = (y: Ix): string => (y.k === 'add' ? `(${go(y)})` : go(y));
   switch (x.k) {
     case 'var':
       return x.name;
     case 'lit':
       return String(x.v);
     case 'add':
-      return x.b.k === 'lit' && x.b.v < 0 ? `${renderIx(x.a)} - ${-x.b.v}` : `${renderIx(x.a)} + ${renderIx(x.b)}`;
+      return x.b.k === 'lit' && x.b.v < 0 ? `${go(x.a)} - ${-x.b.v}` : `${go(x.a)} + ${go(x.b)}`;
     case 'scale':
-      return `${wrapIx(x.a)} * ${x.c}`;
+      return `${wrap(x.a)} * ${x.c}`;
     case 'div':
-      return `Math.floor(${renderIx(x.a)} / ${x.c})`;
+      return `Math.floor(${wrap(x.a)} / ${x.c})`;
     case 'mod':
-      return `${wrapIx(x.a)} % ${x.c}`;
+      // floor modulo, like evalIx: (a % c + c) % c for negative a
+      return `((${wrap(x.a)} % ${x.c}) + ${x.c}) % ${x.c}`;
+    case 'load':
+      if (!load) throw new Error('internal: data-dependent index outside a formula');
+      return load(x.slot, x.at);
   }
 }
-
-const wrapIx = (x: Ix): string => (x.k === 'add' ? `(${renderIx(x)})` : renderIx(x));
 
 interface Scope {
   readonly vars: ReadonlySet<string>;
@@ -66,21 +73,27 @@ class Renderer {
     this.stack.push(s);
   }
 
+  /** Index code; int-input reads go through the flavour's `index` (or `input`). */
+  private ix(x: Ix): string {
+    const fl = this.ctx.flavor;
+    return renderIx(x, (slot, at) => (fl.index ?? fl.input)(slot, this.ix(flatIndex(at, this.ctx.inShapes[slot]!))));
+  }
+
   expr(f: F): string {
     const fl = this.ctx.flavor;
     switch (f.k) {
       case 'num':
         return fl.num(f.v);
       case 'input':
-        return fl.input(f.slot, renderIx(flatIndex(f.at, this.ctx.inShapes[f.slot]!)));
+        return fl.input(f.slot, this.ix(flatIndex(f.at, this.ctx.inShapes[f.slot]!)));
       case 'param':
-        return fl.param(f.name, renderIx(flatIndex(f.at, this.ctx.paramShapes[f.name]!)));
+        return fl.param(f.name, this.ix(flatIndex(f.at, this.ctx.paramShapes[f.name]!)));
       case 'prim':
         return fl.prim(f.op, f.args.map((a) => this.expr(a)));
       case 'shift':
         return fl.dropShift ? fl.num(0) : this.expr(f.body);
       case 'guard': {
-        const cond = f.bounds.map((b) => `${renderIx(b.ix)} >= 0 && ${renderIx(b.ix)} < ${b.lt}`).join(' && ');
+        const cond = f.bounds.map((b) => `${this.ix(b.ix)} >= 0 && ${this.ix(b.ix)} < ${b.lt}`).join(' && ');
         return `(${cond} ? ${this.expr(f.body)} : ${this.expr(f.otherwise)})`;
       }
       case 'reduce':

@@ -142,5 +142,10 @@ function attrValue(r: YamlReader, n: YNode, key: string, spec: AttrSpec, layer: 
     }
     case 'ints':
       return isSeq(n) ? r.seq(n, key, layer).map((d) => r.int(d, key, layer)) : [r.int(n, key, layer)];
+    case 'refs': {
+      const out: Record<string, string> = {};
+      for (const [k, pair] of r.map(n, key, spec.keys, layer)) out[k] = r.string(pair.value as YNode, `${key}.${k}`, layer);
+      return out;
+    }
   }
 }

@@ -13,7 +13,9 @@ export type Ix =
   | { readonly k: 'add'; readonly a: Ix; readonly b: Ix }
   | { readonly k: 'scale'; readonly a: Ix; readonly c: number }
   | { readonly k: 'div'; readonly a: Ix; readonly c: number }
-  | { readonly k: 'mod'; readonly a: Ix; readonly c: number };
+  | { readonly k: 'mod'; readonly a: Ix; readonly c: number }
+  /** An integer read from input `slot` (an int tensor) at `at`: data-dependent indexing (embedding). */
+  | { readonly k: 'load'; readonly slot: number; readonly at: readonly Ix[] };
 
 /** A condition `0 <= ix < bound`; a guard takes its body where all hold, else its fallback. */
 export interface Bound {
@@ -110,6 +112,10 @@ export class FormulaBuilder {
   shift(body: F): F {
     return { k: 'shift', body };
   }
+  /** An integer index read from int input `slot` at `at`. */
+  index(slot: number, at: readonly (Ix | number | string)[]): Ix {
+    return { k: 'load', slot, at: at.map(ix) };
+  }
   guard(bounds: readonly Bound[], body: F, otherwise: F): F {
     return bounds.length === 0 ? body : { k: 'guard', bounds, body, otherwise };
   }
@@ -125,6 +131,9 @@ function ixVars(x: Ix, out: Set<string>): void {
     case 'add':
       ixVars(x.a, out);
       ixVars(x.b, out);
+      return;
+    case 'load':
+      x.at.forEach((a) => ixVars(a, out));
       return;
     default:
       ixVars(x.a, out);
@@ -158,8 +167,9 @@ export function freeVars(f: F, out: Set<string> = new Set()): Set<string> {
   }
 }
 
-/** Evaluates an index expression under integer bindings. */
-export function evalIx(x: Ix, env: ReadonlyMap<string, number>): number {
+/** Evaluates an index expression under integer bindings; `load` reads int inputs. */
+export function evalIx(x: Ix, env: ReadonlyMap<string, number>, load?: (slot: number, at: readonly number[]) => number): number {
+  const go = (y: Ix): number => evalIx(y, env, load);
   switch (x.k) {
     case 'var': {
       const v = env.get(x.name);
@@ -169,14 +179,17 @@ export function evalIx(x: Ix, env: ReadonlyMap<string, number>): number {
     case 'lit':
       return x.v;
     case 'add':
-      return evalIx(x.a, env) + evalIx(x.b, env);
+      return go(x.a) + go(x.b);
     case 'scale':
-      return evalIx(x.a, env) * x.c;
+      return go(x.a) * x.c;
     case 'div':
-      return Math.floor(evalIx(x.a, env) / x.c);
+      return Math.floor(go(x.a) / x.c);
     case 'mod': {
-      const v = evalIx(x.a, env);
+      const v = go(x.a);
       return ((v % x.c) + x.c) % x.c;
     }
+    case 'load':
+      if (!load) throw new Error('internal: data-dependent index without a loader');
+      return load(x.slot, x.at.map(go));
   }
 }

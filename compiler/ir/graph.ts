@@ -4,6 +4,7 @@
  * Passes never mutate a graph; they return a new one.
  */
 import type { Place } from '../errors.js';
+import type { ScanBody } from './scan.js';
 
 export type DType = 'float' | 'int';
 
@@ -30,6 +31,8 @@ export interface Node {
   readonly inputs: readonly number[];
   readonly attrs: Attrs;
   readonly params: Readonly<Record<string, Tensor>>;
+  /** The step program of a `scan` node. */
+  readonly body?: ScanBody;
   /** Inferred by the inferShapes pass; `undefined` before it ran. */
   readonly type?: TensorType;
   readonly place?: Place;

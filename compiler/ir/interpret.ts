@@ -3,9 +3,9 @@
  * is constant folding and the reference for tests; with the symbolic algebra it is `eval --symbolic`.
  */
 import { PRIMS, type PrimName } from '../ops/prims.js';
-import { getOp } from '../ops/registry.js';
-import type { F } from './formula.js';
-import { FormulaBuilder, evalIx, flatIndex, outVar } from './formula.js';
+import { formulaOf } from '../ops/registry.js';
+import type { F, Ix } from './formula.js';
+import { evalIx, flatIndex, outVar } from './formula.js';
 import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from './graph.js';
 
 /** Scalar semantics: how numbers, primitives and reductions combine. */
@@ -35,17 +35,24 @@ export function evalFormula<V>(
   alg: Algebra<V>,
 ): V[] {
   const env = new Map<string, number>();
+  const loadIndex = (slot: number, at: readonly number[]): number => {
+    const t = inputs[slot]!;
+    const v = t.data[evalIx(flatIndex(at.map((a) => ({ k: 'lit', v: a }) as const), t.shape), env)];
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw new Error(`index input ${slot} holds ${String(v)}, not an integer`);
+    return v;
+  };
+  const ix = (x: Ix): number => evalIx(x, env, loadIndex);
   const go = (g: F): V => {
     switch (g.k) {
       case 'num':
         return alg.num(g.v);
       case 'input': {
         const t = inputs[g.slot]!;
-        return t.data[evalIx(flatIndex(g.at, t.shape), env)]!;
+        return t.data[ix(flatIndex(g.at, t.shape))]!;
       }
       case 'param': {
         const t = params[g.name]!;
-        return alg.num(t.data[evalIx(flatIndex(g.at, t.shape), env)]!);
+        return alg.num(t.data[ix(flatIndex(g.at, t.shape))]!);
       }
       case 'prim':
         return alg.prim(g.op, g.args.map(go));
@@ -62,7 +69,7 @@ export function evalFormula<V>(
         return alg.shift(() => go(g.body));
       case 'guard': {
         const inside = g.bounds.every((b) => {
-          const v = evalIx(b.ix, env);
+          const v = ix(b.ix);
           return v >= 0 && v < b.lt;
         });
         return go(inside ? g.body : g.otherwise);
@@ -86,7 +93,7 @@ export function evalFormula<V>(
 /** Evaluates one node given its inputs' values. */
 export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>): V[] {
   const out = typeOf(n);
-  const f = getOp(n.op).formula(n.attrs, inTypes, out, new FormulaBuilder());
+  const f = formulaOf(n, inTypes, out);
   return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), n.params, alg);
 }
 

@@ -1,5 +1,5 @@
 /** What defines an op: its YAML keys, its parameters, its shape rule and its per-element formula. */
-import type { Attrs, TensorType } from '../ir/graph.js';
+import type { Attrs, Node, TensorType } from '../ir/graph.js';
 import type { F, FormulaBuilder } from '../ir/formula.js';
 
 export type AttrSpec =
@@ -7,7 +7,9 @@ export type AttrSpec =
   | { readonly type: 'float'; readonly min?: number; readonly default?: number; readonly doc: string }
   | { readonly type: 'bool'; readonly default?: boolean; readonly doc: string }
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly doc: string }
-  | { readonly type: 'ints'; readonly default?: readonly number[]; readonly doc: string };
+  | { readonly type: 'ints'; readonly default?: readonly number[]; readonly doc: string }
+  /** Named references to other layers or inputs (e.g. `initial: {h: h0, c: c0}`): extra inputs. */
+  | { readonly type: 'refs'; readonly keys: readonly string[]; readonly default?: Readonly<Record<string, string>>; readonly doc: string };
 
 export interface ParamSpec {
   readonly shape: readonly number[];
@@ -29,7 +31,14 @@ export interface OpDef {
   /** The output type; throws ShapeError with a message for bad inputs. */
   shape(a: Attrs, ins: readonly TensorType[]): TensorType;
   /** One output element as a formula of the output index variables i0, i1, ... */
-  formula(a: Attrs, ins: readonly TensorType[], out: TensorType, b: FormulaBuilder): F;
+  formula?(a: Attrs, ins: readonly TensorType[], out: TensorType, b: FormulaBuilder): F;
+  /**
+   * Composite ops (recurrent layers) instead expand into other nodes (scans, concat, take);
+   * the last returned node takes the place (id, name) of `n`. Run by the expandComposites pass.
+   */
+  expand?(n: Node, ins: readonly TensorType[], fresh: () => number): Node[];
+  /** Internal ops exist in the IR only and are not YAML layer types. */
+  readonly internal?: boolean;
   /** True when the formula is pointwise in input 0 (same index, no reduction): fusable. */
   readonly elementwise?: boolean;
 }

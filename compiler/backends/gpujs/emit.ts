@@ -29,7 +29,10 @@ function templateLiteral(text: string): string {
 }
 
 /** The GpuNet object literal and the kernel source constants it refers to. */
-function netSpec(p: Plan, module: string): { kernels: { id: string; doc: string; source: string }[]; net: string } {
+function netSpec(
+  p: Plan,
+  module: string,
+): { kernels: { id: string; doc: string; source: string }[]; net: string } {
   const valueIndex = new Map<number, number>();
   p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
   p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
@@ -93,7 +96,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
       for (const k of kernels) {
         sf.addVariableStatement({
           declarationKind: VariableDeclarationKind.Const,
-          docs: [`${k.doc}; thread.x = example * size + element.`],
+          docs: [`${k.doc.replace(/\*\//g, '*\\/')}; thread.x = example * size + element.`],
           declarations: [{ name: k.id, initializer: templateLiteral(k.source) }],
         });
       }
@@ -150,7 +153,10 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
           `R.checkInputNames(inputs, [${names}], ${modName});`,
           'return predictBatch(',
           `{ ${p.inputs
-            .map((i) => `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, Float32Array, ${modName})`)
+            .map(
+              (i) =>
+                `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, Float32Array, ${modName})`,
+            )
             .join(', ')} },`,
           '1);',
         ],
@@ -163,7 +169,9 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
             '`gpu.mode`); `mode` and `kernel` are null before the first prediction.',
         ],
         returnType: 'R.GpuBackendInfo',
-        statements: [`return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null };`],
+        statements: [
+          `return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null };`,
+        ],
       });
       sf.addFunction({
         name: 'dispose',

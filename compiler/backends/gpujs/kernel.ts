@@ -139,7 +139,9 @@ export function stepKernel(s: Step, slots: readonly SlotSource[]): KernelSpec {
   const { stmts, value } = renderElement(s.formula, ctx);
   const size = s.out.shape.reduce((a, b) => a * b, 1);
   const used = freeVars(s.formula);
-  const bases = slotExpr.flatMap((x) => (x.kind === 'value' ? [`const ${x.base} = b * ${gpuNum(x.size)};`] : []));
+  const bases = slotExpr.flatMap((x) =>
+    x.kind === 'value' ? [`const ${x.base} = b * ${gpuNum(x.size)};`] : [],
+  );
   const body = [
     'const t = this.thread.x;',
     `const b = Math.floor((t + 0.5) / ${gpuNum(size)});`,
@@ -157,6 +159,8 @@ export function stepKernel(s: Step, slots: readonly SlotSource[]): KernelSpec {
 export function stepSlots(p: Plan, s: Step): SlotSource[] {
   const byId = new Map(p.graph.nodes.map((n) => [n.id, n]));
   return s.node.inputs.map((id) =>
-    byId.get(id)!.op === 'const' ? { kind: 'const', id: p.value.get(id)! } : { kind: 'value', size: p.sizes.get(id)! },
+    byId.get(id)!.op === 'const'
+      ? { kind: 'const', id: p.value.get(id)! }
+      : { kind: 'value', size: p.sizes.get(id)! },
   );
 }

@@ -1,0 +1,190 @@
+/**
+ * Recurrent layers (PyTorch nn.RNN / nn.LSTM / nn.GRU, batch_first, per example [T, features]).
+ * Each expands into one scan per layer and direction — the scan's step program holds the cell
+ * equations as per-element formulas — joined by concat (bidirectional) and take (`return: last`,
+ * initial states). Gate orders and bias placement follow PyTorch: LSTM i,f,g,o; GRU r,z,n with
+ * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+ */
+import { ShapeError } from '../errors.js';
+import type { F, FormulaBuilder } from '../ir/formula.js';
+import { FormulaBuilder as Builder, I, outVar } from '../ir/formula.js';
+import { fmtShape, type Attrs, type Node, type Tensor, type TensorType } from '../ir/graph.js';
+import type { Cell, ScanBody } from '../ir/scan.js';
+import { needFloat } from './shapeRules.js';
+import type { AttrSpec, OpDef, ParamSpec } from './types.js';
+
+type Kind = 'rnn' | 'lstm' | 'gru';
+const GATES: Record<Kind, number> = { rnn: 1, lstm: 4, gru: 3 };
+const STATES: Record<Kind, readonly string[]> = { rnn: ['h'], lstm: ['h', 'c'], gru: ['h'] };
+
+interface Dims {
+  readonly T: number;
+  readonly F: number;
+  readonly H: number;
+  readonly L: number;
+  readonly D: number;
+}
+
+function dims(a: Attrs, x: TensorType): Dims {
+  return { T: x.shape[0]!, F: x.shape[1]!, H: a.units as number, L: a.layers as number, D: a.bidirectional ? 2 : 1 };
+}
+
+const suffix = (l: number, d: number): string => `_l${l}${d === 1 ? '_reverse' : ''}`;
+
+/** Which input slot holds each initial state (slot 0 is the sequence). */
+function initialSlots(a: Attrs, kind: Kind): Record<string, number> {
+  const given = (a.initial ?? {}) as Readonly<Record<string, string>>;
+  const slots: Record<string, number> = {};
+  let next = 1;
+  for (const s of STATES[kind]) if (given[s] !== undefined) slots[s] = next++;
+  return slots;
+}
+
+/** out[j] = sum_k w[j, k] * v[k] + b[j]  (PyTorch's linear, bias added after the dot). */
+function affine(b: FormulaBuilder, slot: number, w: string, bias: string | null, n: number): F {
+  const j = outVar(0);
+  const dot = b.sum(n, (k) => b.prim('mul', b.param(w, [j, k]), b.input(slot, [k])));
+  return bias ? b.prim('add', dot, b.param(bias, [j])) : dot;
+}
+
+/** The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh. */
+function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, relu: boolean): ScanBody {
+  const b = new Builder();
+  const j = outVar(0);
+  const G = GATES[kind];
+  const bi = bias ? 'b_ih' : null;
+  const bh = bias ? 'b_hh' : null;
+  const at = (slot: number, gate: number): F => b.input(slot, [I.add(j, gate * H)]);
+  const sig = (f: F): F => b.prim('sigmoid', f);
+  const tanh = (f: F): F => b.prim('tanh', f);
+  const cells: Cell[] = [];
+  const x = { kind: 'x' } as const;
+  const state = (name: string) => ({ kind: 'state', name }) as const;
+  const cell = (name: string) => ({ kind: 'cell', name }) as const;
+  if (kind === 'gru') {
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
+    // inputs: 0 = gi, 1 = gh, 2 = h
+    const r = sig(b.prim('add', at(0, 0), at(1, 0)));
+    const z = sig(b.prim('add', at(0, 1), at(1, 1)));
+    const n = tanh(b.prim('add', at(0, 2), b.prim('mul', r, at(1, 2))));
+    // PyTorch: h' = (h - n) * z + n
+    const h = b.prim('add', b.prim('mul', b.prim('sub', b.input(2, [j]), n), z), n);
+    cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: h });
+  } else {
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
+    const pre = (gate: number): F => b.prim('add', at(0, gate), at(1, gate));
+    if (kind === 'rnn') {
+      const act = relu ? b.prim('max', b.num(0), pre(0)) : tanh(pre(0));
+      cells.push({ name: 'h', inputs: [cell('gi'), cell('gh')], shape: [H], formula: act });
+    } else {
+      // inputs: 0 = gi, 1 = gh, 2 = c ; c' = f * c + i * g
+      const c = b.prim('add', b.prim('mul', sig(pre(1)), b.input(2, [j])), b.prim('mul', sig(pre(0)), tanh(pre(2))));
+      cells.push({ name: 'c', inputs: [cell('gi'), cell('gh'), state('c')], shape: [H], formula: c });
+      // h' = o * tanh(c')   (inputs: 0 = gi, 1 = gh, 2 = c')
+      const h = b.prim('mul', sig(pre(3)), tanh(b.input(2, [j])));
+      cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), cell('c')], shape: [H], formula: h });
+    }
+  }
+  const states = STATES[kind].map((name) => ({ name, size: H, ...(init[name] !== undefined ? { init: init[name] } : {}) }));
+  return { states, cells, next: Object.fromEntries(STATES[kind].map((s) => [s, s])), emit: 'h' };
+}
+
+function recurrent(kind: Kind, torch: string, doc: string): OpDef {
+  const extra: Record<string, AttrSpec> =
+    kind === 'rnn' ? { nonlinearity: { type: 'enum', values: ['tanh', 'relu'], default: 'tanh', doc: 'cell activation' } } : {};
+  return {
+    type: kind,
+    torch,
+    doc,
+    attrs: {
+      units: { type: 'int', min: 1, doc: 'hidden size' },
+      layers: { type: 'int', min: 1, default: 1, doc: 'stacked layers' },
+      bidirectional: { type: 'bool', default: false, doc: 'also run the sequence backwards; outputs concatenated' },
+      bias: { type: 'bool', default: true, doc: 'learn b_ih and b_hh' },
+      return: { type: 'enum', values: ['sequence', 'last'], default: 'sequence', doc: 'every step [T, units*dirs], or the final state [units*dirs]' },
+      initial: { type: 'refs', keys: STATES[kind], default: {}, doc: `initial states by input name (${STATES[kind].join(', ')}), each [layers*dirs, units]; zeros otherwise` },
+      ...extra,
+    },
+    arity: { min: 1, max: 1 },
+    params(a, [x]) {
+      const { F, H, L, D } = dims(a, x!);
+      const G = GATES[kind];
+      const out: Record<string, ParamSpec> = {};
+      for (let l = 0; l < L; l++) {
+        for (let d = 0; d < D; d++) {
+          const s = suffix(l, d);
+          out[`weight_ih${s}`] = { shape: [G * H, l === 0 ? F : H * D], fanIn: H };
+          out[`weight_hh${s}`] = { shape: [G * H, H], fanIn: H };
+          if (a.bias) {
+            out[`bias_ih${s}`] = { shape: [G * H], fanIn: H };
+            out[`bias_hh${s}`] = { shape: [G * H], fanIn: H };
+          }
+        }
+      }
+      return out;
+    },
+    shape(a, ins) {
+      const x = ins[0]!;
+      needFloat(x);
+      if (x.shape.length !== 2) throw new ShapeError(`expected a sequence of shape [steps, features], got ${fmtShape(x.shape)}`);
+      const { T, H, L, D } = dims(a, x);
+      const slots = initialSlots(a, kind);
+      for (const [s, slot] of Object.entries(slots)) {
+        const t = ins[slot]!;
+        if (fmtShape(t.shape) !== fmtShape([L * D, H])) {
+          throw new ShapeError(`initial state "${s}": expected shape ${fmtShape([L * D, H])} (layers*dirs, units), got ${fmtShape(t.shape)}`);
+        }
+        needFloat(t, `initial state "${s}"`);
+      }
+      return { shape: a.return === 'last' ? [H * D] : [T, H * D], dtype: 'float' };
+    },
+    expand(n, ins, fresh) {
+      const a = n.attrs;
+      const { T, F, H, L, D } = dims(a, ins[0]!);
+      const slots = initialSlots(a, kind);
+      const nodes: Node[] = [];
+      const make = (op: string, name: string, inputs: number[], attrs: Attrs, extra: Partial<Node> = {}): number => {
+        const id = fresh();
+        nodes.push({ id, op, name, inputs, attrs, params: {}, ...(n.place ? { place: n.place } : {}), ...extra });
+        return id;
+      };
+      let seq = n.inputs[0]!;
+      let last: number[] = [];
+      for (let l = 0; l < L; l++) {
+        const dirs: number[] = [];
+        last = [];
+        for (let d = 0; d < D; d++) {
+          const s = suffix(l, d);
+          const inits = Object.entries(slots).map(([st, slot]) =>
+            make('take', `${n.name}/${st}0${s}`, [n.inputs[slot]!], { axis: 0, index: l * D + d }),
+          );
+          const init = Object.fromEntries(Object.keys(slots).map((st, i) => [st, i + 1]));
+          const params: Record<string, Tensor> = {
+            w_ih: n.params[`weight_ih${s}`]!,
+            w_hh: n.params[`weight_hh${s}`]!,
+            ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
+          };
+          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, a.nonlinearity === 'relu');
+          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: d === 1 }, { body, params });
+          dirs.push(scan);
+          // The final state of a direction is its output row at the last step it processes.
+          if (l === L - 1 && a.return === 'last') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: d === 1 ? 0 : T - 1 }));
+        }
+        seq = D === 2 ? make('concat', `${n.name}/l${l}`, dirs, { axis: -1 }) : dirs[0]!;
+      }
+      const outs = a.return === 'last' ? last : [seq];
+      const result: Node =
+        outs.length === 1
+          ? { ...nodes.find((m) => m.id === outs[0])!, id: n.id, name: n.name }
+          : { id: n.id, op: 'concat', name: n.name, inputs: outs, attrs: { axis: -1 }, params: {}, ...(n.place ? { place: n.place } : {}) };
+      const kept = nodes.filter((m) => m.id !== (outs.length === 1 ? outs[0] : -1));
+      return [...kept, result];
+    },
+  };
+}
+
+export const rnn = recurrent('rnn', 'nn.RNN(features, units, layers, nonlinearity, bias, batch_first=True, bidirectional)', 'h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)');
+export const lstm = recurrent('lstm', 'nn.LSTM(features, units, layers, bias, batch_first=True, bidirectional)', 'gates i,f,g,o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t)');
+export const gru = recurrent('gru', 'nn.GRU(features, units, layers, bias, batch_first=True, bidirectional)', 'gates r,z,n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h_t = (1 - z) n + z h_{t-1}');

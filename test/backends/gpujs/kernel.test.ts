@@ -1,0 +1,259 @@
+/**
+ * The emitted gpu module: kernel text gpu.js can translate everywhere, strict-clean TypeScript,
+ * shapes beyond the fixtures (rank 3, unit axes, constants) against the reference interpreter,
+ * chunked and concurrent batches, and input errors.
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { gpuNum } from '../../../compiler/backends/gpujs/kernel.js';
+import { buildText } from '../../../compiler/index.js';
+import { tensor, type Graph, type TensorType } from '../../../compiler/ir/graph.js';
+import { float64, interpret } from '../../../compiler/ir/interpret.js';
+import { compileAndImport, loadFixture, repo } from '../../helpers.js';
+import { gpuFiles, gpuImport, gpuMismatch, typecheck, type GpuModule, type NetSource } from './load.js';
+
+test('float literals always carry a decimal point or exponent; negatives are parenthesised', () => {
+  assert.is(gpuNum(0), '0.0');
+  assert.is(gpuNum(-0), '(-0.0)');
+  assert.is(gpuNum(2), '2.0');
+  assert.is(gpuNum(-2), '(-2.0)');
+  assert.is(gpuNum(1.5), '1.5');
+  assert.is(gpuNum(1e-7), '1e-7');
+  assert.is(gpuNum(1e21), '1e+21');
+  assert.is(gpuNum(-Infinity), '(-Infinity)');
+  assert.throws(() => gpuNum(NaN), /NaN literal/);
+});
+
+test('kernel sources: start with function, constant loop bounds, no %, closures or arrows', async () => {
+  const [file] = await gpuFiles({ file: 'samples/mlp.yaml' }, 'ts');
+  const kernels = [...file!.text.matchAll(/const k_\w+ = `([^`]*)`/g)].map((m) => m[1]!);
+  assert.is(kernels.length, 6);
+  for (const k of kernels) {
+    assert.ok(k.startsWith('function ('), k);
+    assert.not.match(k, /%|=>|\bvar\b|\{\s*\w+:/);
+    for (const loop of k.matchAll(/for \(let (\w+) = 0; \w+ < (\S+); \w+\+\+\)/g))
+      assert.match(loop[2]!, /^\d+$/);
+    assert.match(k, /const b = Math\.floor\(\(t \+ 0\.5\) \/ \d+\.0\);/);
+  }
+  assert.match(file!.text, /const k_probs = `function \(x0\) \{\n {2}const t = this\.thread\.x;/);
+  assert.match(file!.text, /lgExp\(\(x0\[o0 \+ r1\] - acc0\)\)/, 'softmax subtracts its max');
+  assert.match(file!.text, /import \* as R from 'layergen\/runtime';/);
+  assert.not.match(file!.text, /from 'gpu\.js'/, 'gpu.js comes through the runtime');
+});
+
+test('compile() with target gpu gives the same module (float64 requested: still float32)', async () => {
+  const fx = loadFixture('mlp');
+  const m = await compileAndImport<GpuModule>(fx.net, 'gpu', { precision: 'float64' });
+  try {
+    const c = fx.cases[2]!;
+    const got = await m.predictBatch(c.inputs, c.batch);
+    assert.ok(got.probs instanceof Float32Array);
+    assert.is(gpuMismatch(got.probs!, c.float64.probs!, 1e-4, 'probs'), null);
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('the emitted TypeScript passes tsc --strict', async () => {
+  for (const src of [
+    { file: 'samples/mlp.yaml' },
+    { file: 'test/fixtures/nets/multi_output.yaml' },
+    { graph: constGraph() },
+  ]) {
+    assert.equal(await typecheck(src), [], JSON.stringify(Object.keys(src)));
+  }
+});
+
+const float: (shape: number[]) => TensorType = (shape) => ({ shape, dtype: 'float' });
+
+/** x [3] and a constant c [3]: outputs relu(c) (a step reading only a constant), c itself, x itself, tanh(x). */
+function constGraph(): Graph {
+  const t3 = float([3]);
+  return {
+    name: 'consts',
+    nodes: [
+      { id: 0, op: 'input', name: 'x', inputs: [], attrs: {}, params: {}, type: t3 },
+      {
+        id: 1,
+        op: 'const',
+        name: 'c',
+        inputs: [],
+        attrs: {},
+        params: { value: tensor([3], [1.5, -2, 3]) },
+        type: t3,
+      },
+      { id: 2, op: 'relu', name: 'r', inputs: [1], attrs: {}, params: {}, type: t3 },
+      { id: 3, op: 'tanh', name: 't', inputs: [0], attrs: {}, params: {}, type: t3 },
+    ],
+    inputs: [0],
+    outputs: [
+      { name: 'r', node: 2 },
+      { name: 'c', node: 1 },
+      { name: 'x', node: 0 },
+      { name: 't', node: 3 },
+    ],
+  };
+}
+
+const NETS: Record<string, string> = {
+  rank3: `name: rank3
+inputs:
+  x: [2, 3, 4]
+layers:
+  - name: fc
+    type: linear
+    units: 5
+  - name: s1
+    type: softmax
+    axis: 1
+  - name: s0
+    type: softmax
+    axis: 0
+    input: fc
+  - name: sg
+    type: sigmoid
+    input: s1
+outputs: [s0, sg]
+seed: 3
+`,
+  unit_axes: `name: unit_axes
+inputs:
+  x: [3, 1, 2]
+  y: [3, 1, 1]
+layers:
+  - name: ys
+    type: softmax
+    axis: 1
+    input: y
+  - name: yt
+    type: tanh
+    input: y
+  - name: sm
+    type: softmax
+    axis: 1
+    input: x
+  - name: sm2
+    type: softmax
+    axis: 2
+    input: x
+  - name: fc
+    type: linear
+    units: 1
+  - name: th
+    type: tanh
+outputs: [sm, sm2, th, ys, yt]
+seed: 5
+`,
+};
+
+/** Deterministic inputs in [-scale, scale]. */
+function data(n: number, seed: number, scale: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648 - 0.5) * 2 * scale;
+  });
+}
+
+async function againstInterpreter(src: NetSource, graph: Graph, batch: number, scale: number): Promise<void> {
+  const m = await gpuImport(src);
+  try {
+    const ins = Object.fromEntries(
+      Object.entries(m.inputShapes).map(([k, s], i) => [
+        k,
+        data(batch * s.reduce((a, b) => a * b, 1), 7 + i, scale),
+      ]),
+    );
+    const got = await m.predictBatch(ins, batch);
+    for (let b = 0; b < batch; b++) {
+      const one = Object.fromEntries(
+        Object.entries(ins).map(([k, v]) => [
+          k,
+          v.slice((b * v.length) / batch, ((b + 1) * v.length) / batch),
+        ]),
+      );
+      const want = interpret(graph, one, float64);
+      for (const [o, ref] of Object.entries(want)) {
+        const n = ref.length;
+        assert.is(
+          gpuMismatch(got[o]!.subarray(b * n, (b + 1) * n), ref, 1e-4, `example ${b} output ${o}`),
+          null,
+        );
+      }
+    }
+  } finally {
+    await m.dispose();
+  }
+}
+
+for (const [name, yaml] of Object.entries(NETS)) {
+  test(`${name}: gpu matches the reference interpreter`, async () => {
+    const { graph } = buildText(yaml, repo('.tmp-test', `${name}.yaml`));
+    await againstInterpreter({ graph }, graph, 4, 3);
+    await againstInterpreter({ graph }, graph, 2, 60);
+  });
+}
+
+test('constants: a step reading only a constant, a constant output and an input output', async () => {
+  const g = constGraph();
+  await againstInterpreter({ graph: g }, g, 3, 2);
+});
+
+test('chunked and concurrent batches give the same results as one launch', async () => {
+  const fx = loadFixture('mlp_784');
+  const c = fx.cases.find((k) => k.batch === 2)!;
+  const x = [...c.inputs.x!, ...c.inputs.x!.map((v) => -v), ...c.inputs.x!];
+  const m = await gpuImport({ file: fx.net });
+  try {
+    const whole = (await m.predictBatch({ x }, 6)).fc3!;
+    m.configure({ maxChunk: 4 });
+    const chunked = (await m.predictBatch({ x }, 6)).fc3!;
+    assert.equal(Array.from(chunked), Array.from(whole));
+    assert.is(gpuMismatch(whole.subarray(0, 20), c.float64.fc3!, 1e-4, 'mlp_784'), null);
+    const [a, b, one] = await Promise.all([
+      m.predictBatch({ x }, 6),
+      m.predictBatch({ x: x.slice(0, 784 * 2) }, 2),
+      m.predict({ x: x.slice(784, 784 * 2) }),
+    ]);
+    assert.equal(Array.from(a.fc3!), Array.from(whole));
+    assert.equal(Array.from(b.fc3!), Array.from(whole.subarray(0, 20)));
+    assert.equal(Array.from(one.fc3!), Array.from(whole.subarray(10, 20)));
+    const none = await m.predictBatch({ x: [] }, 0);
+    assert.is(none.fc3!.length, 0);
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('inputs: nested or flat, and clear errors for bad ones', async () => {
+  const m = await gpuImport({ file: 'test/fixtures/nets/linear_rank2.yaml' });
+  try {
+    const flat = Array.from({ length: 20 }, (_, i) => i / 10);
+    const nested = [0, 1, 2, 3].map((r) => flat.slice(r * 5, r * 5 + 5));
+    const a = await m.predict({ x: flat });
+    const b = await m.predict({ x: nested });
+    const d = await m.predictBatch({ x: [nested, nested] }, 2);
+    const key = Object.keys(a)[0]!;
+    assert.equal(Array.from(b[key]!), Array.from(a[key]!));
+    assert.equal(Array.from(d[key]!), [...a[key]!, ...a[key]!]);
+    const fails = async (p: () => Promise<unknown>, re: RegExp) => {
+      try {
+        await p();
+      } catch (e) {
+        assert.match((e as Error).message, re);
+        return;
+      }
+      assert.unreachable(`expected ${re}`);
+    };
+    await fails(
+      () => m.predict({ x: flat.slice(1) }),
+      /linear_rank2\.gpu: input "x": expected 20 values \(shape \[4, 5\]\), got 19/,
+    );
+    await fails(() => m.predict({ y: flat }), /unknown input "y"/);
+    await fails(() => m.predictBatch({ x: flat }, -1), /batch must be a non-negative integer/);
+  } finally {
+    await m.dispose();
+  }
+});
+
+test.run();

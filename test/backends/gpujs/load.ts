@@ -1,0 +1,104 @@
+/**
+ * Compiling nets to gpu modules and importing them, for the gpu.js backend tests. Goes through
+ * build -> gpuModule -> emitModule directly, so it does not depend on the backend table.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import ts from 'typescript';
+import { gpuModule } from '../../../compiler/backends/gpujs/emit.js';
+import { emitModule, type EmittedFile, type Lang } from '../../../compiler/backends/module.js';
+import { build, buildText } from '../../../compiler/index.js';
+import type { Graph } from '../../../compiler/ir/graph.js';
+import type { GpuBackendInfo, GpuOptions } from '../../../runtime/index.js';
+import { mismatch, repo, tempDir } from '../../helpers.js';
+
+export type Out = Record<string, Float32Array>;
+
+/** What a generated gpu module exports. */
+export interface GpuModule {
+  predict(inputs: Record<string, unknown>): Promise<Out>;
+  predictBatch(inputs: Record<string, unknown>, batch: number): Promise<Out>;
+  configure(options?: GpuOptions): void;
+  backendInfo(): GpuBackendInfo;
+  dispose(): Promise<void>;
+  inputShapes: Record<string, readonly number[]>;
+  outputShapes: Record<string, readonly number[]>;
+}
+
+/** A net given as a repo-relative file, YAML text, or an optimised graph. */
+export type NetSource = { file: string } | { yaml: string; name: string } | { graph: Graph };
+
+function graphOf(src: NetSource): { graph: Graph; source: string } {
+  if ('graph' in src) return { graph: src.graph, source: `${src.graph.name}.yaml` };
+  if ('file' in src) return { graph: build(repo(src.file)).graph, source: src.file };
+  return {
+    graph: buildText(src.yaml, repo('.tmp-test', `${src.name}.yaml`)).graph,
+    source: `${src.name}.yaml`,
+  };
+}
+
+export async function gpuFiles(src: NetSource, lang: Lang): Promise<EmittedFile[]> {
+  const { graph, source } = graphOf(src);
+  return emitModule(gpuModule(graph, { source }), lang);
+}
+
+/** Compiles a gpu module into a fresh directory inside the repo; returns its .js file (`ts` is transpiled, as a user's build would). */
+export async function gpuWrite(src: NetSource, lang: Lang = 'js'): Promise<string> {
+  const files = await gpuFiles(src, lang);
+  const dir = tempDir(`gpu-${lang}`);
+  let main = '';
+  for (const f of files) {
+    if (lang === 'ts') {
+      const js = ts.transpileModule(f.text, {
+        compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext },
+      }).outputText;
+      main = join(dir, f.path.replace(/\.ts$/, '.js'));
+      writeFileSync(main, js);
+    } else {
+      writeFileSync(join(dir, f.path), f.text);
+      if (f.path.endsWith('.js')) main = join(dir, f.path);
+    }
+  }
+  return main;
+}
+
+export async function gpuImport(src: NetSource, lang: Lang = 'js'): Promise<GpuModule> {
+  return (await import(pathToFileURL(await gpuWrite(src, lang)).href)) as GpuModule;
+}
+
+/** Type-checks an emitted .ts module with --strict against the built runtime; returns the diagnostics. */
+export async function typecheck(src: NetSource): Promise<string[]> {
+  const [file] = await gpuFiles(src, 'ts');
+  const path = join(tempDir('gpu-tsc'), file!.path);
+  writeFileSync(path, file!.text);
+  const program = ts.createProgram([path], {
+    strict: true,
+    noEmit: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    skipLibCheck: true,
+    types: ['node'],
+  });
+  return ts
+    .getPreEmitDiagnostics(program)
+    .map((d) => `${d.file?.fileName ?? ''}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+}
+
+/**
+ * `mismatch` from the shared helpers, after first reporting any NaN or Inf where the reference is
+ * finite (its running maximum forgets a NaN once a later element compares normally).
+ */
+export function gpuMismatch(
+  got: ArrayLike<number>,
+  want: readonly number[],
+  tol: number,
+  what: string,
+): string | null {
+  for (let i = 0; i < Math.min(got.length, want.length); i++) {
+    if (!Number.isFinite(got[i]!) && Number.isFinite(want[i]!))
+      return `${what}: element ${i}: got ${got[i]}, expected ${want[i]}`;
+  }
+  return mismatch(got, want, tol, 1, what);
+}
