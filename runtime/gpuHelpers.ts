@@ -60,6 +60,14 @@ export const GPU_HELPERS = {
   }
   return y;
 }`,
+  /** log(1 + x), accurate for small x: log(u) * x / (u - 1) with u = 1 + x (Goldberg's trick). */
+  lgLog1p: `function lgLog1p(x) {
+  const u = 1.0 + x;
+  if (u == 1.0) {
+    return x;
+  }
+  return Math.log(u) * x / (u - 1.0);
+}`,
 } as const;
 
 export type GpuHelperName = keyof typeof GPU_HELPERS;
@@ -71,7 +79,7 @@ export interface FunctionHost {
 
 /** Adds every helper to a gpu.js GPU instance (helpers called by others first). */
 export function registerGpuHelpers(gpu: FunctionHost): void {
-  for (const name of ['lgExp', 'lgTanh', 'lgSigmoid', 'lgErf'] as const) {
+  for (const name of ['lgExp', 'lgTanh', 'lgSigmoid', 'lgErf', 'lgLog1p'] as const) {
     gpu.addFunction(GPU_HELPERS[name], { argumentTypes: { x: 'Number' }, returnType: 'Number' });
   }
 }

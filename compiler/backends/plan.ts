@@ -5,6 +5,7 @@
 import type { F } from '../ir/formula.js';
 import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
 import { formulaOf } from '../ops/registry.js';
+import { cellRefSize, type Cell, type ScanAttrs, type ScanBody } from '../ir/scan.js';
 import { NameManager } from './names.js';
 
 export interface ParamRef {
@@ -15,6 +16,7 @@ export interface ParamRef {
 }
 
 export interface Step {
+  readonly kind: 'formula';
   readonly node: Node;
   readonly formula: F;
   readonly inTypes: readonly TensorType[];
@@ -22,6 +24,25 @@ export interface Step {
   /** Identifier of each parameter used by the formula, by parameter name. */
   readonly params: Readonly<Record<string, ParamRef>>;
 }
+
+/** A scan (recurrent loop): cells evaluated per time step; buffers named for states and cells. */
+export interface ScanStep {
+  readonly kind: 'scan';
+  readonly node: Node;
+  readonly body: ScanBody;
+  readonly inTypes: readonly TensorType[];
+  readonly out: TensorType;
+  readonly steps: number;
+  readonly reverse: boolean;
+  readonly params: Readonly<Record<string, ParamRef>>;
+  /** Identifiers of each state's and each cell's buffer. */
+  readonly stateIds: Readonly<Record<string, string>>;
+  readonly cellIds: Readonly<Record<string, string>>;
+  /** Each cell's formula with the shapes of its inputs. */
+  readonly cells: readonly { readonly cell: Cell; readonly formula: F; readonly inShapes: readonly (readonly number[])[] }[];
+}
+
+export type AnyStep = Step | ScanStep;
 
 export interface IoRef {
   readonly name: string;
@@ -35,7 +56,7 @@ export interface Plan {
   readonly names: NameManager;
   readonly inputs: readonly IoRef[];
   readonly outputs: readonly IoRef[];
-  readonly steps: readonly Step[];
+  readonly steps: readonly AnyStep[];
   /** Every parameter and constant tensor, in order of first use. */
   readonly tensors: readonly ParamRef[];
   /** Identifier of the value each node's result is stored in. */
@@ -49,7 +70,7 @@ export function plan(g: Graph): Plan {
   const value = new Map<number, string>();
   const sizes = new Map<number, number>();
   const tensors: ParamRef[] = [];
-  const steps: Step[] = [];
+  const steps: AnyStep[] = [];
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const inputs = g.inputs.map((id) => {
     const n = byId.get(id)!;
@@ -80,10 +101,28 @@ export function plan(g: Graph): Plan {
     }
     const inTypes = n.inputs.map((i) => typeOf(byId.get(i)!));
     const out = typeOf(n);
+    if (n.op === 'scan') {
+      steps.push(scanStep(n, inTypes, out, params, names));
+      continue;
+    }
     const formula = formulaOf(n, inTypes, out);
-    steps.push({ node: n, formula, inTypes, out, params });
+    steps.push({ kind: 'formula', node: n, formula, inTypes, out, params });
   }
   return { graph: g, names, inputs, outputs, steps, tensors, value, sizes };
+}
+
+function scanStep(n: Node, inTypes: readonly TensorType[], out: TensorType, params: Record<string, ParamRef>, names: NameManager): ScanStep {
+  const body = n.body!;
+  const { steps, reverse } = n.attrs as unknown as ScanAttrs;
+  const features = inTypes[0]!.shape[1]!;
+  const stateIds = Object.fromEntries(body.states.map((st) => [st.name, names.claim(`s_${n.name}_${st.name}`)]));
+  const cellIds = Object.fromEntries(body.cells.map((c) => [c.name, names.claim(`c_${n.name}_${c.name}`)]));
+  const cells = body.cells.map((cell) => ({
+    cell,
+    formula: cell.formula,
+    inShapes: cell.inputs.map((r) => [cellRefSize(body, features, r)]),
+  }));
+  return { kind: 'scan', node: n, body, inTypes, out, steps, reverse, params, stateIds, cellIds, cells };
 }
 
 /** Nodes whose value is a graph output (written straight into the output arrays). */
@@ -92,7 +131,8 @@ export function outputNodes(p: Plan): Set<number> {
 }
 
 /** A one-line description of a step, for comments in generated code. */
-export function describe(s: Step): string {
+export function describe(s: AnyStep): string {
   const ins = s.inTypes.map((t) => `[${t.shape.join(', ')}]`).join(', ');
-  return `layer ${JSON.stringify(s.node.name)}: ${s.node.op} ${ins} -> [${s.out.shape.join(', ')}]`;
+  const what = s.kind === 'scan' ? `scan over ${s.steps} steps${s.reverse ? ' (reversed)' : ''}` : s.node.op;
+  return `layer ${JSON.stringify(s.node.name)}: ${what} ${ins} -> [${s.out.shape.join(', ')}]`;
 }

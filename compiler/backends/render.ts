@@ -19,8 +19,8 @@ export interface Flavor {
   reduceDecl(op: 'sum' | 'max', acc: string, n: number): string;
   reduceStep(op: 'sum' | 'max', acc: string, value: string): string;
   reduceResult(op: 'sum' | 'max', acc: string): string;
-  /** Symbolic flavours take stabilising shifts as 0. */
-  readonly dropShift: boolean;
+  /** Symbolic flavours take stabilising shifts as 0 and the symbolic form of `alt` nodes. */
+  readonly symbolic: boolean;
 }
 
 export interface RenderCtx {
@@ -91,7 +91,9 @@ class Renderer {
       case 'prim':
         return fl.prim(f.op, f.args.map((a) => this.expr(a)));
       case 'shift':
-        return fl.dropShift ? fl.num(0) : this.expr(f.body);
+        return fl.symbolic ? fl.num(0) : this.expr(f.body);
+      case 'alt':
+        return this.expr(fl.symbolic ? f.symbolic : f.numeric);
       case 'guard': {
         const cond = f.bounds.map((b) => `${this.ix(b.ix)} >= 0 && ${this.ix(b.ix)} < ${b.lt}`).join(' && ');
         return `(${cond} ? ${this.expr(f.body)} : ${this.expr(f.otherwise)})`;

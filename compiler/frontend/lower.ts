@@ -29,10 +29,17 @@ export function lower(spec: NetSpec): Graph {
   });
   for (const l of spec.layers) {
     const ins = refs.get(l.name)!;
-    const { min, max } = getOp(l.type).arity;
+    const op = getOp(l.type);
+    const { min, max } = op.arity;
     if (ins.length < min || ins.length > max) {
       const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
       throw new LayergenError(`${l.type} takes ${want} input${want === '1' ? '' : 's'}, got ${ins.length}`, l.place, l.name);
+    }
+    // Named references (e.g. `initial: {h: h0}`) become extra inputs, in the order the op lists them.
+    for (const [key, spec] of Object.entries(op.attrs)) {
+      if (spec.type !== 'refs') continue;
+      const given = (l.attrs[key] ?? {}) as Readonly<Record<string, string>>;
+      for (const k of spec.keys) if (given[k] !== undefined) ins.push({ name: given[k], place: l.place });
     }
     for (const r of ins) {
       if (!layers.has(r.name) && !inputNames.has(r.name)) {

@@ -97,7 +97,9 @@ function parseLayer(r: YamlReader, node: YNode, counts: Map<string, number>): La
     counts.set(type, n);
     name = `${type}${n}`;
   }
-  if (!op) r.fail(typeNode, `unknown layer type "${type}" (known: ${OPS.map((o) => o.type).join(', ')})`, name);
+  if (!op || op.internal) {
+    r.fail(typeNode, `unknown layer type "${type}" (known: ${OPS.filter((o) => !o.internal).map((o) => o.type).join(', ')})`, name);
+  }
   r.map(node, `layer`, [...LAYER_KEYS, ...Object.keys(op.attrs)], name);
   const attrs: Record<string, AttrValue> = {};
   for (const [key, spec] of Object.entries(op.attrs)) {

@@ -1,57 +1,51 @@
-/** Weight files: `"<layer>.<param>"` -> tensor. JSON now; the loader picks a reader by extension. */
+/**
+ * Weight files: `"<layer>.<param>"` -> float64 tensor, whatever the format; the reader is picked
+ * by extension (one file per format under weights/). Every problem is a LayergenError naming the
+ * file and, where there is one, the tensor; non-finite values are rejected in every format.
+ * Integer `<layer>.num_batches_tracked` tensors (PyTorch BatchNorm's step counter, present in
+ * every state_dict) are skipped silently, so a converted state_dict loads as is.
+ */
 import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
 import { LayergenError, type Place } from '../errors.js';
+import { readJsonWeights } from './weights/json.js';
+import { readNpzWeights } from './weights/npz.js';
+import { readSafetensorsWeights } from './weights/safetensors.js';
+import { weightError, type WeightReader, type WeightSet } from './weights/tensor.js';
 
-export interface LoadedTensor {
-  readonly shape: readonly number[];
-  readonly data: Float64Array;
-}
+export { nestedTensor } from './weights/json.js';
+export type { LoadedTensor, WeightSet } from './weights/tensor.js';
 
-export type WeightSet = ReadonlyMap<string, LoadedTensor>;
+const READERS: Readonly<Record<string, WeightReader>> = {
+  '.json': readJsonWeights,
+  '.npz': readNpzWeights,
+  '.safetensors': readSafetensorsWeights,
+};
+
+/** Extensions of pickled PyTorch checkpoints, which are never loaded (pickles run code). */
+const TORCH = new Set(['.pt', '.pth', '.bin', '.ckpt', '.pkl']);
 
 /** Reads a weight file; `shown` is the path as the user should see it in messages. */
 export function loadWeights(path: string, shown: string, from: Place): WeightSet {
+  const ext = extname(path).toLowerCase();
+  const reader = READERS[ext];
+  if (!reader) {
+    const hint = TORCH.has(ext)
+      ? '; a torch.save checkpoint is a pickle: convert it with numpy.savez(path, **{k: v.numpy() for k, v in state_dict.items()})'
+      : '';
+    const supported = Object.keys(READERS).join(', ');
+    throw new LayergenError(`weights: "${shown}": unsupported weight file type ${JSON.stringify(ext || '(none)')} (supported: ${supported})${hint}`, from);
+  }
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (e) {
     throw new LayergenError(`weights: cannot read "${shown}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`, from);
   }
-  if (path.endsWith('.json')) return readJsonWeights(bytes.toString('utf8'), shown);
-  throw new LayergenError(`weights: "${shown}": unsupported weight file type (expected .json)`, from);
-}
-
-function readJsonWeights(text: string, file: string): WeightSet {
-  let obj: unknown;
   try {
-    obj = JSON.parse(text);
+    return reader(bytes, shown);
   } catch (e) {
-    throw new LayergenError(`invalid JSON: ${(e as Error).message}`, { file });
+    if (e instanceof LayergenError) throw e;
+    throw weightError(shown, `unreadable weight file (${e instanceof Error ? e.message : String(e)})`);
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
-    throw new LayergenError('expected a JSON object of "<layer>.<param>": nested arrays', { file });
-  }
-  const out = new Map<string, LoadedTensor>();
-  for (const [key, v] of Object.entries(obj)) {
-    out.set(key, nestedTensor(v, `${file}: tensor "${key}"`));
-  }
-  return out;
-}
-
-/** A rectangular nested array of finite numbers as shape + flat data. */
-export function nestedTensor(v: unknown, what: string): LoadedTensor {
-  const shape: number[] = [];
-  for (let x: unknown = v; Array.isArray(x); x = x[0]) shape.push(x.length);
-  const data: number[] = [];
-  const walk = (x: unknown, d: number): void => {
-    if (d === shape.length) {
-      if (typeof x !== 'number' || !Number.isFinite(x)) throw new LayergenError(`${what}: expected a finite number, got ${JSON.stringify(x)}`);
-      data.push(x);
-      return;
-    }
-    if (!Array.isArray(x) || x.length !== shape[d]) throw new LayergenError(`${what}: ragged nested array at depth ${d}`);
-    x.forEach((c) => walk(c, d + 1));
-  };
-  walk(v, 0);
-  return { shape, data: Float64Array.from(data) };
 }

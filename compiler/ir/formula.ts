@@ -32,6 +32,9 @@ export type F =
   /** A stabilising shift (e.g. softmax's max): it cancels mathematically, so numeric and gpu
    * backends compute it and symbolic backends take it as 0, printing the textbook formula. */
   | { readonly k: 'shift'; readonly body: F }
+  /** One function in two forms: numeric backends evaluate `numeric` (stable, or faithful to
+   * PyTorch's kernel), symbolic backends build `symbolic` (the textbook formula). */
+  | { readonly k: 'alt'; readonly numeric: F; readonly symbolic: F }
   | { readonly k: 'guard'; readonly bounds: readonly Bound[]; readonly body: F; readonly otherwise: F };
 
 /** The output index variable of axis `axis`. */
@@ -112,6 +115,9 @@ export class FormulaBuilder {
   shift(body: F): F {
     return { k: 'shift', body };
   }
+  alt(numeric: F, symbolic: F): F {
+    return { k: 'alt', numeric, symbolic };
+  }
   /** An integer index read from int input `slot` at `at`. */
   index(slot: number, at: readonly (Ix | number | string)[]): Ix {
     return { k: 'load', slot, at: at.map(ix) };
@@ -160,6 +166,9 @@ export function freeVars(f: F, out: Set<string> = new Set()): Set<string> {
     }
     case 'shift':
       return freeVars(f.body, out);
+    case 'alt':
+      freeVars(f.numeric, out);
+      return freeVars(f.symbolic, out);
     case 'guard':
       f.bounds.forEach((b) => ixVars(b.ix, out));
       freeVars(f.body, out);

@@ -5,6 +5,7 @@
 import { PRIMS, type PrimName } from '../ops/prims.js';
 import { formulaOf } from '../ops/registry.js';
 import type { F, Ix } from './formula.js';
+import type { CellRef, ScanAttrs } from './scan.js';
 import { evalIx, flatIndex, outVar } from './formula.js';
 import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from './graph.js';
 
@@ -14,8 +15,8 @@ export interface Algebra<V> {
   prim(op: PrimName, args: V[]): V;
   sum(xs: V[]): V;
   max(xs: V[]): V;
-  /** The value of a stabilising shift (`shift` nodes); symbolic algebras return 0. */
-  shift(v: () => V): V;
+  /** Symbolic algebras take stabilising shifts as 0 and the symbolic form of `alt` nodes. */
+  readonly symbolic: boolean;
 }
 
 export const float64: Algebra<number> = {
@@ -23,7 +24,7 @@ export const float64: Algebra<number> = {
   prim: (op, args) => (PRIMS[op].num as (...a: number[]) => number)(...args),
   sum: (xs) => xs.reduce((a, b) => a + b, 0),
   max: (xs) => xs.reduce((a, b) => Math.max(a, b), -Infinity),
-  shift: (v) => v(),
+  symbolic: false,
 };
 
 /** Evaluates one formula for every output element. `inputs`/`params` hold flat row-major data. */
@@ -66,7 +67,9 @@ export function evalFormula<V>(
         return g.op === 'sum' ? alg.sum(xs) : alg.max(xs);
       }
       case 'shift':
-        return alg.shift(() => go(g.body));
+        return alg.symbolic ? alg.num(0) : go(g.body);
+      case 'alt':
+        return go(alg.symbolic ? g.symbolic : g.numeric);
       case 'guard': {
         const inside = g.bounds.every((b) => {
           const v = ix(b.ix);
@@ -104,7 +107,32 @@ export function interpret<V>(g: Graph, inputs: Readonly<Record<string, readonly 
   for (const n of g.nodes) {
     if (n.op === 'input') vals.set(n.id, [...inputs[n.name]!]);
     else if (n.op === 'const') vals.set(n.id, Array.from(n.params.value!.data, alg.num));
+    else if (n.op === 'scan') vals.set(n.id, evalScan(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg));
     else vals.set(n.id, evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg));
   }
   return Object.fromEntries(g.outputs.map((o) => [o.name, vals.get(o.node)!]));
+}
+
+/** Runs a scan node: the step program once per time step, in order (reversed when `reverse`). */
+export function evalScan<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>): V[] {
+  const body = n.body!;
+  const { steps, reverse } = n.attrs as unknown as ScanAttrs;
+  const F = inTypes[0]!.shape[1]!;
+  const states = new Map(body.states.map((s) => [s.name, s.init !== undefined ? [...ins[s.init]!] : new Array<V>(s.size).fill(alg.num(0))]));
+  const out: V[] = [];
+  for (let step = 0; step < steps; step++) {
+    const t = reverse ? steps - 1 - step : step;
+    const x = ins[0]!.slice(t * F, (t + 1) * F);
+    const cells = new Map<string, V[]>();
+    const value = (r: CellRef): { shape: readonly number[]; data: readonly V[] } => {
+      if (r.kind === 'x') return { shape: [F], data: x };
+      const data = r.kind === 'state' ? states.get(r.name)! : cells.get(r.name)!;
+      return { shape: [data.length], data };
+    };
+    for (const c of body.cells) cells.set(c.name, evalFormula(c.formula, c.shape, c.inputs.map(value), n.params, alg));
+    const row = cells.get(body.emit)!;
+    for (let j = 0; j < row.length; j++) out[t * row.length + j] = row[j]!;
+    for (const s of body.states) states.set(s.name, cells.get(body.next[s.name]!)!);
+  }
+  return out;
 }

@@ -44,3 +44,18 @@ export function cellRefSize(body: ScanBody, features: number, r: CellRef): numbe
   if (r.kind === 'state') return body.states.find((s) => s.name === r.name)!.size;
   return body.cells.find((c) => c.name === r.name)!.shape.reduce((a, b) => a * b, 1);
 }
+
+/** A scan node's output type: one emitted row per step. Checks its inputs against the body. */
+export function scanShape(body: ScanBody, attrs: ScanAttrs, ins: readonly { shape: readonly number[] }[]): number[] {
+  const seq = ins[0]!.shape;
+  if (seq.length !== 2 || seq[0] !== attrs.steps) {
+    throw new Error(`internal: scan expects a sequence [${attrs.steps}, features], got [${seq.join(', ')}]`);
+  }
+  for (const s of body.states) {
+    if (s.init !== undefined && ins[s.init]!.shape.reduce((a, b) => a * b, 1) !== s.size) {
+      throw new Error(`internal: scan state "${s.name}" expects ${s.size} initial values`);
+    }
+  }
+  const emit = body.cells.find((c) => c.name === body.emit)!;
+  return [attrs.steps, emit.shape.reduce((a, b) => a * b, 1)];
+}

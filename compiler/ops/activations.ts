@@ -1,22 +1,117 @@
-/** Pointwise activations: out[i] = f(x[i]). */
+/** Pointwise activations: out[i] = f(x[i]), with PyTorch's formulas and defaults. */
 import type { F, FormulaBuilder } from '../ir/formula.js';
 import { outIndex } from '../ir/formula.js';
-import type { OpDef } from './types.js';
+import type { Attrs } from '../ir/graph.js';
+import { needFloat } from './shapeRules.js';
+import type { AttrSpec, OpDef } from './types.js';
 
-function pointwise(type: string, torch: string, doc: string, f: (x: F, b: FormulaBuilder) => F): OpDef {
+function pointwise(
+  type: string,
+  torch: string,
+  doc: string,
+  f: (x: F, b: FormulaBuilder, a: Attrs) => F,
+  attrs: Readonly<Record<string, AttrSpec>> = {},
+): OpDef {
   return {
     type,
     torch,
     doc,
-    attrs: {},
+    attrs,
     arity: { min: 1, max: 1 },
     elementwise: true,
-    shape: (_a, [x]) => x!,
-    formula: (_a, _ins, out, b) => f(b.input(0, outIndex(out.shape.length)), b),
+    shape: (_a, [x]) => {
+      needFloat(x!);
+      return x!;
+    },
+    formula: (a, _ins, out, b) => f(b.input(0, outIndex(out.shape.length)), b, a),
   };
 }
 
+const pos = (b: FormulaBuilder, x: F): F => b.prim('max', b.num(0), x);
+const negPart = (b: FormulaBuilder, x: F): F => b.prim('min', b.num(0), x);
+/** alpha * (exp(min(0, x)) - 1): ELU's negative branch, exact for every x. */
+const eluNeg = (b: FormulaBuilder, x: F, alpha: number): F =>
+  b.prim('mul', b.num(alpha), b.prim('sub', b.prim('exp', negPart(b, x)), b.num(1)));
+
 export const identity = pointwise('identity', 'nn.Identity', 'x', (x) => x);
-export const relu = pointwise('relu', 'nn.ReLU', 'max(0, x)', (x, b) => b.prim('max', b.num(0), x));
+export const dropout = pointwise('dropout', 'nn.Dropout(p) (eval mode)', 'x (identity at inference)', (x) => x, {
+  p: { type: 'float', min: 0, default: 0.5, doc: 'drop probability in training; ignored at inference' },
+});
+export const relu = pointwise('relu', 'nn.ReLU', 'max(0, x)', (x, b) => pos(b, x));
 export const sigmoid = pointwise('sigmoid', 'nn.Sigmoid', '1 / (1 + exp(-x))', (x, b) => b.prim('sigmoid', x));
 export const tanh = pointwise('tanh', 'nn.Tanh', 'tanh(x)', (x, b) => b.prim('tanh', x));
+
+export const leakyRelu = pointwise(
+  'leaky_relu',
+  'nn.LeakyReLU(negative_slope=slope)',
+  'max(0, x) + slope * min(0, x)',
+  (x, b, a) => b.prim('add', pos(b, x), b.prim('mul', b.num(a.slope as number), negPart(b, x))),
+  { slope: { type: 'float', default: 0.01, doc: 'negative slope' } },
+);
+
+export const elu = pointwise(
+  'elu',
+  'nn.ELU(alpha)',
+  'max(0, x) + alpha * (exp(min(0, x)) - 1)',
+  (x, b, a) => b.prim('add', pos(b, x), eluNeg(b, x, a.alpha as number)),
+  { alpha: { type: 'float', default: 1.0, doc: 'scale of the negative branch' } },
+);
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+export const selu = pointwise('selu', 'nn.SELU', 'scale * (max(0, x) + alpha * (exp(min(0, x)) - 1))', (x, b) =>
+  b.prim('mul', b.num(SELU_SCALE), b.prim('add', pos(b, x), eluNeg(b, x, SELU_ALPHA))),
+);
+
+export const gelu = pointwise(
+  'gelu',
+  "nn.GELU(approximate='none'|'tanh')",
+  "0.5 x (1 + erf(x / sqrt 2)); approximate: tanh gives 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))",
+  (x, b, a) => {
+    const half = b.prim('mul', x, b.num(0.5));
+    if (a.approximate === 'tanh') {
+      const inner = b.prim('add', x, b.prim('mul', b.num(0.044715), b.prim('mul', x, b.prim('mul', x, x))));
+      return b.prim('mul', half, b.prim('add', b.num(1), b.prim('tanh', b.prim('mul', b.num(Math.sqrt(2 / Math.PI)), inner))));
+    }
+    return b.prim('mul', half, b.prim('add', b.num(1), b.prim('erf', b.prim('mul', x, b.num(Math.SQRT1_2)))));
+  },
+  { approximate: { type: 'enum', values: ['none', 'tanh'], default: 'none', doc: 'exact erf form, or the tanh approximation' } },
+);
+
+export const silu = pointwise('silu', 'nn.SiLU', 'x * sigmoid(x)', (x, b) => b.prim('mul', x, b.prim('sigmoid', x)));
+
+export const softplus = pointwise(
+  'softplus',
+  'nn.Softplus(beta, threshold)',
+  'log(1 + exp(beta x)) / beta; numerically x where beta x > threshold, like PyTorch',
+  (x, b, a) => {
+    const beta = a.beta as number;
+    const bx = b.prim('mul', b.num(beta), x);
+    const soft = (inner: F): F => b.prim('div', inner, b.num(beta));
+    const numeric = b.prim('where', b.prim('sub', bx, b.num(a.threshold as number)), x, soft(b.prim('log1p', b.prim('exp', bx))));
+    return b.alt(numeric, soft(b.prim('log', b.prim('add', b.num(1), b.prim('exp', bx)))));
+  },
+  {
+    beta: { type: 'float', default: 1.0, doc: 'sharpness' },
+    threshold: { type: 'float', default: 20.0, doc: 'above beta x > threshold the output is x' },
+  },
+);
+
+export const softsign = pointwise('softsign', 'nn.Softsign', 'x / (1 + |x|)', (x, b) =>
+  b.prim('div', x, b.prim('add', b.num(1), b.prim('abs', x))),
+);
+
+export const hardtanh = pointwise(
+  'hardtanh',
+  'nn.Hardtanh(min_val=min, max_val=max)',
+  'min(max(x, min), max)',
+  (x, b, a) => b.prim('min', b.prim('max', x, b.num(a.min as number)), b.num(a.max as number)),
+  {
+    min: { type: 'float', default: -1.0, doc: 'lower bound' },
+    max: { type: 'float', default: 1.0, doc: 'upper bound' },
+  },
+);
+
+export const hardsigmoid = pointwise('hardsigmoid', 'nn.Hardsigmoid', 'min(max(x / 6 + 1/2, 0), 1)', (x, b) =>
+  b.prim('min', b.prim('max', b.prim('add', b.prim('div', x, b.num(6)), b.num(0.5)), b.num(0)), b.num(1)),
+);

@@ -7,7 +7,7 @@
 import { sigmoidNum, erfNum } from '../../runtime/scalar.js';
 
 export interface Prim {
-  readonly arity: 1 | 2;
+  readonly arity: 1 | 2 | 3;
   /** float64 semantics. */
   readonly num: (...a: number[]) => number;
   /** Numeric module snippet (the runtime is imported as `R`); each argument appears at most once. */
@@ -20,7 +20,7 @@ export interface Prim {
 
 export type SymCtor =
   | 'add' | 'sub' | 'mul' | 'div' | 'neg' | 'max' | 'min'
-  | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sqrt' | 'abs';
+  | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sqrt' | 'abs' | 'log1p' | 'where';
 
 const same = (js: Prim['js']) => ({ js, gpu: js });
 
@@ -45,6 +45,15 @@ export const PRIMS = {
   erf: { arity: 1, num: erfNum, js: (a) => `R.erfNum(${a})`, gpu: (a) => `lgErf(${a})`, sym: 'erf' },
   sqrt: { arity: 1, num: Math.sqrt, ...same((a) => `Math.sqrt(${a})`), sym: 'sqrt' },
   abs: { arity: 1, num: Math.abs, ...same((a) => `Math.abs(${a})`), sym: 'abs' },
+  log1p: { arity: 1, num: Math.log1p, js: (a) => `Math.log1p(${a})`, gpu: (a) => `lgLog1p(${a})`, sym: 'log1p' },
+  /** where(c, a, b) = c > 0 ? a : b */
+  where: {
+    arity: 3,
+    num: (c, a, b) => (c! > 0 ? a! : b!),
+    js: (c, a, b) => `(${c} > 0 ? ${a} : ${b})`,
+    gpu: (c, a, b) => `(${c} > 0.0 ? ${a} : ${b})`,
+    sym: 'where',
+  },
 } satisfies Record<string, Prim>;
 
 export type PrimName = keyof typeof PRIMS;

@@ -1,12 +1,29 @@
 /** The explicit op registry: every layer type layergen knows, defined once in its own file. */
-import { identity, relu, sigmoid, tanh } from './activations.js';
+import {
+  dropout, elu, gelu, hardsigmoid, hardtanh, identity, leakyRelu, relu, selu, sigmoid, silu, softplus, softsign, tanh,
+} from './activations.js';
+import { flatten, permute, reshape } from './shape.js';
 import { linear } from './linear.js';
-import { softmax } from './softmax.js';
+import { concat, add, sub, mul, take } from './merge.js';
+import { rnn, lstm, gru } from './recurrent.js';
+import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from './types.js';
+import { conv1d, conv2d } from './conv.js';
+import { avgpool1d, avgpool2d, globalavgpool, maxpool1d, maxpool2d } from './pool.js';
+import { batchnorm, layernorm } from './norm.js';
+import { embedding } from './embedding.js';
 import { FormulaBuilder, type F } from '../ir/formula.js';
 import type { Node, TensorType } from '../ir/graph.js';
 
-export const OPS: readonly OpDef[] = [linear, relu, sigmoid, tanh, softmax, identity];
+export const OPS: readonly OpDef[] = [
+  linear,
+  relu, leakyRelu, elu, selu, gelu, silu, softplus, softsign, hardtanh, hardsigmoid, sigmoid, tanh,
+  softmax, logSoftmax, identity, dropout,
+  flatten, reshape, permute, concat, add, sub, mul,
+  rnn, lstm, gru,
+  take,
+  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, batchnorm, layernorm, embedding,
+];
 
 const byType = new Map(OPS.map((op) => [op.type, op]));
 

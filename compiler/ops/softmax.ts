@@ -37,3 +37,16 @@ export const softmax: OpDef = {
     return b.prim('div', b.prim('exp', shifted(xi)), sum);
   },
 };
+
+export const logSoftmax: OpDef = {
+  type: 'log_softmax',
+  torch: 'nn.LogSoftmax(dim=axis)',
+  doc: 'x_i - log(sum_j exp(x_j))',
+  attrs: axisAttrs,
+  arity: { min: 1, max: 1 },
+  shape: shapeAlongAxis,
+  formula(a, _ins, out, b) {
+    const { xi, shifted, sum } = parts(a, out, b);
+    return b.prim('sub', shifted(xi), b.prim('log', sum));
+  },
+};

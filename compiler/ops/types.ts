@@ -15,6 +15,11 @@ export interface ParamSpec {
   readonly shape: readonly number[];
   /** Seeded init draws uniform(-1/sqrt(fanIn), 1/sqrt(fanIn)), PyTorch's default. */
   readonly fanIn: number;
+  /**
+   * Seeded init kind: 'uniform' (the default) as above; 'zeros' / 'ones' fill with a constant,
+   * as PyTorch initialises norm layers (weight = 1, bias = 0, running_mean = 0, running_var = 1).
+   */
+  readonly init?: 'uniform' | 'zeros' | 'ones';
 }
 
 export interface OpDef {

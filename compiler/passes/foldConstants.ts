@@ -10,7 +10,7 @@ export function foldConstants(g: Graph): Graph {
       consts.set(n.id, n.params.value!.data);
       return n;
     }
-    if (n.op === 'input' || n.inputs.length === 0 || !n.inputs.every((i) => consts.has(i))) return n;
+    if (n.op === 'input' || n.op === 'scan' || n.inputs.length === 0 || !n.inputs.every((i) => consts.has(i))) return n;
     const vals = evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => Array.from(consts.get(i)!)), float64);
     const value = tensor(typeOf(n).shape, vals);
     consts.set(n.id, value.data);

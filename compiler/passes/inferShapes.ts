@@ -2,12 +2,16 @@
 import { LayergenError, ShapeError } from '../errors.js';
 import { fmtShape, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
+import { scanShape, type ScanAttrs } from '../ir/scan.js';
 
 export function inferShapes(g: Graph): Graph {
   const done = new Map<number, Node>();
   const nodes = g.nodes.map((n) => {
     let out: Node = n;
-    if (n.op !== 'input' && n.op !== 'const') {
+    if (n.op === 'scan') {
+      const ins = n.inputs.map((i) => typeOf(done.get(i)!));
+      out = { ...n, type: { shape: scanShape(n.body!, n.attrs as unknown as ScanAttrs, ins), dtype: 'float' } };
+    } else if (n.op !== 'input' && n.op !== 'const') {
       const op = getOp(n.op);
       const ins = n.inputs.map((i) => typeOf(done.get(i)!));
       try {

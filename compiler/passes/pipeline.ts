@@ -1,5 +1,6 @@
 /** The optimisation pipeline: named pure passes, run in this order. */
 import type { Graph } from '../ir/graph.js';
+import { expandComposites } from './expandComposites.js';
 import { foldConstants } from './foldConstants.js';
 import { inferShapes } from './inferShapes.js';
 import { removeDead } from './removeDead.js';
@@ -11,6 +12,7 @@ export interface Pass {
 
 export const PIPELINE: readonly Pass[] = [
   { name: 'inferShapes', run: inferShapes },
+  { name: 'expandComposites', run: expandComposites },
   { name: 'removeDead', run: removeDead },
   { name: 'foldConstants', run: foldConstants },
   { name: 'removeDead', run: removeDead },

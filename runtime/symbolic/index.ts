@@ -31,6 +31,7 @@ export {
 export { evaluate, evaluateAll, type Env } from './evaluate.js';
 export { substitute, type Substitution } from './substitute.js';
 export { diff } from './diff.js';
+export { where, log1p } from './compose.js';
 export { countNodes, freeSymbols, sympySymbols, topoOrder } from './traverse.js';
 export { format, type Language } from './print/format.js';
 export type { PrintOptions } from './print/Printer.js';

@@ -12,6 +12,7 @@ import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
 import { dataInitializer, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
+import { LayergenError } from '../../errors.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion } from '../templates.js';
 import { addInterfaces, addShapes } from '../numeric/emit.js';
@@ -38,6 +39,9 @@ function netSpec(
   p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
   const kernels: { id: string; doc: string; source: string }[] = [];
   const steps = p.steps.map((s) => {
+    if (s.kind === 'scan') {
+      throw new LayergenError(`the gpu target does not support recurrent layers yet (use --target numeric,symbolic)`, s.node.place ?? {}, s.node.name.split('_l')[0]);
+    }
     const k = stepKernel(s, stepSlots(p, s));
     const id = p.names.claim(`k_${s.node.name}`);
     kernels.push({ id, doc: describe(s), source: k.source });

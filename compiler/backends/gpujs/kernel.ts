@@ -50,7 +50,7 @@ export function gpuFlavor(load: Pick<Flavor, 'input' | 'param'>): Flavor {
     reduceDecl: (op, acc) => `let ${acc} = ${op === 'sum' ? '0.0' : '-Infinity'};`,
     reduceStep: (op, acc, v) => (op === 'sum' ? `${acc} += ${v};` : `${acc} = Math.max(${acc}, ${v});`),
     reduceResult: (_op, acc) => acc,
-    dropShift: false,
+    symbolic: false,
   };
 }
 

@@ -7,7 +7,8 @@ import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import { PRIMS } from '../../ops/prims.js';
 import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
-import { describe, outputNodes, plan, type Plan, type Step } from '../plan.js';
+import { describe, outputNodes, plan, type AnyStep, type Plan } from '../plan.js';
+import { scanLines } from '../scanCode.js';
 import { renderLoops, type Flavor } from '../render.js';
 import { fillTemplate, packageVersion } from '../templates.js';
 
@@ -33,13 +34,21 @@ export function numericFlavor(precision: Precision, load: Pick<Flavor, 'input' |
     reduceStep: (op, acc, v) =>
       op === 'max' ? `${acc} = Math.max(${acc}, ${v});` : precision === 'float32' ? `${acc} = Math.fround(${acc} + ${v});` : `${acc} += ${v};`,
     reduceResult: (_op, acc) => acc,
-    dropShift: false,
+    symbolic: false,
   };
 }
 
 /** Statements of one step inside `forward`. Inputs/outputs are read/written at their offsets. */
-function stepCode(p: Plan, s: Step, precision: Precision, outs: Set<number>): string[] {
+function stepCode(p: Plan, s: AnyStep, precision: Precision, outs: Set<number>): string[] {
   const off = (node: number): string => (outs.has(node) || p.graph.inputs.includes(node) ? `${p.value.get(node)}_o + ` : '');
+  if (s.kind === 'scan') {
+    return scanLines(p, s, (node, o) => `${p.value.get(node)}[${off(node)}${o}]!`, {
+      flavor: (load) => numericFlavor(precision, load),
+      initState: (id, size, from) => (from ? [`for (let j = 0; j < ${size}; j++) ${id}[j] = ${from('j')};`] : [`${id}.fill(0);`]),
+      beginCell: () => [],
+      advance: (state, cell) => `${state}.set(${cell});`,
+    });
+  }
   const flavor = numericFlavor(precision, {
     input: (slot, o) => `${p.value.get(s.node.inputs[slot]!)}[${off(s.node.inputs[slot]!)}${o}]!`,
     param: (name, o) => `${s.params[name]!.id}[${o}]!`,
@@ -85,6 +94,15 @@ export function numericModule(g: import('../../ir/graph.js').Graph, opts: Numeri
         });
       }
       for (const s of p.steps) {
+        if (s.kind === 'scan') {
+          const bufs = [
+            ...s.body.states.map((st) => [s.stateIds[st.name]!, st.size] as const),
+            ...s.body.cells.map((c) => [s.cellIds[c.name]!, c.shape.reduce((a, b) => a * b, 1)] as const),
+          ];
+          for (const [id, n] of bufs) {
+            sf.addVariableStatement({ declarationKind: VariableDeclarationKind.Const, declarations: [{ name: id, initializer: `new ${Arr}(${n})` }] });
+          }
+        }
         if (outs.has(s.node.id)) continue;
         sf.addVariableStatement({
           declarationKind: VariableDeclarationKind.Const,

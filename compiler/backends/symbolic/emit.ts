@@ -8,7 +8,8 @@ import { PRIMS } from '../../ops/prims.js';
 import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { addInterfaces, addShapes } from '../numeric/emit.js';
-import { describe, plan, type Plan, type Step } from '../plan.js';
+import { describe, plan, type AnyStep, type Plan } from '../plan.js';
+import { scanLines } from '../scanCode.js';
 import { renderLoops, type Flavor } from '../render.js';
 import { fillTemplate, packageVersion } from '../templates.js';
 
@@ -23,11 +24,23 @@ export function symbolicFlavor(load: Pick<Flavor, 'input' | 'param'>): Flavor {
     reduceDecl: (_op, acc) => `const ${acc}: R.Value[] = [];`,
     reduceStep: (_op, acc, v) => `${acc}.push(${v});`,
     reduceResult: (op, acc) => (op === 'sum' ? `R.addAll(${acc})` : `R.maxAll(${acc})`),
-    dropShift: true,
+    symbolic: true,
   };
 }
 
-function stepCode(p: Plan, s: Step): string[] {
+function stepCode(p: Plan, s: AnyStep): string[] {
+  if (s.kind === 'scan') {
+    const dst = p.value.get(s.node.id)!;
+    return [
+      `const ${dst}: R.Value[] = new Array(${p.sizes.get(s.node.id)});`,
+      ...scanLines(p, s, (node, o) => `${p.value.get(node)}[${o}]!`, {
+        flavor: symbolicFlavor,
+        initState: (id, size, from) => [`let ${id}: R.Value[] = ${from ? `Array.from({ length: ${size} }, (_, j) => ${from('j')})` : `new Array(${size}).fill(0)`};`],
+        beginCell: (id, size) => [`const ${id}: R.Value[] = new Array(${size});`],
+        advance: (state, cell) => `${state} = ${cell};`,
+      }),
+    ];
+  }
   const flavor = symbolicFlavor({
     input: (slot, o) => `${p.value.get(s.node.inputs[slot]!)}[${o}]!`,
     param: (name, o) => `${s.params[name]!.id}[${o}]!`,
