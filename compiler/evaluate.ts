@@ -23,7 +23,7 @@ export function parseInputArgs(g: Graph, args: readonly string[], allowSymbols: 
     const id = byName.get(name);
     if (id === undefined) throw new LayergenError(`--input "${name}": the net has no such input (inputs: ${[...byName.keys()].join(', ')})`);
     if (name in out) throw new LayergenError(`--input "${name}" is given twice`);
-    const shape = typeOf(g.nodes.find((n) => n.id === id)!).shape;
+    const { shape, dtype } = typeOf(g.nodes.find((n) => n.id === id)!);
     const n = size(shape);
     const raw = a.slice(eq + 1).split(',').map((t) => t.trim());
     let vals: (number | string)[];
@@ -39,6 +39,9 @@ export function parseInputArgs(g: Graph, args: readonly string[], allowSymbols: 
           `--input "${name}": "${t}" is not a number${allowSymbols ? ' or a symbol name' : ' (use --symbolic for symbols)'}`,
         );
       });
+    }
+    if (dtype === 'int' && vals.some((v) => typeof v !== 'number' || !Number.isInteger(v))) {
+      throw new LayergenError(`--input "${name}": an int input takes integers only`);
     }
     if (vals.length !== n) {
       throw new LayergenError(`--input "${name}": expected ${n} values (shape [${shape.join(', ')}]), got ${vals.length}`);

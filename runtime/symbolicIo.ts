@@ -15,14 +15,24 @@ const SYMBOL = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const isElement = (v: unknown): v is SymbolicElement =>
   (typeof v === 'number' && !Number.isNaN(v)) || (typeof v === 'string' && SYMBOL.test(v)) || isExpr(v);
 
-/** Reads one input of a symbolic module: strings become symbols. */
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
+
+/** Reads one input of a symbolic module: strings become symbols; int inputs take integers only. */
 export function readSymbolicInput(
   inputs: Record<string, unknown>,
   name: string,
   shape: readonly number[],
   module: string,
+  dtype: 'float' | 'int' = 'float',
 ): Value[] {
+  if (dtype === 'int') return flattenInput(inputs[name], name, shape, undefined, module, isInteger);
   return flattenInput(inputs[name], name, shape, undefined, module, isElement).map((v) => (typeof v === 'string' ? sym(v) : v));
+}
+
+/** A value used as an index (embedding lookups): must be an integer number. */
+export function intIndex(v: Value): number {
+  if (isInteger(v)) return v;
+  throw new TypeError(`an index must be an integer, got ${typeof v === 'number' ? v : 'an expression'}`);
 }
 
 export function toExpr(v: Value): Expr {

@@ -81,11 +81,15 @@ export function readInput(
   batch: number | undefined,
   Ctor: FloatArrayCtor,
   module: string,
+  dtype: 'float' | 'int' = 'float',
 ): FloatArray {
   const v = inputs[name];
+  if (dtype === 'int') return Ctor.from(flattenInput(v, name, shape, batch, module, isInteger));
   if (v instanceof Ctor && v.length === shape.reduce((a, b) => a * b, batch ?? 1)) return v;
   return Ctor.from(flattenInput(v, name, shape, batch, module, isNumber));
 }
+
+const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** Checks a batch size argument. */
 export function checkBatch(batch: unknown, module: string): number {

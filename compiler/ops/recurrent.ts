@@ -68,8 +68,12 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
     const r = sig(b.prim('add', at(0, 0), at(1, 0)));
     const z = sig(b.prim('add', at(0, 1), at(1, 1)));
     const n = tanh(b.prim('add', at(0, 2), b.prim('mul', r, at(1, 2))));
-    // PyTorch: h' = (h - n) * z + n
-    const h = b.prim('add', b.prim('mul', b.prim('sub', b.input(2, [j]), n), z), n);
+    // h' = (1 - z) n + z h; numerically in PyTorch's order, (h - n) z + n
+    const hPrev = b.input(2, [j]);
+    const h = b.alt(
+      b.prim('add', b.prim('mul', b.prim('sub', hPrev, n), z), n),
+      b.prim('add', b.prim('mul', b.prim('sub', b.num(1), z), n), b.prim('mul', z, hPrev)),
+    );
     cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: h });
   } else {
     cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });

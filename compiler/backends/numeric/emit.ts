@@ -7,7 +7,7 @@ import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import { PRIMS } from '../../ops/prims.js';
 import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
-import { describe, outputNodes, plan, type AnyStep, type Plan } from '../plan.js';
+import { describe, outputNodes, plan, type AnyStep, type IoRef, type Plan } from '../plan.js';
 import { scanLines } from '../scanCode.js';
 import { renderLoops, type Flavor } from '../render.js';
 import { fillTemplate, packageVersion } from '../templates.js';
@@ -134,7 +134,7 @@ export function numericModule(g: import('../../ir/graph.js').Graph, opts: Numeri
           `R.checkInputNames(inputs, [${p.inputs.map((i) => lit(i.name)).join(', ')}], ${modName});`,
           ...p.inputs.map(
             (i) =>
-              `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, ${Arr}, ${modName}) as ${Arr};`,
+              `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, ${Arr}, ${modName}${dtypeArg(i)}) as ${Arr};`,
           ),
           ...p.outputs.map((o) => `const ${o.id} = new ${Arr}(batch * ${p.sizes.get(o.node)});`),
           'for (let b = 0; b < batch; b++) {',
@@ -153,7 +153,7 @@ export function numericModule(g: import('../../ir/graph.js').Graph, opts: Numeri
           `R.checkInputNames(inputs, [${p.inputs.map((i) => lit(i.name)).join(', ')}], ${modName});`,
           'return predictBatch(',
           `{ ${p.inputs
-            .map((i) => `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, ${Arr}, ${modName})`)
+            .map((i) => `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, ${Arr}, ${modName}${dtypeArg(i)})`)
             .join(', ')} },`,
           '1);',
         ],
@@ -161,6 +161,9 @@ export function numericModule(g: import('../../ir/graph.js').Graph, opts: Numeri
     },
   };
 }
+
+/** The dtype argument of runtime input readers: only int inputs pass one. */
+export const dtypeArg = (i: IoRef): string => (i.type.dtype === 'int' ? ", 'int'" : '');
 
 /** `inputShapes` and `outputShapes`, exported by every target. */
 export function addShapes(sf: SourceFile, p: Plan): void {

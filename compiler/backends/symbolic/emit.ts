@@ -13,7 +13,7 @@ import { scanLines } from '../scanCode.js';
 import { renderLoops, type Flavor } from '../render.js';
 import { fillTemplate, packageVersion } from '../templates.js';
 
-export function symbolicFlavor(load: Pick<Flavor, 'input' | 'param'>): Flavor {
+export function symbolicFlavor(load: Pick<Flavor, 'input' | 'param' | 'index'>): Flavor {
   return {
     ...load,
     num: (v) => {
@@ -44,6 +44,7 @@ function stepCode(p: Plan, s: AnyStep): string[] {
   const flavor = symbolicFlavor({
     input: (slot, o) => `${p.value.get(s.node.inputs[slot]!)}[${o}]!`,
     param: (name, o) => `${s.params[name]!.id}[${o}]!`,
+    index: (slot, o) => `R.intIndex(${p.value.get(s.node.inputs[slot]!)}[${o}]!)`,
   });
   const ctx = {
     flavor,
@@ -91,7 +92,8 @@ export function symbolicModule(g: Graph, opts: { source: string }): ModuleSpec {
         statements: [
           `R.checkInputNames(inputs, [${p.inputs.map((i) => lit(i.name)).join(', ')}], ${modName});`,
           ...p.inputs.map(
-            (i) => `const ${i.id} = R.readSymbolicInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${modName});`,
+            (i) =>
+              `const ${i.id} = R.readSymbolicInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${modName}${i.type.dtype === 'int' ? ", 'int'" : ''});`,
           ),
           ...p.steps.flatMap((s) => stepCode(p, s)),
           `return { ${p.outputs.map((o) => `${lit(o.name)}: ${o.id}.map(R.toExpr)`).join(', ')} };`,
