@@ -72,13 +72,20 @@ async function run(argv: string[]): Promise<void> {
             default: 'text' as const,
             describe: 'output syntax',
           })
+          .option('symbolic-params', {
+            type: 'string',
+            describe: 'with --symbolic: parameters as symbols (fc_weight_0_1, fc_bias_0); alone for every layer, or a comma-separated list of layers',
+          })
           .option('json', { type: 'boolean', default: false, describe: 'print {output: [values]} as JSON' })
           .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' }),
       (a) => {
         try {
           const graph = optimize(loadNet(a.net).graph);
           const inputs = parseInputArgs(graph, a.input, a.symbolic);
-          const outs = a.symbolic ? evalSymbolic(graph, inputs) : evalNumeric(graph, inputs);
+          const sp = a['symbolic-params'];
+          if (sp !== undefined && !a.symbolic) throw new LayergenError('--symbolic-params needs --symbolic');
+          const symbolicParams = sp === undefined ? false : sp === '' ? true : sp.split(',').map((l) => l.trim());
+          const outs = a.symbolic ? evalSymbolic(graph, inputs, { symbolicParams }) : evalNumeric(graph, inputs);
           const text = (a.json ? jsonOutputs(outs, a.format as Format) : printOutputs(outs, a.format as Format)) + '\n';
           if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
           else process.stdout.write(text);

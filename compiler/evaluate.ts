@@ -2,7 +2,8 @@
 import * as S from '../runtime/symbolic/index.js';
 import { symbolic } from './backends/symbolic/algebra.js';
 import { LayergenError } from './errors.js';
-import { size, typeOf, type Graph } from './ir/graph.js';
+import { paramLabel, size, typeOf, type Graph, type Node, type Tensor } from './ir/graph.js';
+import { paramSymbols, selectsParam } from '../runtime/symbolicIo.js';
 import { float64, interpret } from './ir/interpret.js';
 
 export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
@@ -57,9 +58,25 @@ export function evalNumeric(g: Graph, inputs: Record<string, (number | string)[]
   return interpret(g, inputs as Record<string, number[]>, float64);
 }
 
-export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>): Record<string, S.Expr[]> {
+export interface SymbolicEvalOptions {
+  /** Parameters as symbols (`fc_weight_0_1`): every layer, or the listed ones. */
+  readonly symbolicParams?: boolean | readonly string[];
+}
+
+export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>, opts: SymbolicEvalOptions = {}): Record<string, S.Expr[]> {
   const vals = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.map((x) => (typeof x === 'string' ? S.sym(x) : x))]));
-  const out = interpret(g, vals, symbolic);
+  const sp = opts.symbolicParams;
+  if (Array.isArray(sp)) {
+    const layerOf = (label: string): string => label.slice(0, label.lastIndexOf('.'));
+    const layers = new Set(g.nodes.flatMap((n) => Object.keys(n.params).map((p) => layerOf(paramLabel(n, p)))));
+    const bad = sp.filter((l) => !layers.has(l));
+    if (bad.length) throw new LayergenError(`--symbolic-params: no layer with parameters named ${bad.map((b) => `"${b}"`).join(', ')} (layers with parameters: ${[...layers].join(', ')})`);
+  }
+  const hook = (n: Node, p: string, t: Tensor) => {
+    const label = paramLabel(n, p);
+    return selectsParam(sp, label) ? { shape: t.shape, data: paramSymbols(label, t.shape) } : undefined;
+  };
+  const out = interpret(g, vals, symbolic, hook);
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.map((x) => (typeof x === 'number' ? S.num(x) : x))]));
 }
 

@@ -38,3 +38,44 @@ export function intIndex(v: Value): number {
 export function toExpr(v: Value): Expr {
   return typeof v === 'number' ? num(v) : v;
 }
+
+/** Options of a symbolic module's `predict`. */
+export interface SymbolicOptions {
+  /** Turn parameters into symbols: `true` for every layer, or a list of layer names. */
+  readonly symbolicParams?: boolean | readonly string[];
+}
+
+/**
+ * The symbol name of one parameter element: the `layer.param` label with every character that is
+ * not a letter, digit or `_` replaced by `_`, then the element's index along each axis:
+ * `fc.weight` [0, 1] -> `fc_weight_0_1`, `rnn.bias_ih_l0` [5] -> `rnn_bias_ih_l0_5`.
+ */
+export function paramSymbolName(label: string, index: readonly number[]): string {
+  return [label.replace(/[^A-Za-z0-9_]/g, '_'), ...index].join('_');
+}
+
+/** Every element of a parameter as a symbol, row-major. */
+export function paramSymbols(label: string, shape: readonly number[]): Expr[] {
+  const n = shape.reduce((a, b) => a * b, 1);
+  return Array.from({ length: n }, (_, flat) => {
+    const index: number[] = [];
+    let rest = flat;
+    for (let d = shape.length - 1; d >= 0; d--) {
+      index.unshift(rest % shape[d]!);
+      rest = Math.floor(rest / shape[d]!);
+    }
+    return sym(paramSymbolName(label, index));
+  });
+}
+
+/** Whether `symbolicParams` selects the layer of a `layer.param` label. */
+export function selectsParam(opt: SymbolicOptions['symbolicParams'], label: string): boolean {
+  if (!opt) return false;
+  if (opt === true) return true;
+  return opt.includes(label.slice(0, label.lastIndexOf('.')));
+}
+
+/** A parameter's values for one call: its numbers, or symbols when the options select it. */
+export function symbolicParam(data: ArrayLike<number>, label: string, shape: readonly number[], opts?: SymbolicOptions): ArrayLike<Value> {
+  return selectsParam(opts?.symbolicParams, label) ? paramSymbols(label, shape) : data;
+}

@@ -3,7 +3,7 @@
  * inputs, outputs, parameters and intermediates, and each compute node's formula and shapes.
  */
 import type { F } from '../ir/formula.js';
-import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
+import { paramLabel, size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
 import { formulaOf } from '../ops/registry.js';
 import { cellRefSize, type Cell, type ScanAttrs, type ScanBody } from '../ir/scan.js';
 import { NameManager } from './names.js';
@@ -95,7 +95,7 @@ export function plan(g: Graph): Plan {
     if (!value.has(n.id)) value.set(n.id, names.claim(`t_${n.name}`));
     const params: Record<string, ParamRef> = {};
     for (const [p, t] of Object.entries(n.params)) {
-      const ref = { id: names.claim(`p_${n.name}_${p}`), tensor: t, label: `${n.name}.${p}` };
+      const ref = { id: names.claim(`p_${n.name}_${p}`), tensor: t, label: paramLabel(n, p) };
       params[p] = ref;
       tensors.push(ref);
     }

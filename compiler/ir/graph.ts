@@ -31,6 +31,8 @@ export interface Node {
   readonly inputs: readonly number[];
   readonly attrs: Attrs;
   readonly params: Readonly<Record<string, Tensor>>;
+  /** Parameters renamed by an expansion: param name -> the `layer.param` it came from. */
+  readonly origin?: Readonly<Record<string, string>>;
   /** The step program of a `scan` node. */
   readonly body?: ScanBody;
   /** Inferred by the inferShapes pass; `undefined` before it ran. */
@@ -78,3 +80,8 @@ export function tensor(shape: readonly number[], data: ArrayLike<number>): Tenso
 }
 
 export const fmtShape = (s: readonly number[]): string => `[${s.join(', ')}]`;
+
+/** The user-facing name of a node's parameter: `layer.param` (PyTorch state_dict style). */
+export function paramLabel(n: Node, param: string): string {
+  return n.origin?.[param] ?? `${n.name}.${param}`;
+}

@@ -27,12 +27,26 @@ export const float64: Algebra<number> = {
   symbolic: false,
 };
 
+/** Parameter data as the interpreter reads it: numbers, or values of the algebra (symbolic params). */
+export interface ParamData<V> {
+  readonly shape: readonly number[];
+  readonly data: ArrayLike<number | V>;
+}
+
+/** Replaces a node's parameter tensor (e.g. by symbols); `undefined` keeps the numbers. */
+export type ParamHook<V> = (n: Node, param: string, t: Tensor) => ParamData<V> | undefined;
+
+function nodeParams<V>(n: Node, hook?: ParamHook<V>): Record<string, ParamData<V>> {
+  if (!hook) return n.params;
+  return Object.fromEntries(Object.entries(n.params).map(([k, t]) => [k, hook(n, k, t) ?? t]));
+}
+
 /** Evaluates one formula for every output element. `inputs`/`params` hold flat row-major data. */
 export function evalFormula<V>(
   f: F,
   outShape: readonly number[],
   inputs: readonly { shape: readonly number[]; data: ArrayLike<V> }[],
-  params: Readonly<Record<string, Tensor>>,
+  params: Readonly<Record<string, ParamData<V>>>,
   alg: Algebra<V>,
 ): V[] {
   const env = new Map<string, number>();
@@ -53,7 +67,8 @@ export function evalFormula<V>(
       }
       case 'param': {
         const t = params[g.name]!;
-        return alg.num(t.data[ix(flatIndex(g.at, t.shape))]!);
+        const v = t.data[ix(flatIndex(g.at, t.shape))]!;
+        return typeof v === 'number' ? alg.num(v) : v;
       }
       case 'prim':
         return alg.prim(g.op, g.args.map(go));
@@ -94,28 +109,34 @@ export function evalFormula<V>(
 }
 
 /** Evaluates one node given its inputs' values. */
-export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>): V[] {
+export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>, hook?: ParamHook<V>): V[] {
   const out = typeOf(n);
   const f = formulaOf(n, inTypes, out);
-  return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), n.params, alg);
+  return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), nodeParams(n, hook), alg);
 }
 
 /** Runs a whole graph on one example: inputs by input-node name, outputs by output name. */
-export function interpret<V>(g: Graph, inputs: Readonly<Record<string, readonly V[]>>, alg: Algebra<V>): Record<string, V[]> {
+export function interpret<V>(
+  g: Graph,
+  inputs: Readonly<Record<string, readonly V[]>>,
+  alg: Algebra<V>,
+  hook?: ParamHook<V>,
+): Record<string, V[]> {
   const vals = new Map<number, V[]>();
   const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
   for (const n of g.nodes) {
     if (n.op === 'input') vals.set(n.id, [...inputs[n.name]!]);
     else if (n.op === 'const') vals.set(n.id, Array.from(n.params.value!.data, alg.num));
-    else if (n.op === 'scan') vals.set(n.id, evalScan(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg));
-    else vals.set(n.id, evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg));
+    else if (n.op === 'scan') vals.set(n.id, evalScan(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg, hook));
+    else vals.set(n.id, evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg, hook));
   }
   return Object.fromEntries(g.outputs.map((o) => [o.name, vals.get(o.node)!]));
 }
 
 /** Runs a scan node: the step program once per time step, in order (reversed when `reverse`). */
-export function evalScan<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>): V[] {
+export function evalScan<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>, hook?: ParamHook<V>): V[] {
   const body = n.body!;
+  const params = nodeParams(n, hook);
   const { steps, reverse } = n.attrs as unknown as ScanAttrs;
   const F = inTypes[0]!.shape[1]!;
   const states = new Map(body.states.map((s) => [s.name, s.init !== undefined ? [...ins[s.init]!] : new Array<V>(s.size).fill(alg.num(0))]));
@@ -129,7 +150,7 @@ export function evalScan<V>(n: Node, inTypes: readonly TensorType[], ins: readon
       const data = r.kind === 'state' ? states.get(r.name)! : cells.get(r.name)!;
       return { shape: [data.length], data };
     };
-    for (const c of body.cells) cells.set(c.name, evalFormula(c.formula, c.shape, c.inputs.map(value), n.params, alg));
+    for (const c of body.cells) cells.set(c.name, evalFormula(c.formula, c.shape, c.inputs.map(value), params, alg));
     const row = cells.get(body.emit)!;
     for (let j = 0; j < row.length; j++) out[t * row.length + j] = row[j]!;
     for (const s of body.states) states.set(s.name, cells.get(body.next[s.name]!)!);

@@ -171,7 +171,10 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
             ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
           };
           const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, a.nonlinearity === 'relu');
-          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: d === 1 }, { body, params });
+          const origin = Object.fromEntries(
+            Object.keys(params).map((k) => [k, `${n.name}.${k.replace('w_', 'weight_').replace('b_', 'bias_')}${s}`]),
+          );
+          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: d === 1 }, { body, params, origin });
           dirs.push(scan);
           // The final state of a direction is its output row at the last step it processes.
           if (l === L - 1 && a.return === 'last') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: d === 1 ? 0 : T - 1 }));

@@ -72,25 +72,39 @@ export function symbolicModule(g: Graph, opts: { source: string }): ModuleSpec {
       sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
       sf.addExportDeclaration({
         moduleSpecifier: 'layergen/runtime',
-        namedExports: ['format', 'evaluate', 'substitute', 'diff', 'sym', 'type Expr'],
+        namedExports: ['format', 'evaluate', 'substitute', 'diff', 'sym', 'paramSymbolName', 'type Expr'],
       });
       addShapes(sf, p);
       addInterfaces(sf, p, 'R.SymbolicInput', 'R.Expr[]');
+      // Parameters live in module constants `<id>_data`; each call binds `<id>` to the numbers, or to
+      // symbols when options.symbolicParams selects the layer. Folded constants are plain numbers.
+      const params = new Set(p.steps.flatMap((s) => Object.values(s.params)));
+      const bindings: string[] = [];
       for (const t of p.tensors) {
+        const data = params.has(t) ? p.names.claim(`${t.id}_data`) : t.id;
+        if (params.has(t)) bindings.push(`const ${t.id} = R.symbolicParam(${data}, ${lit(t.label)}, [${t.tensor.shape.join(', ')}], options);`);
         sf.addVariableStatement({
           declarationKind: VariableDeclarationKind.Const,
-          declarations: [{ name: t.id, initializer: dataInitializer(t.tensor.data, 'Float64Array') }],
+          declarations: [{ name: data, initializer: dataInitializer(t.tensor.data, 'Float64Array') }],
           leadingTrivia: `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]\n`,
         });
       }
       sf.addFunction({
         name: 'predict',
         isExported: true,
-        docs: ['Evaluates the net on expressions: each input element is a symbol name, a number or an Expr.'],
-        parameters: [{ name: 'inputs', type: 'Inputs' }],
+        docs: [
+          'Evaluates the net on expressions: each input element is a symbol name, a number or an Expr.\n' +
+            '`options.symbolicParams`: true (every layer) or a list of layers whose parameters become symbols named ' +
+            'like `fc_weight_0_1` (`layer.param` with `.` as `_`, then the element index).',
+        ],
+        parameters: [
+          { name: 'inputs', type: 'Inputs' },
+          { name: 'options', type: 'R.SymbolicOptions', initializer: '{}' },
+        ],
         returnType: 'Outputs',
         statements: [
           `R.checkInputNames(inputs, [${p.inputs.map((i) => lit(i.name)).join(', ')}], ${modName});`,
+          ...bindings,
           ...p.inputs.map(
             (i) =>
               `const ${i.id} = R.readSymbolicInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${modName}${i.type.dtype === 'int' ? ", 'int'" : ''});`,
