@@ -9,6 +9,7 @@ import { evalNumeric, evalSymbolic, jsonOutputs, parseInputArgs, printOutputs, t
 import { loadNet } from './frontend/index.js';
 import { compile, writeFiles } from './index.js';
 import { optimize } from './passes/pipeline.js';
+import { verify, verifyTable, type Backend } from './verify.js';
 
 /** User errors: message on stderr, exit 1, no stack trace. */
 function fail(e: unknown): never {
@@ -106,7 +107,34 @@ async function run(argv: string[]): Promise<void> {
         }
       },
     )
-    .demandCommand(1, 'give a command: compile, eval or check')
+    .command(
+      'verify <net>',
+      'evaluate numeric float64 and float32, gpu and symbolic at random points and report the largest disagreements',
+      (y) =>
+        y
+          .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
+          .option('points', { type: 'number', default: 8, describe: 'random input points' })
+          .option('seed', { type: 'number', default: 1, describe: 'seed of the random points' })
+          .option('skip', { type: 'string', describe: 'comma-separated backends to skip: float32, gpu, symbolic' }),
+      async (a) => {
+        try {
+          const skip = (a.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+          const bad = skip.filter((s) => !['float32', 'gpu', 'symbolic'].includes(s));
+          if (bad.length) throw new LayergenError(`--skip: unknown backend ${bad.join(', ')} (float32, gpu, symbolic)`);
+          const rows = await verify(optimize(loadNet(a.net).graph), { points: a.points, seed: a.seed, skip: skip as Backend[] });
+          process.stdout.write(verifyTable(rows) + '\n');
+          const failed = rows.filter((r) => !r.ok);
+          if (failed.length) {
+            process.stderr.write(`layergen: ${failed.length} output/backend pair(s) beyond tolerance\n`);
+            process.exit(1);
+          }
+          process.exit(0);
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .demandCommand(1, 'give a command: compile, eval, check or verify')
     .strict()
     .help()
     .fail((msg, err) => {
