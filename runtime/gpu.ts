@@ -1,7 +1,8 @@
 /**
  * What generated gpu modules run on: a GpuRunner owns one gpu.js GPU instance and one kernel
- * per compute step, runs batches through them (chunked so no texture or index outgrows what
- * the backend can address), and reports which kernel class really ran.
+ * per compute step (a recurrent scan: a kernel per cell, launched at every time step, see
+ * gpuScan.ts), runs batches through them (chunked so no texture or index outgrows what the
+ * backend can address), and reports which kernel class really ran.
  *
  * Data layout: every value is flat and batch-major, `value[b * size + e]`; a step's kernel has a
  * 1-D output of `size * n` threads for a chunk of n examples. Intermediates stay on the device
@@ -12,6 +13,7 @@
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
+import { runScan, scanKernels, scanSizes, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
   GPU_MODE_ENV,
@@ -27,6 +29,14 @@ import {
 
 export { GPU_HELPERS, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
 export {
+  SCAN_KERNELS,
+  scanBlockRows,
+  type GpuScan,
+  type GpuScanArg,
+  type GpuScanCell,
+  type GpuScanState,
+} from './gpuScan.js';
+export {
   GPU_MODES,
   GPU_MODE_ENV,
   availableGpuModes,
@@ -39,7 +49,8 @@ export {
 } from './gpuModes.js';
 
 /** One compute step: a kernel source and where its arguments come from. */
-export interface GpuStep {
+export interface GpuKernelStep {
+  readonly kind?: 'kernel';
   /** The layer name, for messages. */
   readonly layer: string;
   /** gpu.js kernel source (starts with `function`); thread.x indexes the flat chunk output. */
@@ -51,6 +62,9 @@ export interface GpuStep {
   /** `this.constants` of the kernel: parameters and constant tensors. */
   readonly constants: Readonly<Record<string, Float32Array>>;
 }
+
+/** A compute step: one kernel, or a recurrent scan (kernels per time step). */
+export type GpuStep = GpuKernelStep | GpuScan;
 
 export type GpuOutput =
   | { readonly name: string; readonly size: number; readonly value: number }
@@ -111,7 +125,8 @@ const MAX_FLAT = 2 ** 24;
 
 interface Setup {
   readonly gpu: GPU;
-  readonly kernels: readonly IKernelRunShortcut[];
+  /** Per step: its kernel, or its scan's kernels. */
+  readonly kernels: readonly (IKernelRunShortcut | ScanKernels)[];
   readonly chunk: number;
 }
 
@@ -146,16 +161,20 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     registerGpuHelpers(gpu as unknown as FunctionHost); // gpu.js's typings omit string sources
     // gpu.js's cpu kernels cannot resize a pipeline result; there is no device memory to keep anyway.
     const pipeline = gpu.Kernel.mode !== 'cpu';
-    const kernels = net.steps.map((s) =>
-      gpu.createKernel(s.source, {
+    const make = (source: string, constants: Readonly<Record<string, Float32Array>> = {}): IKernelRunShortcut =>
+      gpu.createKernel(source, {
         output: [1],
         dynamicOutput: true,
         dynamicArguments: true,
         pipeline,
         immutable: false,
         tactic: 'precision',
-        constants: s.constants,
-      }),
+        constants,
+      });
+    // A scan re-reads its sequence every step: graph inputs (host arrays) go to the device once.
+    const hostValue = (i: number): number | null => (pipeline && i < net.inputs.length ? net.inputs[i]!.size : null);
+    const kernels = net.steps.map((s) =>
+      s.kind === 'scan' ? scanKernels(s, make, hostValue) : make(s.source, s.constants),
     );
     return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk) };
   }
@@ -168,21 +187,16 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       const values: unknown[] = net.inputs.map((inp, i) =>
         inputs[i]!.subarray(start * inp.size, (start + n) * inp.size),
       );
-      const classes: KernelObject[] = [];
+      const classes = new Set<KernelObject>();
       for (let j = 0; j < net.steps.length; j++) {
         const step = net.steps[j]!;
+        const launch = launcher(step.layer, n, classes);
         const k = s.kernels[j]!;
-        k.setOutput([step.size * n]);
-        const v: unknown = await k(...(step.args.map((a) => values[a]) as Parameters<IKernelRunShortcut>));
-        const ran = (k as unknown as { kernel: KernelObject }).kernel;
-        checkKernelMode(
-          forced,
-          ran,
-          `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but layer ${JSON.stringify(step.layer)}`,
+        values.push(
+          step.kind === 'scan'
+            ? await runScan(step, k as ScanKernels, values, launch)
+            : await launch(k as IKernelRunShortcut, step.size, step.args.map((a) => values[a])),
         );
-        checkLength(step, v, step.size * n);
-        classes.push(ran);
-        values.push(v);
       }
       for (let j = 0; j < net.outputs.length; j++) {
         const o = net.outputs[j]!;
@@ -193,16 +207,39 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
           dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
         }
       }
-      if (classes.length > 0) last = describeKernels(classes);
+      if (classes.size > 0) last = describeKernels([...classes]);
     }
     return outs;
   }
 
-  function checkLength(step: GpuStep, v: unknown, want: number): void {
+  /** Output size each kernel was last set to: resizing deletes a kernel's output texture. */
+  const outputSizes = new WeakMap<IKernelRunShortcut, number>();
+
+  /** Launches kernels of layer `layer` over chunks of `n` examples, checking what ran. */
+  function launcher(layer: string, n: number, classes: Set<KernelObject>): Launch {
+    return async (k, size, args) => {
+      if (outputSizes.get(k) !== size * n) {
+        k.setOutput([size * n]);
+        outputSizes.set(k, size * n);
+      }
+      const v: unknown = await k(...(args as Parameters<IKernelRunShortcut>));
+      const ran = (k as unknown as { kernel: KernelObject }).kernel;
+      checkKernelMode(
+        forced,
+        ran,
+        `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but layer ${JSON.stringify(layer)}`,
+      );
+      checkLength(layer, v, size * n);
+      classes.add(ran);
+      return v;
+    };
+  }
+
+  function checkLength(layer: string, v: unknown, want: number): void {
     const got = resultLength(v);
     if (got !== undefined && got !== want) {
       throw new Error(
-        `${net.module}: layer ${JSON.stringify(step.layer)}: gpu.js returned ${got} values for an output of ${want} ` +
+        `${net.module}: layer ${JSON.stringify(layer)}: gpu.js returned ${got} values for an output of ${want} ` +
           `(a gpu.js fallback kernel that cannot resize; force a mode or use a fixed batch size)`,
       );
     }
@@ -230,7 +267,11 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
 function chunkSize(net: GpuNet, gpu: GPU, maxChunk: number | undefined): number {
   const maxTex = (gpu.Kernel.features as { maxTextureSize?: number } | undefined)?.maxTextureSize;
   const limit = maxTex ? Math.min(MAX_FLAT, (maxTex - 1) ** 2) : MAX_FLAT;
-  const widest = Math.max(1, ...net.inputs.map((i) => i.size), ...net.steps.map((s) => s.size));
+  const widest = Math.max(
+    1,
+    ...net.inputs.map((i) => i.size),
+    ...net.steps.flatMap((s) => (s.kind === 'scan' ? scanSizes(s) : [s.size])),
+  );
   if (widest > limit) {
     throw new Error(
       `${net.module}: a value of ${widest} elements per example is more than ${gpu.Kernel.name} can address (${limit})`,

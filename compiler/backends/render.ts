@@ -15,6 +15,12 @@ export interface Flavor {
   param(name: string, offset: string): string;
   /** An element of an int input used as an index (data-dependent indexing). */
   index?(slot: number, offset: string): string;
+  /**
+   * Floor division and floor modulo of an integer index by a positive constant, for flavours
+   * whose integers are floats (gpu.js kernels); default `Math.floor(a / c)` and `((a % c) + c) % c`.
+   */
+  ixDiv?(a: string, c: number): string;
+  ixMod?(a: string, c: number): string;
   /** Statements declaring an accumulator, one step, and the finished value. */
   reduceDecl(op: 'sum' | 'max', acc: string, n: number): string;
   reduceStep(op: 'sum' | 'max', acc: string, value: string): string;
@@ -29,9 +35,13 @@ export interface RenderCtx {
   readonly paramShapes: Readonly<Record<string, readonly number[]>>;
 }
 
-/** Code of an index expression; `load` renders data-dependent reads (int inputs). */
-export function renderIx(x: Ix, load?: (slot: number, at: readonly Ix[]) => string): string {
-  const go = (y: Ix): string => renderIx(y, load);
+/** Code of an index expression; `load` renders data-dependent reads (int inputs), `ops` div and mod. */
+export function renderIx(
+  x: Ix,
+  load?: (slot: number, at: readonly Ix[]) => string,
+  ops?: Pick<Flavor, 'ixDiv' | 'ixMod'>,
+): string {
+  const go = (y: Ix): string => renderIx(y, load, ops);
   const wrap = (y: Ix): string => (y.k === 'add' ? `(${go(y)})` : go(y));
   switch (x.k) {
     case 'var':
@@ -43,10 +53,10 @@ export function renderIx(x: Ix, load?: (slot: number, at: readonly Ix[]) => stri
     case 'scale':
       return `${wrap(x.a)} * ${x.c}`;
     case 'div':
-      return `Math.floor(${wrap(x.a)} / ${x.c})`;
+      return ops?.ixDiv ? ops.ixDiv(go(x.a), x.c) : `Math.floor(${wrap(x.a)} / ${x.c})`;
     case 'mod':
       // floor modulo, like evalIx: (a % c + c) % c for negative a
-      return `((${wrap(x.a)} % ${x.c}) + ${x.c}) % ${x.c}`;
+      return ops?.ixMod ? ops.ixMod(go(x.a), x.c) : `((${wrap(x.a)} % ${x.c}) + ${x.c}) % ${x.c}`;
     case 'load':
       if (!load) throw new Error('internal: data-dependent index outside a formula');
       return load(x.slot, x.at);
@@ -76,7 +86,7 @@ class Renderer {
   /** Index code; int-input reads go through the flavour's `index` (or `input`). */
   private ix(x: Ix): string {
     const fl = this.ctx.flavor;
-    return renderIx(x, (slot, at) => (fl.index ?? fl.input)(slot, this.ix(flatIndex(at, this.ctx.inShapes[slot]!))));
+    return renderIx(x, (slot, at) => (fl.index ?? fl.input)(slot, this.ix(flatIndex(at, this.ctx.inShapes[slot]!))), fl);
   }
 
   expr(f: F): string {

@@ -1,6 +1,6 @@
 /**
- * The gpu backend: a module of gpu.js kernel sources, one per compute step, and the net
- * description the runtime's GpuRunner executes. Same API as the numeric module, but async
+ * The gpu backend: a module of gpu.js kernel sources, one per compute step (one per cell for a
+ * recurrent scan, see scan.ts), and the net description the runtime's GpuRunner executes. Same API as the numeric module, but async
  * (GPU readback and WebGPU are asynchronous), float32 whatever the requested precision
  * (gpu.js computes in float32), plus `configure({ mode })`, `backendInfo()` and `dispose()`.
  *
@@ -12,11 +12,11 @@ import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
 import { dataInitializer, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
-import { LayergenError } from '../../errors.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion } from '../templates.js';
-import { addInterfaces, addShapes } from '../numeric/emit.js';
+import { addInterfaces, addShapes, dtypeArg } from '../numeric/emit.js';
 import { stepKernel, stepSlots } from './kernel.js';
+import { scanEntry, type KernelDecl } from './scan.js';
 
 export interface GpuOptions {
   /** Ignored: gpu.js computes in float32. */
@@ -33,14 +33,16 @@ function templateLiteral(text: string): string {
 function netSpec(
   p: Plan,
   module: string,
-): { kernels: { id: string; doc: string; source: string }[]; net: string } {
+): { kernels: KernelDecl[]; net: string } {
   const valueIndex = new Map<number, number>();
   p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
   p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
-  const kernels: { id: string; doc: string; source: string }[] = [];
+  const kernels: KernelDecl[] = [];
   const steps = p.steps.map((s) => {
     if (s.kind === 'scan') {
-      throw new LayergenError(`the gpu target does not support recurrent layers yet (use --target numeric,symbolic)`, s.node.place ?? {}, s.node.name.split('_l')[0]);
+      const scan = scanEntry(p, s, valueIndex, (base) => p.names.claim(base));
+      kernels.push(...scan.kernels);
+      return scan.literal;
     }
     const k = stepKernel(s, stepSlots(p, s));
     const id = p.names.claim(`k_${s.node.name}`);
@@ -139,7 +141,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
           `R.checkInputNames(inputs, [${names}], ${modName});`,
           ...p.inputs.map(
             (i) =>
-              `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, Float32Array, ${modName}) as Float32Array;`,
+              `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, Float32Array, ${modName}${dtypeArg(i)}) as Float32Array;`,
           ),
           `${runnerId} ??= R.createGpuRunner(${netId});`,
           `const outs = await ${runnerId}.run([${p.inputs.map((i) => i.id).join(', ')}], batch);`,
@@ -159,7 +161,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
           `{ ${p.inputs
             .map(
               (i) =>
-                `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, Float32Array, ${modName})`,
+                `${lit(i.name)}: R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], undefined, Float32Array, ${modName}${dtypeArg(i)})`,
             )
             .join(', ')} },`,
           '1);',

@@ -8,43 +8,73 @@
  * `function`, no closures, object literals or destructuring; every float literal has a decimal
  * point (GLSL has no implicit int->float); loops have constant bounds (gpu.js silently caps
  * loops bounded by arguments at 1000 iterations); index arithmetic avoids `%` and integer
- * division, whose float emulation is inexact on some GPUs: floor((t + 0.5) / s) is exact for
- * integers t < 2^24 whatever the rounding of the division.
+ * division, whose float emulation is inexact on some GPUs: floor((a + 0.5) / c) lands half a
+ * step from every integer boundary, so it is floor(a / c) unless the division is off by more
+ * than 0.5 / c (GLSL allows 2.5 ulp: fine for |a| < 2^20, per-example indices); the thread index,
+ * up to 2^24, is also corrected by its exact remainder.
  */
-import { freeVars, outVar } from '../../ir/formula.js';
+import { freeVars, outVar, type F } from '../../ir/formula.js';
 import { PRIMS } from '../../ops/prims.js';
-import type { Plan, Step } from '../plan.js';
+import type { ParamRef, Plan, Step } from '../plan.js';
 import { renderElement, type Flavor, type RenderCtx } from '../render.js';
 
-/** Where a step's input slot comes from. */
+/** Where a formula's input slot comes from. */
 export type SlotSource =
-  /** A per-example value passed as kernel argument `x<slot>` (flat, batch-major). */
-  | { readonly kind: 'value'; readonly size: number }
+  /**
+   * A per-example value passed as kernel argument `x<slot>` (flat, batch-major, `size` elements
+   * per example). With `row`, the slot is row `step` (a kernel argument) of width `row` of it:
+   * a scan cell reading the current time step of its sequence.
+   */
+  | { readonly kind: 'value'; readonly size: number; readonly row?: number }
   /** A compile-time constant tensor, shared by every example, passed as a kernel constant. */
-  | { readonly kind: 'const'; readonly id: string };
+  | { readonly kind: 'const'; readonly id: string; readonly row?: number };
 
 export interface KernelSpec {
   /** gpu.js kernel source. */
   readonly source: string;
   /** Kernel argument names, in order, with the slot each one reads. */
   readonly args: readonly { readonly name: string; readonly slot: number }[];
+  /** Whether the kernel takes the time step as a last, extra argument (a number). */
+  readonly step: boolean;
   /** `this.constants` entries: kernel-side name -> module-level identifier of the data. */
   readonly constants: Readonly<Record<string, string>>;
 }
 
-/** A float literal GLSL accepts: a decimal point or exponent always, negatives parenthesised. */
+/** What one kernel computes: a formula over an output of `outShape`, per example. */
+export interface ElementJob {
+  readonly formula: F;
+  readonly outShape: readonly number[];
+  readonly inShapes: readonly (readonly number[])[];
+  readonly params: Readonly<Record<string, ParamRef>>;
+  /** Where each input slot comes from. */
+  readonly slots: readonly SlotSource[];
+}
+
+/**
+ * A float literal GLSL accepts: a decimal point or exponent always, negatives parenthesised.
+ * NaN (embedding's out-of-range rows) has no literal: 0/0 gives it on IEEE devices.
+ */
 export function gpuNum(v: number): string {
-  if (Number.isNaN(v)) throw new Error('internal: NaN literal in a gpu kernel');
+  if (Number.isNaN(v)) return '(0.0 / 0.0)';
   if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '(-Infinity)';
   let s = String(Math.abs(v));
   if (!/[.eE]/.test(s)) s += '.0';
   return v < 0 || Object.is(v, -0) ? `(-${s})` : s;
 }
 
-/** gpu.js flavour: helpers from PRIMS[op].gpu, accumulators as plain float loops. */
+/**
+ * gpu.js flavour: helpers from PRIMS[op].gpu, accumulators as plain float loops. Integers are
+ * floats here, so int-input reads are rounded (exact below 2^24) and div/mod avoid `%` and a
+ * bare division: floor((a + 0.5) / c) is floor(a / c) for every integer a (of either sign,
+ * |a| < 2^23) whatever the rounding of the division.
+ */
 export function gpuFlavor(load: Pick<Flavor, 'input' | 'param'>): Flavor {
+  const div = (a: string, c: number): string => `Math.floor((${a} + 0.5) / ${gpuNum(c)})`;
   return {
     ...load,
+    index: (slot, o) => `Math.floor(${load.input(slot, o)} + 0.5)`,
+    ixDiv: div,
+    ixMod: (a, c) => `(${a} - ${gpuNum(c)} * ${div(a, c)})`,
     num: gpuNum,
     prim: (op, args) => (PRIMS[op].gpu as (...a: string[]) => string)(...args),
     reduceDecl: (op, acc) => `let ${acc} = ${op === 'sum' ? '0.0' : '-Infinity'};`,
@@ -89,6 +119,44 @@ function indexBindings(shape: readonly number[], used: ReadonlySet<string>): str
   return lines;
 }
 
+/**
+ * Statements binding t (the thread), b (the example) and e (the element) for `size` elements
+ * per example. b = floor((t + 0.5) / size) can be one off for large t where the division is
+ * approximate (GLSL allows 2.5 ulp), so it is corrected by the remainder, which is exact.
+ */
+export function threadBindings(size: number): string[] {
+  const n = gpuNum(size);
+  return [
+    'const t = this.thread.x;',
+    `const q = Math.floor((t + 0.5) / ${n});`,
+    `const r = t - q * ${n};`,
+    `const b = q + (r >= ${n} ? 1.0 : 0.0) - (r < 0.0 ? 1.0 : 0.0);`,
+    `const e = t - b * ${n};`,
+  ];
+}
+
+/** Names of the parameters a formula reads. */
+function paramsUsed(f: F, out: Set<string> = new Set()): Set<string> {
+  switch (f.k) {
+    case 'param':
+      out.add(f.name);
+      return out;
+    case 'prim':
+      f.args.forEach((a) => paramsUsed(a, out));
+      return out;
+    case 'reduce':
+    case 'shift':
+      return paramsUsed(f.body, out);
+    case 'alt':
+      return paramsUsed(f.numeric, out);
+    case 'guard':
+      paramsUsed(f.body, out);
+      return paramsUsed(f.otherwise, out);
+    default:
+      return out;
+  }
+}
+
 /** Indents brace-structured lines by two spaces per level. */
 function indent(lines: readonly string[], depth: number): string[] {
   let d = depth;
@@ -102,21 +170,41 @@ function indent(lines: readonly string[], depth: number): string[] {
 
 /** The kernel of one step; `slots[i]` says where input slot i comes from. */
 export function stepKernel(s: Step, slots: readonly SlotSource[]): KernelSpec {
-  const taken = new Set<string>();
+  return elementKernel({
+    formula: s.formula,
+    outShape: s.out.shape,
+    inShapes: s.inTypes.map((t) => t.shape),
+    params: s.params,
+    slots,
+  });
+}
+
+/**
+ * The kernel computing `job.formula` for a chunk of examples: thread t = b * size + e. Value
+ * slots are arguments read at `b * size` (plus `step * row` for a sequence row), constants and
+ * parameters are `this.constants`; a `step` argument comes last when some slot reads a row.
+ */
+export function elementKernel(job: ElementJob): KernelSpec {
+  const taken = new Set<string>(['t', 'q', 'r', 'b', 'e', 'step']);
   const args: { name: string; slot: number }[] = [];
   const constants: Record<string, string> = {};
-  const slotExpr = slots.map((src, slot) => {
-    if (src.kind === 'value') {
-      const name = kernelIdent(`x${slot}`, taken);
-      args.push({ name, slot });
-      return { kind: 'value' as const, name, size: src.size, base: kernelIdent(`o${slot}`, taken) };
-    }
+  const rowOffset = (row: number | undefined): string | null => (row === undefined ? null : `step * ${gpuNum(row)}`);
+  const slotExpr = job.slots.map((src, slot) => {
     const name = kernelIdent(`x${slot}`, taken);
+    if (src.kind === 'value') {
+      args.push({ name, slot });
+      const base = kernelIdent(`o${slot}`, taken);
+      const row = rowOffset(src.row);
+      return { array: name, base, init: `const ${base} = b * ${gpuNum(src.size)}${row ? ` + ${row}` : ''};` };
+    }
     constants[name] = src.id;
-    return { kind: 'const' as const, name };
+    const row = rowOffset(src.row);
+    const base = row ? kernelIdent(`o${slot}`, taken) : null;
+    return { array: `this.constants.${name}`, base, init: row ? `const ${base} = ${row};` : null };
   });
+  const used = paramsUsed(job.formula);
   const params = Object.fromEntries(
-    Object.entries(s.params).map(([p, ref]) => {
+    Object.entries(job.params).filter(([p]) => used.has(p)).map(([p, ref]) => {
       const name = kernelIdent(p, taken);
       constants[name] = ref.id;
       return [p, name];
@@ -127,32 +215,32 @@ export function stepKernel(s: Step, slots: readonly SlotSource[]): KernelSpec {
   const flavor = gpuFlavor({
     input: (slot, o) => {
       const x = slotExpr[slot]!;
-      return x.kind === 'value' ? at(x.name, x.base, o) : at(`this.constants.${x.name}`, null, o);
+      return at(x.array, x.base, o);
     },
     param: (name, o) => at(`this.constants.${params[name]!}`, null, o),
   });
   const ctx: RenderCtx = {
     flavor,
-    inShapes: s.inTypes.map((t) => t.shape),
-    paramShapes: Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape])),
+    inShapes: job.inShapes,
+    paramShapes: Object.fromEntries(Object.entries(job.params).map(([k, v]) => [k, v.tensor.shape])),
   };
-  const { stmts, value } = renderElement(s.formula, ctx);
-  const size = s.out.shape.reduce((a, b) => a * b, 1);
-  const used = freeVars(s.formula);
-  const bases = slotExpr.flatMap((x) =>
-    x.kind === 'value' ? [`const ${x.base} = b * ${gpuNum(x.size)};`] : [],
-  );
+  const { stmts, value } = renderElement(job.formula, ctx);
+  const size = job.outShape.reduce((a, b) => a * b, 1);
+  const step = job.slots.some((src) => src.row !== undefined);
   const body = [
-    'const t = this.thread.x;',
-    `const b = Math.floor((t + 0.5) / ${gpuNum(size)});`,
-    `const e = t - b * ${gpuNum(size)};`,
-    ...indexBindings(s.out.shape, used),
-    ...bases,
+    ...threadBindings(size),
+    ...indexBindings(job.outShape, freeVars(job.formula)),
+    ...slotExpr.flatMap((x) => (x.init ? [x.init] : [])),
     ...stmts,
     `return ${value};`,
   ];
-  const source = [`function (${args.map((a) => a.name).join(', ')}) {`, ...indent(body, 1), '}'].join('\n');
-  return { source, args, constants };
+  const names = [...args.map((a) => a.name), ...(step ? ['step'] : [])];
+  return { source: kernelSource(names, body), args, step, constants };
+}
+
+/** A kernel source: `function (args) {` + indented body + `}`. */
+export function kernelSource(args: readonly string[], body: readonly string[]): string {
+  return [`function (${args.join(', ')}) {`, ...indent(body, 1), '}'].join('\n');
 }
 
 /** Value slots of a step: graph inputs and earlier steps are per-example values, consts are shared. */

@@ -6,11 +6,12 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { gpuNum } from '../../../compiler/backends/gpujs/kernel.js';
-import { buildText } from '../../../compiler/index.js';
+import { LayergenError } from '../../../compiler/errors.js';
+import { build, buildText } from '../../../compiler/index.js';
 import { tensor, type Graph, type TensorType } from '../../../compiler/ir/graph.js';
 import { float64, interpret } from '../../../compiler/ir/interpret.js';
-import { compileAndImport, loadFixture, repo } from '../../helpers.js';
-import { gpuFiles, gpuImport, gpuMismatch, typecheck, type GpuModule, type NetSource } from './load.js';
+import { compileAndImport, fixtureNames, loadFixture, repo } from '../../helpers.js';
+import { gpuFiles, gpuImport, gpuMismatch, kernelSources, typecheck, type GpuModule, type NetSource } from './load.js';
 
 test('float literals always carry a decimal point or exponent; negatives are parenthesised', () => {
   assert.is(gpuNum(0), '0.0');
@@ -21,24 +22,56 @@ test('float literals always carry a decimal point or exponent; negatives are par
   assert.is(gpuNum(1e-7), '1e-7');
   assert.is(gpuNum(1e21), '1e+21');
   assert.is(gpuNum(-Infinity), '(-Infinity)');
-  assert.throws(() => gpuNum(NaN), /NaN literal/);
+  assert.is(gpuNum(NaN), '(0.0 / 0.0)', 'no NaN literal in GLSL; 0/0 gives one');
 });
+
+/** What gpu.js can translate everywhere: checked on every kernel of every fixture net. */
+function checkKernelText(name: string, k: string): void {
+  assert.ok(k.startsWith('function ('), `${name}: ${k}`);
+  assert.not.match(k, /%|=>|\bvar\b|\{\s*\w+:/, name);
+  for (const loop of k.matchAll(/for \(let (\w+) = 0; \w+ < (\S+); \w+\+\+\)/g)) assert.match(loop[2]!, /^\d+$/, name);
+  assert.match(
+    k,
+    /const t = this\.thread\.x;\n {2}const q = Math\.floor\(\(t \+ 0\.5\) \/ (\d+\.0)\);\n {2}const r = t - q \* \1;\n {2}const b = q \+ \(r >= \1 \? 1\.0 : 0\.0\) - \(r < 0\.0 \? 1\.0 : 0\.0\);\n {2}const e = t - b \* \1;/,
+    `${name}: thread -> example, element`,
+  );
+}
 
 test('kernel sources: start with function, constant loop bounds, no %, closures or arrows', async () => {
   const [file] = await gpuFiles({ file: 'samples/mlp.yaml' }, 'ts');
   const kernels = [...file!.text.matchAll(/const k_\w+ = `([^`]*)`/g)].map((m) => m[1]!);
   assert.is(kernels.length, 6);
-  for (const k of kernels) {
-    assert.ok(k.startsWith('function ('), k);
-    assert.not.match(k, /%|=>|\bvar\b|\{\s*\w+:/);
-    for (const loop of k.matchAll(/for \(let (\w+) = 0; \w+ < (\S+); \w+\+\+\)/g))
-      assert.match(loop[2]!, /^\d+$/);
-    assert.match(k, /const b = Math\.floor\(\(t \+ 0\.5\) \/ \d+\.0\);/);
-  }
+  for (const k of kernels) checkKernelText('mlp', k);
   assert.match(file!.text, /const k_probs = `function \(x0\) \{\n {2}const t = this\.thread\.x;/);
   assert.match(file!.text, /lgExp\(\(x0\[o0 \+ r1\] - acc0\)\)/, 'softmax subtracts its max');
   assert.match(file!.text, /import \* as R from 'layergen\/runtime';/);
   assert.not.match(file!.text, /from 'gpu\.js'/, 'gpu.js comes through the runtime');
+});
+
+test('every fixture net: kernel text gpu.js translates; div/mod without %, int loads rounded, scans per cell', () => {
+  let scans = 0;
+  for (const name of fixtureNames()) {
+    let graph: Graph;
+    try {
+      graph = build(repo(loadFixture(name).net)).graph;
+    } catch (e) {
+      if (e instanceof LayergenError && /^unknown layer type /.test(e.detail)) continue; // reported by fixtures.test
+      throw e;
+    }
+    for (const k of kernelSources(graph)) {
+      checkKernelText(`${name} ${k.name}`, k.source);
+      if (/\bstep\b/.test(k.source)) {
+        scans++;
+        assert.match(k.source, /^function \([\w, ]*\bstep\) \{[^]*const o0 = b \* \d+\.0 \+ step \* \d+\.0;/, 'the time step is an argument');
+      }
+    }
+  }
+  assert.ok(scans > 40, `${scans} scan cells reading the sequence`);
+  const flat = kernelSources(build(repo('test/fixtures/nets/flatten_mid.yaml')).graph)[0]!.source;
+  assert.match(flat, /Math\.floor\(\(\(i0 \* 12 \+ i1\) \* 2 \+ i2 \+ 0\.5\) \/ 24\.0\)/, 'div: floor((a + 0.5) / c)');
+  assert.match(flat, /\(\(i0 \* 12 \+ i1\) \* 2 \+ i2 - 2\.0 \* Math\.floor\(/, 'mod: a - c * div(a, c)');
+  const emb = kernelSources(build(repo('test/fixtures/nets/embedding.yaml')).graph)[0]!.source;
+  assert.match(emb, /Math\.floor\(x0\[o0 \+ i0\] \+ 0\.5\) < 10 \? this\.constants\.weight\[Math\.floor\(x0\[o0 \+ i0\] \+ 0\.5\) \* 4 \+ i1\] : \(0\.0 \/ 0\.0\)/);
 });
 
 test('compile() with target gpu gives the same module (float64 requested: still float32)', async () => {
@@ -58,6 +91,7 @@ test('the emitted TypeScript passes tsc --strict', async () => {
   for (const src of [
     { file: 'samples/mlp.yaml' },
     { file: 'test/fixtures/nets/multi_output.yaml' },
+    { file: 'test/fixtures/nets/lstm_initial_stacked_bidir.yaml' },
     { graph: constGraph() },
   ]) {
     assert.equal(await typecheck(src), [], JSON.stringify(Object.keys(src)));

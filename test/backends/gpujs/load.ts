@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { gpuModule } from '../../../compiler/backends/gpujs/emit.js';
+import { stepKernel, stepSlots } from '../../../compiler/backends/gpujs/kernel.js';
+import { scanEntry } from '../../../compiler/backends/gpujs/scan.js';
+import { plan } from '../../../compiler/backends/plan.js';
 import { emitModule, type EmittedFile, type Lang } from '../../../compiler/backends/module.js';
 import { build, buildText } from '../../../compiler/index.js';
 import type { Graph } from '../../../compiler/ir/graph.js';
@@ -67,6 +70,19 @@ export async function gpuImport(src: NetSource, lang: Lang = 'js'): Promise<GpuM
   return (await import(pathToFileURL(await gpuWrite(src, lang)).href)) as GpuModule;
 }
 
+/** Every kernel source a graph's gpu module would declare (without emitting the module). */
+export function kernelSources(graph: Graph): { name: string; source: string }[] {
+  const p = plan(graph);
+  const valueIndex = new Map<number, number>();
+  p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
+  p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
+  return p.steps.flatMap((s) =>
+    s.kind === 'scan'
+      ? scanEntry(p, s, valueIndex, (b) => p.names.claim(b)).kernels.map((k) => ({ name: k.id, source: k.source }))
+      : [{ name: s.node.name, source: stepKernel(s, stepSlots(p, s)).source }],
+  );
+}
+
 /** Type-checks an emitted .ts module with --strict against the built runtime; returns the diagnostics. */
 export async function typecheck(src: NetSource): Promise<string[]> {
   const [file] = await gpuFiles(src, 'ts');
@@ -101,4 +117,14 @@ export function gpuMismatch(
       return `${what}: element ${i}: got ${got[i]}, expected ${want[i]}`;
   }
   return mismatch(got, want, tol, 1, what);
+}
+
+/** max |got - want| / max(1, |want|): the measure the 1e-4 tolerance bounds. */
+export function relError(got: ArrayLike<number>, want: readonly number[]): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) {
+    if (got[i] === want[i]) continue;
+    worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
+  }
+  return worst;
 }
