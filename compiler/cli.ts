@@ -10,6 +10,7 @@ import { loadNet } from './frontend/index.js';
 import { compile, writeFiles } from './index.js';
 import { optimize } from './passes/pipeline.js';
 import { verify, verifyTable, type Backend } from './verify.js';
+import { importCommand } from './cliImport.js';
 
 /** User errors: message on stderr, exit 1, no stack trace. */
 function fail(e: unknown): never {
@@ -134,7 +135,8 @@ async function run(argv: string[]): Promise<void> {
         }
       },
     )
-    .demandCommand(1, 'give a command: compile, eval, check or verify')
+    .command(importCommand)
+    .demandCommand(1, 'give a command: compile, eval, check, verify or import')
     .strict()
     .help()
     .fail((msg, err) => {

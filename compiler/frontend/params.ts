@@ -43,7 +43,12 @@ export function bindParams(g: Graph, spec: NetSpec, weights?: { set: WeightSet; 
         }
         params[p] = { shape: [...want.shape], data: fromFile.data };
       } else if (spec.seed) {
-        params[p] = { shape: [...want.shape], data: seededParam(spec.seed.value, key, size(want.shape), want.fanIn) };
+        const n = size(want.shape);
+        const data =
+          want.init === 'ones' || want.init === 'zeros'
+            ? new Float64Array(n).fill(want.init === 'ones' ? 1 : 0)
+            : seededParam(spec.seed.value, key, n, want.fanIn);
+        params[p] = { shape: [...want.shape], data };
       } else {
         throw new LayergenError(
           `missing parameter "${p}" (shape ${fmtShape(want.shape)}): give it under params:, as "${key}" in a weights file, or set seed:`,

@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { evaluate, format, freeSymbols, type Expr } from '../../runtime/index.js';
-import { compileAndImport, example, fixtureNames, loadFixture, mismatch } from '../helpers.js';
+import { compileAndImport, example, fixtureNames, loadFixture, mismatch, repo } from '../helpers.js';
 
 interface SymbolicModule {
   predict(inputs: Record<string, unknown>): Record<string, Expr[]>;
@@ -18,6 +19,8 @@ interface NumericModule {
 }
 
 const symbolsFor = (input: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${input}_${i}`);
+/** Int inputs are indices: they take the example's numbers, never symbols. */
+const isIntInput = (net: string, input: string): boolean => new RegExp(`^  ${input}: \\{.*dtype: int`, 'm').test(readFileSync(repo(net), 'utf8'));
 const SMALL = fixtureNames().filter((n) => n !== 'mlp_784');
 
 for (const name of fixtureNames()) {
@@ -27,15 +30,20 @@ for (const name of fixtureNames()) {
       const s = await compileAndImport<SymbolicModule>(fx.net, 'symbolic', { lang });
       const n = await compileAndImport<NumericModule>(fx.net, 'numeric');
       const sizes = Object.fromEntries(Object.entries(fx.inputs).map(([k, sh]) => [k, sh.reduce((a, b) => a * b, 1)]));
-      const outs = s.predict(Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, symbolsFor(k, sz)])));
+      const ints = new Set(Object.keys(sizes).filter((k) => isIntInput(fx.net, k)));
+      const symIn = (ins: Record<string, number[]>) =>
+        Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, ints.has(k) ? ins[k]! : symbolsFor(k, sz)]));
+      let outs: Record<string, Expr[]> | undefined;
       for (const c of fx.cases) {
         for (let b = 0; b < c.batch; b++) {
           const env: Record<string, number> = {};
           const ins: Record<string, number[]> = {};
           for (const k of Object.keys(sizes)) {
             ins[k] = example(c.inputs[k]!, c.batch, b);
-            symbolsFor(k, sizes[k]!).forEach((sym, i) => (env[sym] = ins[k]![i]!));
+            if (!ints.has(k)) symbolsFor(k, sizes[k]!).forEach((sym, i) => (env[sym] = ins[k]![i]!));
           }
+          // Built once on symbols; per example when int inputs (indices) are part of the structure.
+          if (!outs || ints.size) outs = s.predict(symIn(ins));
           const num = n.predict(ins);
           for (const [o, exprs] of Object.entries(outs)) {
             const vals = exprs.map((e) => s.evaluate(e, env));
@@ -82,10 +90,15 @@ test('symbolic: SymPy parses the sympy text of every small fixture back to the s
     const fx = loadFixture(name);
     const s = await compileAndImport<SymbolicModule>(fx.net, 'symbolic');
     const sizes = Object.fromEntries(Object.entries(fx.inputs).map(([k, sh]) => [k, sh.reduce((a, b) => a * b, 1)]));
-    const outs = s.predict(Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, symbolsFor(k, sz)])));
     const c = fx.cases[0]!;
+    const ints = new Set(Object.keys(sizes).filter((k) => isIntInput(fx.net, k)));
+    const outs = s.predict(
+      Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, ints.has(k) ? example(c.inputs[k]!, c.batch, 0) : symbolsFor(k, sz)])),
+    );
     const env: Record<string, number> = {};
-    for (const k of Object.keys(sizes)) symbolsFor(k, sizes[k]!).forEach((sym, i) => (env[sym] = example(c.inputs[k]!, c.batch, 0)[i]!));
+    for (const k of Object.keys(sizes)) {
+      if (!ints.has(k)) symbolsFor(k, sizes[k]!).forEach((sym, i) => (env[sym] = example(c.inputs[k]!, c.batch, 0)[i]!));
+    }
     const exprs = Object.values(outs).flat();
     jobs.push({ symbols: Object.keys(env), env, exprs: exprs.map((e) => s.format(e, 'sympy')), want: exprs.map((e) => s.evaluate(e, env)) });
   }

@@ -36,13 +36,25 @@ test('embedding: an out-of-range index gives a row of NaN (reference interpreter
   assert.equal(got.y.filter((v) => !Number.isNaN(v)), want.filter((v) => !Number.isNaN(v)));
 });
 
-test('embedding: the numeric module also gives NaN rows for out-of-range indices', async () => {
+test('embedding: numeric, gpu and symbolic modules also give NaN rows for out-of-range indices', async () => {
   const dir = tempDir('embedding');
   const file = join(dir, 'net.yaml');
   writeFileSync(file, net('[3]', 4, 2));
-  const m = await compileAndImport<{ predict(i: Record<string, unknown>): Record<string, Float64Array> }>(relative(ROOT, file), 'numeric');
-  const y = Array.from(m.predict({ x: [3, 4, 0] }).l!);
-  assert.equal(y.map(Number.isNaN), [false, false, true, true, false, false]);
+  const rel = relative(ROOT, file);
+  const nanRows = [false, false, true, true, false, false];
+  const x = { x: [3, 4, 0] };
+  type Out = Record<string, ArrayLike<number>>;
+  const numeric = await compileAndImport<{ predict(i: object): Out }>(rel, 'numeric');
+  const want = Array.from(numeric.predict(x).l!);
+  assert.equal(want.map(Number.isNaN), nanRows);
+  const gpu = await compileAndImport<{ predict(i: object): Promise<Out>; dispose(): Promise<void> }>(rel, 'gpu');
+  const g = Array.from((await gpu.predict(x)).l!);
+  await gpu.dispose();
+  assert.equal(g.map(Number.isNaN), nanRows);
+  near(g.map((v) => (Number.isNaN(v) ? 0 : v)), want.map((v) => (Number.isNaN(v) ? 0 : v)), 'gpu', 1e-6);
+  const sym = await compileAndImport<{ predict(i: object): Record<string, unknown[]>; evaluate(e: unknown, env: object): number }>(rel, 'symbolic');
+  const s = sym.predict(x).l!.map((e) => sym.evaluate(e, {}));
+  assert.equal(s.map(Number.isNaN), nanRows);
 });
 
 test('embedding: shapes and the parameter (seeded uniform(-1, 1); PyTorch draws N(0, 1))', () => {

@@ -1,0 +1,179 @@
+/**
+ * The import driver: ONNX model -> layergen net draft. Inputs lose their batch axis; nodes run in
+ * order, each either folded (all inputs known: fold.ts) or mapped to layers (mappers/*.ts), after
+ * pattern rewriting (patterns.ts). A node that cannot be imported is recorded as a problem and
+ * its outputs poisoned, so one run lists every unsupported op, not only the first.
+ */
+import { LayergenError } from '../../errors.js';
+import { FOLDERS, SHAPE_ONLY } from './fold.js';
+import { MAPPERS, type Cx } from './mappers/index.js';
+import { NodeError, type OnnxModel, type OnnxNode, type OnnxValueInfo } from './model.js';
+import { NetBuilder, whole } from './net.js';
+import { rewritePatterns } from './patterns.js';
+import { fmt, type Const, type Fill, type Source, type Tensor, type Value } from './values.js';
+
+export interface Problem {
+  /** The node's name, or `input x` / `output y`. */
+  readonly where: string;
+  readonly op: string;
+  readonly message: string;
+}
+
+export interface Converted {
+  readonly net: NetBuilder;
+  /** Graph outputs in order: ONNX name and the layer that computes it. */
+  readonly outputs: readonly { readonly onnxName: string; readonly src: Source }[];
+  readonly problems: readonly Problem[];
+}
+
+/** Opsets the importer knows the semantics of (what torch.onnx.export writes and a little around it). */
+export const OPSETS = { min: 7, max: 18 } as const;
+
+export function convert(model: OnnxModel): Converted {
+  const net = new NetBuilder();
+  const problems: Problem[] = [];
+  const env = new Map<string, Value>(model.initializers);
+  const staticBatch = model.inputs.some((i) => i.dims && i.dims.length > 0 && i.dims.every((d) => typeof d === 'number'));
+
+  for (const info of model.inputs) {
+    try {
+      env.set(info.name, inputValue(net, info));
+    } catch (e) {
+      if (!(e instanceof NodeError)) throw e;
+      problems.push({ where: `input "${info.name}"`, op: 'input', message: e.message });
+      env.set(info.name, { kind: 'poison' });
+    }
+  }
+
+  const nodes = rewritePatterns(model.nodes, model.initializers, model.outputs.map((o) => o.name));
+  for (const node of nodes) {
+    const ins = node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
+    const outs = runNode(node, ins, model, net, staticBatch, problems);
+    node.outputs.forEach((o, i) => o && env.set(o, outs[i] ?? { kind: 'poison', reason: `output ${i} of ${node.opType} is not supported` }));
+  }
+
+  const outputs: { onnxName: string; src: Source }[] = [];
+  const taken = new Set<number>(net.inputs.map((i) => i.id));
+  for (const o of model.outputs) {
+    const v = env.get(o.name);
+    const where = `output "${o.name}"`;
+    try {
+      if (!v) throw new NodeError('is not computed by any node');
+      if (v.kind === 'poison') {
+        if (v.reason) problems.push({ where, op: 'output', message: v.reason });
+        continue;
+      }
+      if (v.kind !== 'tensor') throw new NodeError('is a constant; layergen nets compute their outputs from their inputs');
+      let src = net.materialize(v, where);
+      // Each output is a layer of its own name: an input, or a layer already named for another output, gets an identity layer.
+      if (taken.has(src.id)) src = net.add('identity', [src], {}, {}, 'identity', where);
+      taken.add(src.id);
+      outputs.push({ onnxName: o.name, src });
+    } catch (e) {
+      if (!(e instanceof NodeError)) throw e;
+      problems.push({ where, op: 'output', message: e.message });
+    }
+  }
+  for (const l of net.live(outputs.map((o) => o.src))) {
+    if (l.invalid) problems.push({ where: `node ${JSON.stringify(l.node)}`, op: l.type, message: l.invalid });
+  }
+  return { net, outputs, problems };
+}
+
+function runNode(node: OnnxNode, ins: readonly (Value | undefined)[], model: OnnxModel, net: NetBuilder, staticBatch: boolean, problems: Problem[]): Value[] {
+  const problem = (message: string): Value[] => {
+    problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message });
+    return node.outputs.map(() => ({ kind: 'poison' }));
+  };
+  const domain = node.domain === 'ai.onnx' ? '' : node.domain;
+  const key = domain === 'layergen' ? `layergen.${node.opType}` : domain === '' ? node.opType : `${domain}.${node.opType}`;
+  const poisoned = ins.filter((v): v is Extract<Value, { kind: 'poison' }> => v?.kind === 'poison');
+  if (poisoned.length) {
+    // An unsupported op is reported even after an earlier one, so that one run lists them all.
+    if (!MAPPERS[key] && !(domain === '' && FOLDERS[node.opType])) return problem(unsupported(node, domain, false));
+    // Report the first use of an output nobody could import; otherwise the cause is reported already.
+    for (const p of poisoned) if (p.reason) problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message: `uses ${p.reason}` });
+    return node.outputs.map(() => ({ kind: 'poison' }));
+  }
+  node.inputs.forEach((name, i) => {
+    if (name !== '' && ins[i] === undefined) problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message: `input "${name}" is not produced by any node, initializer or graph input` });
+  });
+  const known = ins.every((v) => v === undefined || v.kind === 'const' || v.kind === 'fill');
+  try {
+    if (domain === '' && FOLDERS[node.opType] && (known || SHAPE_ONLY.has(node.opType))) {
+      return FOLDERS[node.opType]!(node, ins, model.opset);
+    }
+    const mapper = MAPPERS[key];
+    if (!mapper) return problem(unsupported(node, domain, known));
+    return mapper(cx(node, ins, model.opset, net, staticBatch));
+  } catch (e) {
+    if (e instanceof NodeError) return problem(e.message);
+    throw e;
+  }
+}
+
+function unsupported(node: OnnxNode, domain: string, onConstants: boolean): string {
+  const what = domain !== '' && domain !== 'layergen' ? `op ${node.opType} of domain "${domain}"` : `op ${node.opType}`;
+  return `unsupported ${what}${onConstants ? ' (on constants)' : ''}`;
+}
+
+function cx(node: OnnxNode, ins: readonly (Value | undefined)[], opset: number, net: NetBuilder, staticBatch: boolean): Cx {
+  return {
+    node,
+    opset,
+    net,
+    staticBatch,
+    ins,
+    has: (i) => ins[i] !== undefined,
+    tensor(i) {
+      const v = ins[i];
+      if (!v || v.kind !== 'tensor') throw new NodeError(`input ${i} must be computed from the net's inputs${v ? ' (it is a constant)' : ' (it is missing)'}`);
+      return v;
+    },
+    known(i) {
+      const v = ins[i];
+      return v && (v.kind === 'const' || v.kind === 'fill') ? (v as Const | Fill) : undefined;
+    },
+    constant(i, what) {
+      const v = ins[i];
+      if (!v || v.kind !== 'const') throw new NodeError(`${what} (input ${i}) must be a constant${v?.kind === 'tensor' ? ', not computed from the net inputs' : ''}`);
+      return v;
+    },
+    hint: (type) => hintOf(node.name, type),
+  };
+}
+
+/** A name suggestion from a PyTorch export's node name: "/encoder/layers.0/Conv" -> "encoder_layers_0". */
+export function hintOf(nodeName: string, type: string): string {
+  const parts = nodeName.split('/').filter(Boolean);
+  if (parts.length < 2) return type;
+  const path = parts
+    .slice(0, -1)
+    .filter((p, i, a) => !(a[i + 1] ?? '').startsWith(`${p}.`))
+    .join('_');
+  // A Sequential's children are numbered: "/0/Gemm" -> "linear_0".
+  return !path ? type : /^[0-9]/.test(path) ? `${type}_${path}` : path;
+}
+
+/** A graph input: its batch axis (the dynamic one, or a leading 1) dropped. */
+function inputValue(net: NetBuilder, info: OnnxValueInfo): Tensor {
+  if (info.elemType !== 'float' && info.elemType !== 'int') throw new NodeError(`has type ${info.typeName}; layergen inputs are float or int tensors`);
+  const dims = info.dims;
+  if (!dims || dims.length === 0) throw new NodeError('has no known shape (a tensor with a batch axis and at least one more axis is needed)');
+  const dynamic = dims.flatMap((d, i) => (typeof d !== 'number' ? [i] : []));
+  if (dynamic.length > 1) throw new NodeError(`shape ${fmt(dims)} has ${dynamic.length} dynamic dimensions; only the batch dimension may be dynamic`);
+  const batchAxis = dynamic.length === 1 ? dynamic[0]! : dims[0] === 1 ? 0 : -1;
+  if (batchAxis < 0) throw new NodeError(`shape ${fmt(dims)} has no batch dimension (a dynamic dimension, or a leading 1): export with dynamic_axes={"${info.name}": {0: "batch"}} or a batch of 1`);
+  const shape = dims.filter((_, i) => i !== batchAxis) as number[];
+  if (shape.length === 0) throw new NodeError(`shape ${fmt(dims)} has nothing but the batch dimension; layergen inputs have at least one axis per example`);
+  const src = net.addInput(info.name, shape, info.elemType);
+  return whole(src, shape, batchAxis);
+}
+
+/** The problems as one error message, every one on its own line. */
+export function problemsError(file: string, problems: readonly Problem[]): LayergenError {
+  const lines = problems.map((p) => `  ${p.where} (${p.op}): ${p.message}`);
+  const unsupported = [...new Set(problems.filter((p) => p.message.startsWith('unsupported')).map((p) => p.op))];
+  const head = `cannot import: ${problems.length} problem${problems.length === 1 ? '' : 's'}${unsupported.length ? ` (unsupported ops: ${unsupported.join(', ')})` : ''}`;
+  return new LayergenError(`${head}\n${lines.join('\n')}`, { file });
+}

@@ -1,0 +1,102 @@
+/**
+ * Gemm, MatMul (+ Add, recognised as layergen.linear) -> linear over the last axis; elementwise
+ * Add / Sub / Mul of two run-time tensors of one shape -> add / sub / mul. ONNX's weight is
+ * [in, out] for MatMul and Gemm with transB = 0, [out, in] with transB = 1; layergen's (PyTorch's)
+ * is [out, in]. alpha and beta scale the weight and the bias.
+ */
+import { NodeError, attrFloat, attrInt } from '../model.js';
+import { dimsOf, fmt, nums, size, type Const, type Tensor, type Value } from '../values.js';
+import { exampleAxis, layer, result, transpose2, type Cx, type Mapper } from './common.js';
+
+/** A bias constant broadcast along the last axis: [], [1], [M] or [1, ..., M] -> M values. */
+function biasValues(c: Const, m: number, outRank: number, scale: number): Float64Array {
+  const v = nums(c, 'bias');
+  const lead = c.shape.slice(0, -1);
+  const last = c.shape[c.shape.length - 1] ?? 1;
+  if (c.shape.length > outRank || lead.some((d) => d !== 1) || (last !== m && last !== 1)) {
+    throw new NodeError(`bias of shape ${fmt(c.shape)} is not a vector of ${m} along the last axis (layergen's linear adds one bias per output feature)`);
+  }
+  return Float64Array.from({ length: m }, (_, j) => v[last === 1 ? 0 : j]! * scale);
+}
+
+/** linear on input 0 with weight [out, in] (row-major data) and an optional bias. */
+function linearLayer(cx: Cx, x: Tensor, weight: Float64Array, m: number, k: number, bias: Float64Array | null): Value[] {
+  if (x.dtype !== 'float') throw new NodeError('needs a float input');
+  const last = x.shape.length + 1 - 1;
+  exampleAxis(x, last, 'the last axis');
+  if (x.shape[x.shape.length - 1] !== k) throw new NodeError(`input of shape ${fmt(dimsOf(x))} does not end in the weight's ${k} input features`);
+  const src = cx.net.materialize(x, cx.node.name);
+  const out = layer(cx, 'linear', [src], { units: m, bias: bias !== null }, { weight: { shape: [m, k], data: weight }, ...(bias ? { bias: { shape: [m], data: bias } } : {}) });
+  return [result(out, [...x.shape.slice(0, -1), m], x.batchAxis)];
+}
+
+/** MatMul's right operand: a constant matrix [K, M]. */
+function matrix(cx: Cx, i: number): { w: Const; k: number; m: number } {
+  if (!cx.known(i)) throw new NodeError('MatMul of two run-time tensors: layergen multiplies only by constant weight matrices');
+  const w = cx.constant(i, 'the weight');
+  if (w.shape.length !== 2) throw new NodeError(`weight of shape ${fmt(w.shape)}: layergen's linear needs a 2-D matrix`);
+  return { w, k: w.shape[0]!, m: w.shape[1]! };
+}
+
+function matmul(cx: Cx, bias: Const | null): Value[] {
+  if (cx.known(0)) throw new NodeError('MatMul with a constant left operand: layergen multiplies run-time tensors by constant weights on the right');
+  const x = cx.tensor(0);
+  const { w, k, m } = matrix(cx, 1);
+  const b = bias ? biasValues(bias, m, x.shape.length + 1, 1) : null;
+  return linearLayer(cx, x, transpose2(nums(w, 'weight'), k, m), m, k, b);
+}
+
+function gemm(cx: Cx): Value[] {
+  const n = cx.node;
+  if (attrInt(n, 'transA', 0) !== 0) throw new NodeError('Gemm with transA = 1 (the batch would be transposed)');
+  const x = cx.tensor(0);
+  if (x.shape.length !== 1 || x.batchAxis !== 0) throw new NodeError(`Gemm input of shape ${fmt(dimsOf(x))}: expected [batch, features]`);
+  const alpha = attrFloat(n, 'alpha', 1);
+  const beta = attrFloat(n, 'beta', 1);
+  const transB = attrInt(n, 'transB', 0) === 1;
+  if (!cx.known(1)) throw new NodeError('Gemm of two run-time tensors: layergen multiplies only by constant weight matrices');
+  const b = cx.constant(1, 'B');
+  if (b.shape.length !== 2) throw new NodeError(`B of shape ${fmt(b.shape)}: expected a matrix`);
+  const [m, k] = transB ? [b.shape[0]!, b.shape[1]!] : [b.shape[1]!, b.shape[0]!];
+  const data = nums(b, 'B');
+  const weight = transB ? Float64Array.from(data, (v) => v * alpha) : transpose2(data, k, m, alpha);
+  const c = cx.has(2) ? cx.constant(2, 'C') : null;
+  const bias = c && beta !== 0 ? biasValues(c, m, 2, beta) : null;
+  return linearLayer(cx, x, weight, m, k, bias);
+}
+
+/** The ONNX ops with an identity element: Add x 0, Sub x 0, Mul x 1, Div x 1 pass x through. */
+const NEUTRAL: Readonly<Record<string, number>> = { Add: 0, Sub: 0, Mul: 1, Div: 1 };
+const LAYER: Readonly<Record<string, string>> = { Add: 'add', Sub: 'sub', Mul: 'mul' };
+
+function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Mapper {
+  return (cx) => {
+    const [a, b] = [cx.ins[0], cx.ins[1]];
+    const neutral = NEUTRAL[op]!;
+    const isNeutral = (v: Value | undefined) => v && (v.kind === 'const' || v.kind === 'fill') && (v.kind === 'fill' ? v.value === neutral : v.data.every((d) => d === neutral));
+    // x op neutral, or neutral + x / neutral * x, when broadcasting keeps x's shape.
+    if (a?.kind === 'tensor' && isNeutral(b) && b!.kind === 'const' && b!.shape.length <= a.shape.length + 1 && size(b!.shape) === 1) return [a];
+    if (b?.kind === 'tensor' && isNeutral(a) && (op === 'Add' || op === 'Mul') && a!.kind === 'const' && size(a!.shape) === 1) return [b];
+    if (a?.kind !== 'tensor' || b?.kind !== 'tensor') {
+      throw new NodeError(
+        `${op} with a constant operand: layergen has no layer that ${op === 'Add' ? 'adds' : op === 'Sub' ? 'subtracts' : op === 'Mul' ? 'multiplies by' : 'divides by'} a constant tensor`,
+      );
+    }
+    if (op === 'Div') throw new NodeError('Div of two run-time tensors: layergen has no elementwise division layer');
+    if (fmt(dimsOf(a)) !== fmt(dimsOf(b))) {
+      throw new NodeError(`${op} of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: layergen's ${LAYER[op]} needs equal shapes (no broadcasting)`);
+    }
+    const ins = [a, b].map((t) => cx.net.materialize(t, cx.node.name));
+    return [result(layer(cx, LAYER[op]!, ins), a.shape, a.batchAxis)];
+  };
+}
+
+export const LINEAR: Readonly<Record<string, Mapper>> = {
+  Gemm: gemm,
+  MatMul: (cx) => matmul(cx, null),
+  'layergen.linear': (cx) => matmul(cx, cx.constant(2, 'bias')),
+  Add: elementwise('Add'),
+  Sub: elementwise('Sub'),
+  Mul: elementwise('Mul'),
+  Div: elementwise('Div'),
+};

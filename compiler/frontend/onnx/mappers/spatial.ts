@@ -1,0 +1,166 @@
+/**
+ * Conv, pooling and normalisation: [N, C, ...spatial] tensors (batch first) -> conv1d/2d,
+ * maxpool1d/2d, avgpool1d/2d, globalavgpool, batchnorm; LayerNormalization (and its opset < 17
+ * decomposition, layergen.layernorm) -> layernorm over the last axis. ONNX pads are
+ * [begin..., end...]; layergen pads both sides equally, so asymmetric pads are an error.
+ */
+import { NodeError, attrFloat, attrInt, attrInts, attrString, shortFloat32, type OnnxNode } from '../model.js';
+import { dimsOf, fmt, nums, size, type Const, type Tensor, type Value } from '../values.js';
+import { batchFirst, exampleAxis, layer, param, result, type Cx, type Mapper } from './common.js';
+
+interface Window {
+  kernel: number[];
+  stride: number[];
+  padding: number[];
+  dilation: number[];
+}
+
+/** Kernel, strides, symmetric pads (auto_pad resolved) and dilations of a Conv / pool node. */
+function windowOf(n: OnnxNode, spatialIn: readonly number[], kernel: readonly number[]): Window {
+  const s = spatialIn.length;
+  const stride = [...attrInts(n, 'strides', new Array(s).fill(1))];
+  const dilation = [...attrInts(n, 'dilations', new Array(s).fill(1))];
+  const autoPad = attrString(n, 'auto_pad', 'NOTSET');
+  let pads: number[];
+  if (autoPad === 'NOTSET') pads = [...attrInts(n, 'pads', new Array(2 * s).fill(0))];
+  else if (autoPad === 'VALID') pads = new Array(2 * s).fill(0);
+  else if (autoPad === 'SAME_UPPER' || autoPad === 'SAME_LOWER') {
+    const total = spatialIn.map((x, d) => Math.max((Math.ceil(x / stride[d]!) - 1) * stride[d]! + (kernel[d]! - 1) * dilation[d]! + 1 - x, 0));
+    const small = total.map((t) => Math.floor(t / 2));
+    const big = total.map((t) => t - Math.floor(t / 2));
+    pads = autoPad === 'SAME_UPPER' ? [...small, ...big] : [...big, ...small];
+  } else throw new NodeError(`unknown auto_pad ${autoPad}`);
+  if ([stride, dilation, kernel].some((v) => v.length !== s) || pads.length !== 2 * s) throw new NodeError(`window attributes do not match the ${s} spatial axes`);
+  const begin = pads.slice(0, s);
+  const end = pads.slice(s);
+  if (begin.some((p, d) => p !== end[d])) {
+    throw new NodeError(`asymmetric padding (begin [${begin.join(', ')}], end [${end.join(', ')}]): layergen pads both sides of an axis equally`);
+  }
+  return { kernel: [...kernel], stride, padding: begin, dilation };
+}
+
+/** The input of a spatial op: [N, C, L] or [N, C, H, W] with the batch first. */
+function spatialInput(cx: Cx, what: string): Tensor {
+  const x = cx.tensor(0);
+  batchFirst(x, what);
+  if (x.dtype !== 'float') throw new NodeError(`${what} needs a float input`);
+  if (x.shape.length !== 2 && x.shape.length !== 3) {
+    throw new NodeError(`${what} of a ${x.shape.length - 1}-d input ${fmt(dimsOf(x))}: layergen has 1-d and 2-d ${what === 'Conv' ? 'convolutions' : 'pooling'} only`);
+  }
+  return x;
+}
+
+/** Spatial ints written as one value when all axes agree (as PyTorch users write them). */
+const ints = (v: readonly number[]): number[] => (v.every((x) => x === v[0]) ? [v[0]!] : [...v]);
+
+const conv: Mapper = (cx) => {
+  const x = spatialInput(cx, 'Conv');
+  const w = cx.constant(1, 'the weight');
+  const [c, ...spatialIn] = x.shape as [number, ...number[]];
+  const groups = attrInt(cx.node, 'group', 1);
+  const [outC, perGroup, ...kernel] = w.shape as [number, number, ...number[]];
+  if (w.shape.length !== x.shape.length + 1 || perGroup * groups !== c) throw new NodeError(`weight ${fmt(w.shape)} does not fit input ${fmt(dimsOf(x))} with group ${groups}`);
+  if (cx.node.attrs.has('kernel_shape') && attrInts(cx.node, 'kernel_shape').join() !== kernel.join()) throw new NodeError('kernel_shape does not match the weight');
+  const win = windowOf(cx.node, spatialIn, kernel);
+  const bias = cx.has(2) ? cx.constant(2, 'the bias') : null;
+  const type = `conv${spatialIn.length}d`;
+  const attrs = { channels: outC, kernel: ints(win.kernel), stride: ints(win.stride), padding: ints(win.padding), dilation: ints(win.dilation), groups, bias: bias !== null };
+  const src = cx.net.materialize(x, cx.node.name);
+  const out = layer(cx, type, [src], attrs, { weight: param(w), ...(bias ? { bias: param(bias) } : {}) });
+  return [result(out, out.shape, 0)];
+};
+
+function pool(kind: 'max' | 'avg'): Mapper {
+  return (cx) => {
+    const n = cx.node;
+    const x = spatialInput(cx, kind === 'max' ? 'MaxPool' : 'AveragePool');
+    const spatialIn = x.shape.slice(1);
+    const win = windowOf(n, spatialIn, attrInts(n, 'kernel_shape'));
+    if (win.dilation.some((d) => d !== 1)) throw new NodeError('pooling with dilations: layergen pools contiguous windows');
+    win.padding.forEach((p, d) => {
+      if (p > Math.floor(win.kernel[d]! / 2)) throw new NodeError(`padding ${p} is more than half the kernel ${win.kernel[d]} (layergen follows PyTorch here)`);
+    });
+    if (kind === 'avg' && attrInt(n, 'count_include_pad', 0) === 0 && win.padding.some((p) => p > 0)) {
+      throw new NodeError("average pooling that excludes the padding from the count (count_include_pad=0): layergen's avgpool counts it, as PyTorch's default does");
+    }
+    if (attrInt(n, 'ceil_mode', 0) === 1) {
+      // Allowed when rounding up gives the same output size.
+      spatialIn.forEach((len, d) => {
+        const span = len + 2 * win.padding[d]! - win.kernel[d]!;
+        if (span % win.stride[d]! !== 0) throw new NodeError('ceil_mode=1 changes the output size here; layergen pools with floor rounding');
+      });
+    }
+    const src = cx.net.materialize(x, n.name);
+    const out = layer(cx, `${kind}pool${spatialIn.length}d`, [src], { kernel: ints(win.kernel), stride: ints(win.stride), padding: ints(win.padding) });
+    const rest: Value[] = n.outputs.length > 1 ? [{ kind: 'poison', reason: 'the Indices output of MaxPool' }] : [];
+    return [result(out, out.shape, 0), ...rest];
+  };
+}
+
+/** Mean over all spatial axes: GlobalAveragePool (keeps them as 1s) and ReduceMean over them. */
+function globalMean(cx: Cx, x: Tensor, keep: boolean): Value[] {
+  batchFirst(x, cx.node.opType);
+  if (x.shape.length < 2) throw new NodeError(`input ${fmt(dimsOf(x))} has no spatial axes`);
+  const src = cx.net.materialize(x, cx.node.name);
+  const out = layer(cx, 'globalavgpool', [src]);
+  return [result(out, keep ? [x.shape[0]!, ...x.shape.slice(1).map(() => 1)] : [x.shape[0]!], 0)];
+}
+
+const reduceMean: Mapper = (cx) => {
+  const x = cx.tensor(0);
+  const rank = x.shape.length + 1;
+  const axes = (cx.opset >= 18 && cx.has(1) ? nums(cx.constant(1, 'axes')) : [...attrInts(cx.node, 'axes', [])]).map((a) => (a < 0 ? a + rank : a)).sort();
+  const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+  if (x.batchAxis === 0 && rank >= 3 && axes.join() === spatial.join()) return globalMean(cx, x, attrInt(cx.node, 'keepdims', 1) === 1);
+  throw new NodeError(`ReduceMean over axes [${axes.join(', ')}] of ${fmt(dimsOf(x))}: layergen has a mean over all spatial axes of [N, C, ...] (globalavgpool) only`);
+};
+
+const batchNorm: Mapper = (cx) => {
+  const x = cx.tensor(0);
+  batchFirst(x, 'BatchNormalization');
+  if (attrInt(cx.node, 'training_mode', 0) !== 0) throw new NodeError('BatchNormalization in training mode');
+  const c = x.shape[0]!;
+  const [weight, bias, mean, variance] = [1, 2, 3, 4].map((i) => cx.constant(i, ['scale', 'B', 'mean', 'var'][i - 1]!));
+  for (const t of [weight, bias, mean, variance]) if (size(t!.shape) !== c) throw new NodeError(`statistics of shape ${fmt(t!.shape)} for ${c} channels`);
+  const src = cx.net.materialize(x, cx.node.name);
+  const vec = (t: Const) => param(t, [c]);
+  const out = layer(cx, 'batchnorm', [src], { eps: shortFloat32(attrFloat(cx.node, 'epsilon', 1e-5)) }, {
+    weight: vec(weight!),
+    bias: vec(bias!),
+    running_mean: vec(mean!),
+    running_var: vec(variance!),
+  });
+  const rest: Value[] = cx.node.outputs.slice(1).map(() => ({ kind: 'poison', reason: 'the training statistics outputs of BatchNormalization' }));
+  return [result(out, x.shape, x.batchAxis), ...rest];
+};
+
+/** LayerNormalization (opset 17) and the recognised decomposition: over the last axis only. */
+const layerNorm: Mapper = (cx) => {
+  const x = cx.tensor(0);
+  const axis = exampleAxis(x, attrInt(cx.node, 'axis', -1));
+  if (axis !== x.shape.length - 1) throw new NodeError(`normalisation from axis ${attrInt(cx.node, 'axis', -1)} of ${fmt(dimsOf(x))}: layergen's layernorm normalises over the last axis only`);
+  const n = x.shape[axis]!;
+  const vec = (i: number, what: string, fill: number) => {
+    if (!cx.has(i)) return { shape: [n], data: new Float64Array(n).fill(fill) };
+    const c = cx.constant(i, what);
+    if (size(c.shape) !== n) throw new NodeError(`${what} of shape ${fmt(c.shape)}: expected ${n} values`);
+    return param(c, [n]);
+  };
+  const affine = cx.has(1);
+  const src = cx.net.materialize(x, cx.node.name);
+  const eps = shortFloat32(attrFloat(cx.node, 'epsilon', 1e-5));
+  const out = layer(cx, 'layernorm', [src], { eps, affine }, affine ? { weight: vec(1, 'scale', 1), bias: vec(2, 'bias', 0) } : {});
+  const rest: Value[] = cx.node.outputs.slice(1).map(() => ({ kind: 'poison', reason: 'the Mean / InvStdDev outputs of LayerNormalization' }));
+  return [result(out, x.shape, x.batchAxis), ...rest];
+};
+
+export const SPATIAL: Readonly<Record<string, Mapper>> = {
+  Conv: conv,
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: (cx) => globalMean(cx, cx.tensor(0), true),
+  ReduceMean: reduceMean,
+  BatchNormalization: batchNorm,
+  LayerNormalization: layerNorm,
+  'layergen.layernorm': layerNorm,
+};

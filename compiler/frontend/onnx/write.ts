@@ -1,0 +1,104 @@
+/**
+ * The imported net as files: `NAME.yaml` (layers in the net.yaml format, attributes equal to the
+ * op's default left out) and `NAME.safetensors` (`<layer>.<param>`, PyTorch layouts). Layers no
+ * output depends on are dropped; names are valid identifiers, unique, inputs and outputs keeping
+ * their ONNX names where those are valid (else made valid), the other layers named after the
+ * PyTorch module that made them.
+ */
+import { Document, isPair, isScalar, isSeq, visit } from 'yaml';
+import { getOp } from '../../ops/registry.js';
+import type { Converted } from './convert.js';
+import { writeSafetensors, type NamedTensor } from './safetensorsWriter.js';
+import type { Source } from './values.js';
+
+/** A valid identifier ([A-Za-z_][A-Za-z0-9_]*) from any string. */
+export function identifier(s: string): string {
+  let id = s.replace(/[^A-Za-z0-9_]+/g, '_').replace(/_+/g, '_');
+  if (id.length > 1) id = id.replace(/^_(?=[A-Za-z])/, '').replace(/_$/, '');
+  if (!/^[A-Za-z_]/.test(id)) id = `_${id}`;
+  return id;
+}
+
+/** Hands out unique names (sucrase's claimFreeName): `relu`, `relu_1`, `relu_2`, ... */
+export class NameManager {
+  private readonly used = new Set<string>();
+  claim(base: string): string {
+    const b = identifier(base);
+    let name = b;
+    for (let k = 1; this.used.has(name); k++) name = `${b}_${k}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+export interface ImportedNet {
+  readonly name: string;
+  readonly yaml: string;
+  readonly weights: Uint8Array;
+  readonly weightsFile: string;
+  /** Layers written, for reports. */
+  readonly layers: readonly { readonly name: string; readonly type: string; readonly node: string }[];
+}
+
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
+const SPATIAL_KEYS = new Set(['kernel', 'stride', 'padding', 'dilation']);
+
+export function writeNet(c: Converted, netName: string, header: string): ImportedNet {
+  const names = new NameManager();
+  const nameOf = new Map<number, string>();
+  for (const i of c.net.inputs) nameOf.set(i.id, names.claim(i.onnxName));
+  for (const o of c.outputs) nameOf.set(o.src.id, names.claim(o.onnxName));
+  const layers = c.net.live(c.outputs.map((o) => o.src));
+  const hints = new Set(layers.map((l) => l.hint));
+  for (const l of layers) if (!nameOf.has(l.id)) nameOf.set(l.id, names.claim(l.shortHint && !hints.has(l.shortHint) ? l.shortHint : l.hint));
+  const name = (s: Source): string => nameOf.get(s.id)!;
+
+  const tensors: NamedTensor[] = [];
+  const yamlLayers = layers.map((l) => {
+    const op = getOp(l.type);
+    const entry: Record<string, unknown> = { name: name(l), type: l.type };
+    if (l.inputs.length === 1) entry.input = name(l.inputs[0]!);
+    else entry.inputs = l.inputs.map(name);
+    for (const [k, v] of Object.entries(l.attrs)) {
+      const spec = op.attrs[k]!;
+      if (spec.type === 'refs') {
+        const refs = Object.entries(v as Record<string, Source>);
+        if (refs.length) entry[k] = Object.fromEntries(refs.map(([s, src]) => [s, name(src)]));
+      } else if (!same(v, spec.default) && !(k === 'stride' && same(v, l.attrs.kernel))) {
+        // Per-axis window sizes equal on every axis read best as one number (kernel: 3).
+        entry[k] = SPATIAL_KEYS.has(k) && Array.isArray(v) && v.length === 1 ? v[0] : v;
+      }
+    }
+    for (const [p, t] of Object.entries(l.params)) tensors.push({ name: `${name(l)}.${p}`, shape: t.shape, data: t.data });
+    return entry;
+  });
+
+  const weightsFile = `${netName}.safetensors`;
+  const doc = new Document({
+    name: netName,
+    inputs: Object.fromEntries(c.net.inputs.map((i) => [name(i), i.dtype === 'int' ? { shape: [...i.shape], dtype: 'int' } : [...i.shape]])),
+    layers: yamlLayers,
+    outputs: c.outputs.map((o) => name(o.src)),
+    weights: weightsFile,
+  });
+  doc.commentBefore = header;
+  // Shapes, lists of ints and small maps inline; the layer list in block style.
+  visit(doc, {
+    Seq(_, node) {
+      if (node.items.every((i) => isScalar(i))) node.flow = true;
+    },
+    Map(_, node, path) {
+      const parent = path[path.length - 1];
+      const key = isPair(parent) && isScalar(parent.key) ? parent.key.value : undefined;
+      if (key !== 'inputs' && key !== 'layers' && path.length > 1 && !isSeq(parent)) node.flow = true;
+    },
+  });
+  const yaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
+  return {
+    name: netName,
+    yaml,
+    weights: writeSafetensors(tensors, { format: 'pt', generator: 'layergen import' }),
+    weightsFile,
+    layers: layers.map((l) => ({ name: name(l), type: l.type, node: l.node })),
+  };
+}

@@ -1,0 +1,108 @@
+/** ONNX import test helpers: the fixtures of test/fixtures/onnx, importing them into a temp dir. */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { importOnnxFile, type ImportResult } from '../../compiler/frontend/onnx/index.js';
+import onnxProto from 'onnx-proto';
+import { ROOT, repo, tempDir } from '../helpers.js';
+
+export interface OnnxCase {
+  batch: number;
+  inputs: Record<string, number[]>;
+  float64: Record<string, number[]>;
+}
+
+export interface OnnxFixture {
+  name: string;
+  /** opset -> file name in test/fixtures/onnx */
+  models: Record<string, string>;
+  /** Per-example shapes; `batch_axis` where the ONNX input's batch axis is not 0 (h0-like states). */
+  inputs?: Record<string, { shape: number[]; dtype: 'float' | 'int'; batch_axis?: number }>;
+  outputs?: Record<string, number[]>;
+  cases?: OnnxCase[];
+  /** Texts the import error must contain. */
+  expect_error?: string[];
+}
+
+export const FIXTURES = 'test/fixtures/onnx';
+
+export function onnxFixtures(): OnnxFixture[] {
+  return readdirSync(repo(FIXTURES))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(repo(FIXTURES, f), 'utf8')) as OnnxFixture);
+}
+
+export const modelPath = (file: string): string => repo(FIXTURES, file);
+
+/** Imports a model and writes the net into a fresh temp dir; returns the YAML path relative to the repo. */
+export function importToTemp(file: string, name?: string): { result: ImportResult; yaml: string; dir: string } {
+  const result = importOnnxFile(file, name ? { name } : {});
+  const dir = tempDir(`onnx-${result.name}`);
+  writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
+  writeFileSync(join(dir, result.weightsFile), result.weights);
+  return { result, yaml: relative(ROOT, join(dir, `${result.name}.yaml`)), dir };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small ONNX models built here (with onnx-proto's encoder), for errors and edge cases.
+
+const { onnx } = onnxProto;
+
+export const FLOAT = 1;
+export const INT64 = 7;
+
+export interface TinyNode {
+  op: string;
+  inputs: string[];
+  outputs: string[];
+  name?: string;
+  attrs?: Record<string, number | number[] | string>;
+}
+
+/** A tensor initializer in float_data (float) or int64_data (int). */
+export function tensorProto(name: string, dims: number[], values: number[], type = FLOAT): onnxProto.onnx.ITensorProto {
+  return type === FLOAT ? { name, dims, dataType: FLOAT, floatData: values } : { name, dims, dataType: type, int64Data: values };
+}
+
+function attrProto(name: string, v: number | number[] | string): onnxProto.onnx.IAttributeProto {
+  const T = onnx.AttributeProto.AttributeType;
+  if (typeof v === 'string') return { name, type: T.STRING, s: Buffer.from(v) };
+  if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
+  return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
+}
+
+const valueInfo = (name: string, dims: (number | string)[], type = FLOAT): onnxProto.onnx.IValueInfoProto => ({
+  name,
+  type: { tensorType: { elemType: type, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } },
+});
+
+export function encodeModel(m: {
+  nodes: TinyNode[];
+  inputs: [string, (number | string)[], number?][];
+  outputs: [string, (number | string)[]][];
+  initializers?: onnxProto.onnx.ITensorProto[];
+  opset?: number;
+}): Uint8Array {
+  const graph: onnxProto.onnx.IGraphProto = {
+    name: 'tiny',
+    node: m.nodes.map((n, i) => ({
+      name: n.name ?? `${n.op}_${i}`,
+      opType: n.op,
+      input: n.inputs,
+      output: n.outputs,
+      attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrProto(k, v)),
+    })),
+    input: m.inputs.map(([n, d, t]) => valueInfo(n, d, t ?? FLOAT)),
+    output: m.outputs.map(([n, d]) => valueInfo(n, d)),
+    initializer: m.initializers ?? [],
+  };
+  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: m.opset ?? 17 }], producerName: 'test', graph }).finish();
+}
+
+/** Writes bytes to a temp file and returns its path. */
+export function tempModel(bytes: Uint8Array, name = 'model.onnx'): string {
+  const dir = tempDir('onnx-model');
+  const path = join(dir, name);
+  writeFileSync(path, bytes);
+  return path;
+}
