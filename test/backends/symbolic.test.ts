@@ -22,6 +22,14 @@ const symbolsFor = (input: string, n: number): string[] => Array.from({ length: 
 /** Int inputs are indices: they take the example's numbers, never symbols. */
 const isIntInput = (net: string, input: string): boolean => new RegExp(`^  ${input}: \\{.*dtype: int`, 'm').test(readFileSync(repo(net), 'utf8'));
 const SMALL = fixtureNames().filter((n) => n !== 'mlp_784');
+/**
+ * Layers whose symbolic form is the textbook formula while the numeric module evaluates a stable
+ * rearrangement (log_softmax: x_i - log sum exp(x_j) vs (x_i - m) - log sum exp(x_j - m)). The two
+ * round differently in float64 — near-cancelling outputs differ by ~1e-12 relative — so these nets
+ * are held to the layer catalogue's symbolic tolerance, 1e-9, against both numeric and PyTorch.
+ */
+const TEXTBOOK = /^\s+type: log_softmax$/m;
+const symbolicTolerance = (net: string): number => (TEXTBOOK.test(readFileSync(repo(net), 'utf8')) ? 1e-9 : 1e-12);
 
 for (const name of fixtureNames()) {
   for (const lang of name === 'mlp_784' ? (['js'] as const) : (['js', 'ts'] as const)) {
@@ -31,6 +39,7 @@ for (const name of fixtureNames()) {
       const n = await compileAndImport<NumericModule>(fx.net, 'numeric');
       const sizes = Object.fromEntries(Object.entries(fx.inputs).map(([k, sh]) => [k, sh.reduce((a, b) => a * b, 1)]));
       const ints = new Set(Object.keys(sizes).filter((k) => isIntInput(fx.net, k)));
+      const tol = symbolicTolerance(fx.net);
       const symIn = (ins: Record<string, number[]>) =>
         Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, ints.has(k) ? ins[k]! : symbolsFor(k, sz)]));
       let outs: Record<string, Expr[]> | undefined;
@@ -47,7 +56,7 @@ for (const name of fixtureNames()) {
           const num = n.predict(ins);
           for (const [o, exprs] of Object.entries(outs)) {
             const vals = exprs.map((e) => s.evaluate(e, env));
-            assert.is(mismatch(vals, Array.from(num[o]!), 1e-12, 1e-300, `${o} vs numeric`), null);
+            assert.is(mismatch(vals, Array.from(num[o]!), tol, 1e-300, `${o} vs numeric`), null);
             assert.is(mismatch(vals, example(c.float64[o]!, c.batch, b), 1e-9, 1e-300, `${o} vs PyTorch`), null);
           }
           // Numbers as inputs give numbers (constant expressions) directly.
@@ -55,7 +64,7 @@ for (const name of fixtureNames()) {
             const direct = s.predict(ins);
             for (const [o, exprs] of Object.entries(direct)) {
               assert.equal(freeSymbols(exprs), [], 'numeric inputs leave no symbols');
-              assert.is(mismatch(exprs.map((e) => s.evaluate(e, {})), Array.from(num[o]!), 1e-12, 1e-300, `${o} numeric inputs`), null);
+              assert.is(mismatch(exprs.map((e) => s.evaluate(e, {})), Array.from(num[o]!), tol, 1e-300, `${o} numeric inputs`), null);
             }
           }
         }
