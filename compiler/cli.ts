@@ -5,7 +5,8 @@ import { hideBin } from 'yargs/helpers';
 import { TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
-import { evalNumeric, evalSymbolic, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
+import { evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
+import { prune, type Expr } from '../runtime/symbolic/index.js';
 import { loadNet } from './frontend/index.js';
 import { compile, writeFiles } from './index.js';
 import { optimize } from './passes/pipeline.js';
@@ -78,6 +79,10 @@ async function run(argv: string[]): Promise<void> {
             type: 'string',
             describe: 'with --symbolic: parameters as symbols (fc_weight_0_1, fc_bias_0); alone for every layer, or a comma-separated list of layers',
           })
+          .option('exact', { type: 'boolean', default: false, describe: 'with --symbolic: every number as the exact rational value of its float' })
+          .option('prune', { type: 'number', describe: 'with --symbolic: drop sum terms whose coefficient is below EPS in magnitude (opt-in)' })
+          .option('inline-max', { type: 'number', describe: 'shared subexpressions up to this printed size are inlined; larger ones become named definitions' })
+          .option('jacobian', { type: 'boolean', default: false, describe: 'with --symbolic: print d(outputs)/d(input symbols), row-major per output' })
           .option('json', { type: 'boolean', default: false, describe: 'print {output: [values]} as JSON' })
           .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' }),
       (a) => {
@@ -85,10 +90,24 @@ async function run(argv: string[]): Promise<void> {
           const graph = optimize(loadNet(a.net).graph);
           const inputs = parseInputArgs(graph, a.input, a.symbolic);
           const sp = a['symbolic-params'];
-          if (sp !== undefined && !a.symbolic) throw new LayergenError('--symbolic-params needs --symbolic');
+          for (const [flag, given] of [['--symbolic-params', sp !== undefined], ['--exact', a.exact], ['--prune', a.prune !== undefined], ['--jacobian', a.jacobian]] as const) {
+            if (given && !a.symbolic) throw new LayergenError(`${flag} needs --symbolic`);
+          }
+          if (a.prune !== undefined && !(a.prune >= 0)) throw new LayergenError(`--prune: expected a non-negative number, got ${a.prune}`);
           const symbolicParams = sp === undefined ? false : sp === '' ? true : sp.split(',').map((l) => l.trim());
-          const outs = a.symbolic ? evalSymbolic(graph, inputs, { symbolicParams }) : evalNumeric(graph, inputs);
-          const text = (a.json ? jsonOutputs(outs, a.format as Format) : printOutputs(outs, a.format as Format)) + '\n';
+          let outs: Record<string, readonly (Expr | number)[]>;
+          if (a.symbolic) {
+            let sym = evalSymbolic(graph, inputs, { symbolicParams, exact: a.exact });
+            if (a.prune !== undefined) sym = Object.fromEntries(Object.entries(sym).map(([k, v]) => [k, prune(v, a.prune!)]));
+            if (a.jacobian) {
+              const symbols = Object.values(inputs).flat().filter((v): v is string => typeof v === 'string');
+              if (symbols.length === 0) throw new LayergenError('--jacobian: give some inputs as symbols (e.g. --input x=s*)');
+              sym = jacobianOutputs(sym, [...new Set(symbols)]);
+            }
+            outs = sym;
+          } else outs = evalNumeric(graph, inputs);
+          const po = a['inline-max'] === undefined ? {} : { inlineMax: a['inline-max'] };
+          const text = (a.json ? jsonOutputs(outs, a.format as Format) : printOutputs(outs, a.format as Format, po)) + '\n';
           if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
           else process.stdout.write(text);
         } catch (e) {

@@ -4,7 +4,7 @@ import { symbolic } from './backends/symbolic/algebra.js';
 import { LayergenError } from './errors.js';
 import { paramLabel, size, typeOf, type Graph, type Node, type Tensor } from './ir/graph.js';
 import { paramSymbols, selectsParam } from '../runtime/symbolicIo.js';
-import { float64, interpret } from './ir/interpret.js';
+import { float64, interpret, type Algebra } from './ir/interpret.js';
 
 export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
 
@@ -61,10 +61,19 @@ export function evalNumeric(g: Graph, inputs: Record<string, (number | string)[]
 export interface SymbolicEvalOptions {
   /** Parameters as symbols (`fc_weight_0_1`): every layer, or the listed ones. */
   readonly symbolicParams?: boolean | readonly string[];
+  /** Every number (weights, constants, numeric inputs) as the exact rational value of its float. */
+  readonly exact?: boolean;
 }
 
+/** The symbolic algebra with every finite number made an exact rational (`--exact`). */
+const exactAlgebra: Algebra<S.Expr | number> = {
+  ...symbolic,
+  num: (v) => (Number.isFinite(v) ? S.exact(v) : v),
+};
+
 export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>, opts: SymbolicEvalOptions = {}): Record<string, S.Expr[]> {
-  const vals = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.map((x) => (typeof x === 'string' ? S.sym(x) : x))]));
+  const alg = opts.exact ? exactAlgebra : symbolic;
+  const vals = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.map((x) => (typeof x === 'string' ? S.sym(x) : alg.num(x)))]));
   const sp = opts.symbolicParams;
   if (Array.isArray(sp)) {
     const layerOf = (label: string): string => label.slice(0, label.lastIndexOf('.'));
@@ -76,14 +85,26 @@ export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[
     const label = paramLabel(n, p);
     return selectsParam(sp, label) ? { shape: t.shape, data: paramSymbols(label, t.shape) } : undefined;
   };
-  const out = interpret(g, vals, symbolic, hook);
+  const out = interpret(g, vals, alg, hook);
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, v.map((x) => (typeof x === 'number' ? S.num(x) : x))]));
 }
 
+export interface PrintOptions {
+  /** Shared subexpressions up to this printed size are inlined; larger ones become definitions. */
+  readonly inlineMax?: number;
+}
+
 /** Prints outputs: one output as a bare list, several as `name = list` lines (in the format's syntax). */
-export function printOutputs(outs: Record<string, readonly (S.Expr | number)[]>, format: Format): string {
+export function printOutputs(outs: Record<string, readonly (S.Expr | number)[]>, format: Format, opts: PrintOptions = {}): string {
   const names = Object.keys(outs);
-  if (names.length === 1) return S.format(outs[names[0]!]!, format);
+  const fo = opts.inlineMax === undefined ? {} : { inlineMax: opts.inlineMax };
+  // One output, or everything printed together so shared subexpressions are defined once.
+  if (names.length === 1) return S.format(outs[names[0]!]!, format, fo);
+  const all = names.flatMap((n) => outs[n]!);
+  if (S.format(all, format, fo).includes('\n')) {
+    const layout = names.map((n) => `${n}: ${outs[n]!.length}`).join(', ');
+    return `${comment(format, `outputs concatenated in order (${layout})`)}\n${S.format(all, format, fo)}`;
+  }
   return names
     .map((n) => {
       const v = S.format(outs[n]!, format);
@@ -99,6 +120,33 @@ export function printOutputs(outs: Record<string, readonly (S.Expr | number)[]>,
       }
     })
     .join('\n');
+}
+
+/** A one-line comment in the format's syntax. */
+export function comment(format: Format, text: string): string {
+  switch (format) {
+    case 'mathematica':
+      return `(* ${text} *)`;
+    case 'latex':
+      return `% ${text}`;
+    case 'js':
+      return `// ${text}`;
+    default:
+      return `# ${text}`;
+  }
+}
+
+/** The Jacobian of every output with respect to every input symbol, row-major per output. */
+export function jacobianOutputs(outs: Record<string, readonly S.Expr[]>, inputs: readonly string[]): Record<string, S.Expr[]> {
+  const names = Object.keys(outs);
+  const J = S.jacobian(names.flatMap((n) => outs[n]!), inputs);
+  const result: Record<string, S.Expr[]> = {};
+  let row = 0;
+  for (const n of names) {
+    result[`d${n}/d(${inputs.join(',')})`] = J.slice(row, row + outs[n]!.length).flat();
+    row += outs[n]!.length;
+  }
+  return result;
 }
 
 /** JSON output: numbers stay numbers; expressions become strings in the chosen format. */

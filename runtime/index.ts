@@ -4,3 +4,5 @@ export { sigmoidNum } from './scalar.js';
 export * from './symbolic/index.js';
 export * from './symbolicIo.js';
 export * from './gpu.js';
+export * from './weights.js';
+export { predictParallel, closeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';

@@ -8,7 +8,7 @@
  * this is fast for the depths of real nets (2000 levels take ~0.2 s).
  */
 
-import { cToFloat } from './coef.js';
+import { cNeg, cSub, type Coef } from './coef.js';
 import { linear, sub } from './add.js';
 import { FN_DIFF_RULES } from './diffRules.js';
 import { log } from './fns.js';
@@ -22,12 +22,12 @@ import { topoOrder } from './traverse.js';
 type DMap = Map<Expr, Expr>;
 
 function diffAdd(n: Add, d: DMap): Expr {
-  const coefs: number[] = [];
+  const coefs: Coef[] = [];
   const terms: Expr[] = [];
   n.terms.forEach((t, i) => {
     const dt = d.get(t);
     if (dt !== undefined) {
-      coefs.push(cToFloat(n.coefs[i]!));
+      coefs.push(n.coefs[i]!);
       terms.push(dt);
     }
   });
@@ -40,9 +40,9 @@ function diffMul(n: Mul, d: DMap): Expr {
   n.bases.forEach((b, i) => {
     const db = d.get(b);
     if (db === undefined) return;
-    const e = cToFloat(n.exps[i]!);
-    const rest = mulAll([n, pow(b, -e)]);
-    parts.push(mulAll([rest, e, pow(b, e - 1), db]));
+    const e = n.exps[i]!;
+    const rest = mulAll([n, pow(b, makeNum(cNeg(e)))]);
+    parts.push(mulAll([rest, makeNum(e), pow(b, makeNum(cSub(e, 1))), db]));
   });
   return linear(parts.map(() => 1), parts);
 }

@@ -1,23 +1,55 @@
 /**
- * Named functions, with their construction-time simplifications: numeric arguments fold
- * through FN_TABLE (the same semantics `evaluate` uses); max/min flatten, fold their numeric
- * arguments into one, deduplicate and sort; idempotent functions collapse (abs(abs(x))).
+ * Named functions, with their construction-time simplifications:
+ * - float arguments fold through FN_TABLE (the same semantics `evaluate` uses); exact
+ *   (rational) arguments fold only where the result is exact: abs, heaviside, sqrt of a
+ *   perfect square, and the values at 0 and 1 (exp(1/2) stays exp(1/2));
+ * - max/min flatten, fold their numeric arguments into one (exactly for rationals),
+ *   deduplicate and sort;
+ * - idempotent functions collapse (abs(abs(x))); exp(log(x)) = x and log(exp(x)) = x
+ *   (real arguments: log is only defined where the first identity holds).
  */
 
 import { add, neg } from './add.js';
+import { cAbs, cCompare, cIsOne, cIsPositive, isRational, type Coef } from './coef.js';
 import { FN_TABLE, type FnName } from './fnTable.js';
-import { makeFn, makeNum } from './make.js';
+import { intern, makeFn, makeNum } from './make.js';
 import { pow } from './mul.js';
 import type { Expr } from './nodes.js';
 import { compare } from './order.js';
 import { toExpr, type Operand } from './operand.js';
+import { rSqrt, type Rational } from './rational.js';
 
 const IDEMPOTENT: ReadonlySet<FnName> = new Set<FnName>(['abs', 'heaviside']);
+const INVERSES: Readonly<Partial<Record<FnName, FnName>>> = { exp: 'log', log: 'exp' };
+
+/** f(r) for an exact r when the result is exact, else undefined (the call stays symbolic). */
+function exactValue(name: FnName, r: Rational): Coef | undefined {
+  switch (name) {
+    case 'abs':
+      return cAbs(r);
+    case 'heaviside':
+      return cIsPositive(r) ? 1 : 0;
+    case 'sqrt':
+      return rSqrt(r);
+    case 'log':
+      return cIsOne(r) ? 0 : undefined;
+    default:
+      return undefined;
+  }
+}
 
 function unaryFn(name: FnName, a: Operand): Expr {
   const x = toExpr(a);
-  if (x.kind === 'num') return makeNum(FN_TABLE[name].eval([x.value]));
-  if (IDEMPOTENT.has(name) && x.kind === 'fn' && x.name === name) return x;
+  if (x.kind === 'num') {
+    const v = x.value;
+    if (!isRational(v)) return makeNum(FN_TABLE[name].eval([v]));
+    const r = exactValue(name, v);
+    if (r !== undefined) return makeNum(r);
+  }
+  if (x.kind === 'fn') {
+    if (IDEMPOTENT.has(name) && x.name === name) return x;
+    if (INVERSES[name] === x.name) return x.args[0]!;
+  }
   return makeFn(name, [x]);
 }
 
@@ -31,24 +63,36 @@ export const abs = (a: Operand): Expr => unaryFn('abs', a);
 export const heaviside = (a: Operand): Expr => unaryFn('heaviside', a);
 
 /** Flattens nested same-name calls and folds all numeric arguments into one. */
-function collectExtremum(name: 'max' | 'min', xs: readonly Operand[]): { nums: number[]; rest: Set<Expr> } {
-  const nums: number[] = [];
+function collectExtremum(name: 'max' | 'min', xs: readonly Operand[]): { nums: Coef[]; rest: Set<Expr> } {
+  const nums: Coef[] = [];
   const rest = new Set<Expr>();
   const visit = (o: Operand): void => {
     if (typeof o === 'number') return void nums.push(o);
     const x = toExpr(o);
     if (x.kind === 'num') nums.push(x.value);
     else if (x.kind === 'fn' && x.name === name) x.args.forEach(visit);
-    else rest.add(x);
+    else rest.add(intern(x));
   };
   xs.forEach(visit);
   return { nums, rest };
 }
 
+/** The max (min) of numbers: NaN wins, rationals compare exactly, ties keep the first. */
+function foldExtremum(name: 'max' | 'min', nums: readonly Coef[]): Coef {
+  if (nums.every((v) => typeof v === 'number')) return FN_TABLE[name].eval(nums as number[]);
+  let best = nums[0]!;
+  for (const v of nums) {
+    if (v !== v) return NaN;
+    const c = cCompare(v, best);
+    if (name === 'max' ? c > 0 : c < 0) best = v;
+  }
+  return best;
+}
+
 function extremum(name: 'max' | 'min', xs: readonly Operand[]): Expr {
   if (xs.length === 0) throw new RangeError(`${name}: needs at least one argument`);
   const { nums, rest } = collectExtremum(name, xs);
-  const folded = nums.length > 0 ? FN_TABLE[name].eval(nums) : undefined;
+  const folded = nums.length > 0 ? foldExtremum(name, nums) : undefined;
   if (folded !== undefined && (rest.size === 0 || folded !== folded)) return makeNum(folded);
   const args = [...rest].sort(compare);
   if (folded !== undefined) args.unshift(makeNum(folded));

@@ -9,9 +9,9 @@
  * opaque base, since `(x*y)^0.5 != x^0.5 * y^0.5` for negative x, y.
  */
 
-import { cAdd, cIsInteger, cIsOne, cIsPositive, cIsZero, cMul, cPow, type Coef } from './coef.js';
-import { makeMul, makeNum, makePow, scale, unitOf } from './make.js';
-import type { Expr, Mul } from './nodes.js';
+import { cAdd, cDiv, cIsInteger, cIsOne, cIsPositive, cIsZero, cMul, cPow, type Coef } from './coef.js';
+import { intern, makeMul, makeNum, makePow, scaleLoose, unitOf } from './make.js';
+import { newMark, type Expr, type Mul } from './nodes.js';
 import { compare } from './order.js';
 import { numericValue, toExpr, type Operand } from './operand.js';
 
@@ -20,7 +20,7 @@ class ProductBuilder {
   coef: Coef = 1;
   private readonly bases: Expr[] = [];
   private readonly exps: Coef[] = [];
-  private readonly index = new Map<Expr, number>();
+  private readonly mark = newMark();
 
   /** Multiplies by `x ^ e` for any expression x and numeric e. */
   addPower(x: Expr, e: Coef): void {
@@ -34,15 +34,16 @@ class ProductBuilder {
     }
   }
 
-  private addFactor(b: Expr, e: Coef): void {
-    const i = this.index.get(b);
-    if (i === undefined) {
-      this.index.set(b, this.bases.length);
-      this.bases.push(b);
-      this.exps.push(e);
-    } else {
-      this.exps[i] = cAdd(this.exps[i]!, e);
+  private addFactor(b0: Expr, e: Coef): void {
+    const b = intern(b0);
+    if (b.mark === this.mark) {
+      this.exps[b.slot] = cAdd(this.exps[b.slot]!, e);
+      return;
     }
+    b.mark = this.mark;
+    b.slot = this.bases.length;
+    this.bases.push(b);
+    this.exps.push(e);
   }
 
   build(): Expr {
@@ -71,9 +72,9 @@ export function mulAll(xs: readonly Operand[]): Expr {
   if (xs.length === 2) {
     const [a, b] = xs as [Operand, Operand];
     const ca = numericValue(a);
-    if (ca !== undefined) return scale(ca, toExpr(b));
+    if (ca !== undefined) return scaleLoose(ca, toExpr(b));
     const cb = numericValue(b);
-    if (cb !== undefined) return scale(cb, toExpr(a));
+    if (cb !== undefined) return scaleLoose(cb, toExpr(a));
   }
   const p = new ProductBuilder();
   for (const x of xs) {
@@ -84,14 +85,26 @@ export function mulAll(xs: readonly Operand[]): Expr {
 }
 
 export function mul(...xs: Operand[]): Expr {
-  return mulAll(xs);
+  // Two operands (the common case) are passed on one by one, so that the rest array of an
+  // inlined call needs no allocation.
+  return xs.length === 2 ? mul2(xs[0]!, xs[1]!) : mulAll(xs);
 }
 
-/** a / b, i.e. a * b^-1; two numbers fold as a true float division. */
+function mul2(a: Operand, b: Operand): Expr {
+  const ca = numericValue(a);
+  if (ca !== undefined) return scaleLoose(ca, toExpr(b));
+  const cb = numericValue(b);
+  if (cb !== undefined) return scaleLoose(cb, toExpr(a));
+  return mulAll([a, b]);
+}
+
+/** a / b, i.e. a * b^-1; two floats fold as a float division, a rational and an exact number exactly. */
 export function div(a: Operand, b: Operand): Expr {
   const ka = numericValue(a);
   const kb = numericValue(b);
-  if (ka !== undefined && kb !== undefined) return makeNum(ka / kb);
+  if (ka !== undefined && kb !== undefined) {
+    return makeNum(cDiv(ka, kb));
+  }
   return mulAll([a, pow(b, -1)]);
 }
 

@@ -9,7 +9,7 @@
  * (O(height * width), no recursion, no stack growth on deep DAGs).
  */
 
-import { cCompare } from './coef.js';
+import { cCompare, type Coef } from './coef.js';
 import { FN_TABLE } from './fnTable.js';
 import type { Add, Expr, Fn, Mul, Pow, Sym } from './nodes.js';
 
@@ -26,16 +26,23 @@ function compareSym(a: Sym, b: Sym): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-/** Result of one comparison step: a number decides; a pair means "compare these next". */
-type Step = number | [Expr, Expr];
+/** The pair to compare next when a step does not decide (module-level: no allocation). */
+let nextA: Expr | undefined;
+let nextB: Expr | undefined;
+/** A step's result meaning "compare nextA with nextB". */
+const DESCEND = 0.5;
 
 function stepList(
-  xa: readonly Expr[], ca: readonly number[] | null,
-  xb: readonly Expr[], cb: readonly number[] | null,
-): Step {
+  xa: readonly Expr[], ca: readonly Coef[] | null,
+  xb: readonly Expr[], cb: readonly Coef[] | null,
+): number {
   const n = Math.min(xa.length, xb.length);
   for (let i = 0; i < n; i++) {
-    if (xa[i] !== xb[i]) return [xa[i]!, xb[i]!];
+    if (xa[i] !== xb[i]) {
+      nextA = xa[i];
+      nextB = xb[i];
+      return DESCEND;
+    }
     if (ca !== null && cb !== null) {
       const c = cCompare(ca[i]!, cb[i]!);
       if (c !== 0) return c;
@@ -44,26 +51,29 @@ function stepList(
   return xa.length - xb.length;
 }
 
-function stepMul(a: Mul, b: Mul): Step {
+function stepMul(a: Mul, b: Mul): number {
   const s = stepList(a.bases, a.exps, b.bases, b.exps);
   return s !== 0 ? s : cCompare(a.coef, b.coef);
 }
 
-function stepAdd(a: Add, b: Add): Step {
+function stepAdd(a: Add, b: Add): number {
   const s = stepList(a.terms, a.coefs, b.terms, b.coefs);
   return s !== 0 ? s : cCompare(a.constant, b.constant);
 }
 
-function stepPow(a: Pow, b: Pow): Step {
-  return a.base !== b.base ? [a.base, b.base] : [a.exponent, b.exponent];
+function stepPow(a: Pow, b: Pow): number {
+  const base = a.base !== b.base;
+  nextA = base ? a.base : a.exponent;
+  nextB = base ? b.base : b.exponent;
+  return DESCEND;
 }
 
-function stepFn(a: Fn, b: Fn): Step {
+function stepFn(a: Fn, b: Fn): number {
   const d = FN_TABLE[a.name].order - FN_TABLE[b.name].order;
   return d !== 0 ? d : stepList(a.args, null, b.args, null);
 }
 
-function step(a: Expr, b: Expr): Step {
+function step(a: Expr, b: Expr): number {
   if (a.rank !== b.rank) return a.rank - b.rank;
   if (a.height !== b.height) return a.height - b.height;
   switch (a.kind) {
@@ -82,13 +92,16 @@ function step(a: Expr, b: Expr): Step {
   }
 }
 
-/** Negative, zero or positive as `a` sorts before, equal to (same node), or after `b`. */
+/**
+ * Negative, zero or positive as `a` sorts before, equal to, or after `b`. Zero means
+ * structurally equal: the same node, or a loose product and its interned twin (nodes.ts).
+ */
 export function compare(a: Expr, b: Expr): number {
   for (;;) {
     if (a === b) return 0;
     const s = step(a, b);
-    if (typeof s === 'number') return s;
-    a = s[0];
-    b = s[1];
+    if (s !== DESCEND) return s;
+    a = nextA!;
+    b = nextB!;
   }
 }

@@ -1,6 +1,6 @@
 /** Rebuilding a node from new children through the canonicalising constructors. */
 
-import { cToFloat } from './coef.js';
+import { makeNum } from './make.js';
 import { linear } from './add.js';
 import { fn } from './fns.js';
 import { mulAll, pow } from './mul.js';
@@ -13,9 +13,9 @@ export function rebuild(n: Expr, kids: readonly Expr[]): Expr {
     case 'sym':
       return n;
     case 'add':
-      return linear(n.coefs.map(cToFloat), kids, cToFloat(n.constant));
+      return linear(n.coefs, kids, n.constant);
     case 'mul':
-      return mulAll([cToFloat(n.coef), ...kids.map((k, i) => pow(k, cToFloat(n.exps[i]!)))]);
+      return mulAll([makeNum(n.coef), ...kids.map((k, i) => pow(k, makeNum(n.exps[i]!)))]);
     case 'pow':
       return pow(kids[0]!, kids[1]!);
     case 'fn':

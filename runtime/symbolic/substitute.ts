@@ -1,6 +1,6 @@
 /** Substitution of symbols (by name) or of arbitrary subexpressions, memoised over the DAG. */
 
-import { makeSym } from './make.js';
+import { intern, makeSym } from './make.js';
 import type { Expr } from './nodes.js';
 import { toExpr, type Operand } from './operand.js';
 import { rebuildWith } from './rebuild.js';
@@ -14,7 +14,7 @@ function normalise(map: Substitution): Map<Expr, Expr> {
   const out = new Map<Expr, Expr>();
   const entries: Iterable<[string | Expr, Operand]> = map instanceof Map
     ? map.entries() : Object.entries(map as Readonly<Record<string, Operand>>);
-  for (const [k, v] of entries) out.set(typeof k === 'string' ? makeSym(k) : toExpr(k), toExpr(v));
+  for (const [k, v] of entries) out.set(typeof k === 'string' ? makeSym(k) : intern(toExpr(k)), toExpr(v));
   return out;
 }
 
@@ -35,6 +35,6 @@ function substituteRoots(roots: readonly Expr[], map: Substitution): Expr[] {
 export function substitute(e: Operand, map: Substitution): Expr;
 export function substitute(e: readonly Operand[], map: Substitution): Expr[];
 export function substitute(e: Operand | readonly Operand[], map: Substitution): Expr | Expr[] {
-  const out = substituteRoots(rootsOf(e), map);
+  const out = substituteRoots(rootsOf(e).map(intern), map);
   return Array.isArray(e) ? out : out[0]!;
 }

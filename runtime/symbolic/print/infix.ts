@@ -11,6 +11,8 @@ export interface InfixSpec {
   readonly number: (v: number) => string;
   /** Precedence of a printed number (default Atom); Mathematica's `1.5*^-7` is kept out of `^`. */
   readonly numberPrec?: (s: string) => Prec;
+  /** An exact fraction p/q (q > 1): its text and whether it binds like a product (`1/3`). */
+  readonly rational: (p: string, q: string) => { s: string; quotient: boolean };
   readonly symbol: (name: string) => string;
   readonly calls: Readonly<Record<FnName, (args: readonly string[]) => string>>;
   readonly list: (items: readonly string[]) => string;
@@ -38,6 +40,11 @@ export function infixSyntax(spec: InfixSpec): Syntax {
     number: (v) => {
       const s = spec.number(v);
       return { s, prec: spec.numberPrec?.(s) ?? Prec.Atom };
+    },
+    rational: (p, q) => {
+      if (q === null) return atom(p);
+      const r = spec.rational(p, q);
+      return { s: r.s, prec: r.quotient ? Prec.Mul : Prec.Atom };
     },
     symbol: (name) => atom(spec.symbol(name)),
     call: (name, args) => atom(spec.calls[name](args.map((a) => a.s))),

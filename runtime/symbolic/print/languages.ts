@@ -6,12 +6,14 @@ import { jsNumber, mathematicaNumber, sympyNumber } from './numbers.js';
 import { Prec, type Syntax } from './syntax.js';
 
 const squareList = (items: readonly string[]): string => `[${items.join(', ')}]`;
+const slash = (p: string, q: string) => ({ s: `${p}/${q}`, quotient: true });
 
 /** Readable plain text: `exp(x)`, `max(0, x)`, `x^2`, `heaviside(x)`. */
 export const TEXT: Syntax = infixSyntax({
   powOp: '^',
   parenNegatedPower: false,
   number: jsNumber,
+  rational: slash,
   symbol: (n) => n,
   calls: {
     exp: callAs('exp'), log: callAs('log'), tanh: callAs('tanh'), erf: callAs('erf'),
@@ -26,6 +28,7 @@ export const SYMPY: Syntax = infixSyntax({
   powOp: '**',
   parenNegatedPower: false,
   number: sympyNumber,
+  rational: (p, q) => ({ s: `Rational(${p}, ${q})`, quotient: false }),
   symbol: sympyName,
   calls: {
     exp: callAs('exp'), log: callAs('log'), tanh: callAs('tanh'), erf: callAs('erf'),
@@ -38,11 +41,14 @@ export const SYMPY: Syntax = infixSyntax({
 /**
  * A JavaScript expression. `erf(x)` needs a function `erf` in scope (use `erfNum`);
  * the Heaviside step is spelt `Math.sign(Math.max(0, x))` (0 at 0, NaN for NaN).
+ * Exact rationals print as float divisions `p/q` (integers past 2^53 and the division
+ * round: the value is within an ulp or two of the exact one).
  */
 export const JS: Syntax = infixSyntax({
   powOp: ' ** ',
   parenNegatedPower: true,
   number: jsNumber,
+  rational: slash,
   symbol: (n) => n,
   calls: {
     exp: callAs('Math.exp'), log: callAs('Math.log'), tanh: callAs('Math.tanh'), erf: callAs('erf'),
@@ -60,6 +66,7 @@ export const MATHEMATICA: Syntax = infixSyntax({
   powOp: '^',
   parenNegatedPower: false,
   number: mathematicaNumber,
+  rational: slash,
   numberPrec: (s) => (s.includes('*^') ? Prec.Neg : Prec.Atom),
   symbol: mathematicaName,
   calls: {

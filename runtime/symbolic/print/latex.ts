@@ -46,6 +46,7 @@ function product(factors: readonly Printed[]): Printed {
 
 export const LATEX: Syntax = {
   number: (v) => ({ s: latexNumber(v), prec: v === v && v !== Infinity && splitRepr(v).exponent !== null ? Prec.Mul : Prec.Atom }),
+  rational: (p, q) => (q === null ? atom(p) : { s: `\\frac{${p}}{${q}}`, prec: Prec.Mul }),
   symbol: (name) => atom(latexName(name)),
   call,
   power: (base, exponent) => ({ s: `${atLeast(base, Prec.Atom).s}^{${exponent.s}}`, prec: Prec.Pow }),

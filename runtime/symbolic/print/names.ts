@@ -24,7 +24,9 @@
  *
  * SymPy: valid Python identifiers that are not keywords print as they are (parse them with
  * `local_dict = {n: Symbol(n) for n in sympySymbols(...)}` so that `E`, `I`, `N`, `S`,
- * `beta`, `gamma`, `pi` stay symbols); anything else prints as `Symbol("name")`.
+ * `beta`, `gamma`, `pi` stay symbols); anything else, and the names a definitions snippet
+ * imports or defines (`exp`, `Max`, `Symbol`, `result`, ...: SYMPY_SNIPPET_NAMES), prints
+ * as `Symbol("name")`.
  *
  * JS and text: names print as they are (JS callers must pass valid identifiers).
  */
@@ -78,7 +80,14 @@ const PYTHON_KEYWORDS = new Set([
   'try', 'while', 'with', 'yield',
 ]);
 
+/** What a SymPy definitions snippet imports (print/layout.ts), plus its `result`. */
+export const SYMPY_IMPORTS = [
+  'Symbol', 'Rational', 'Integer', 'Float', 'exp', 'log', 'tanh', 'erf', 'sqrt', 'Abs', 'Heaviside', 'Max', 'Min',
+  'oo', 'nan', 'evaluate',
+] as const;
+export const SYMPY_SNIPPET_NAMES: ReadonlySet<string> = new Set<string>([...SYMPY_IMPORTS, 'result']);
+
 export function sympyName(name: string): string {
-  const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !PYTHON_KEYWORDS.has(name);
+  const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !PYTHON_KEYWORDS.has(name) && !SYMPY_SNIPPET_NAMES.has(name);
   return plain ? name : `Symbol(${JSON.stringify(name)})`;
 }

@@ -26,6 +26,8 @@ export interface SumPart {
 export interface Syntax {
   /** A non-negative number, Infinity or NaN. */
   number(v: number): Printed;
+  /** A non-negative exact number: the integer `p` (q null) or the fraction p/q (q > 1). */
+  rational(p: string, q: string | null): Printed;
   symbol(name: string): Printed;
   call(name: FnName, args: readonly Printed[]): Printed;
   power(base: Printed, exponent: Printed): Printed;
