@@ -88,8 +88,13 @@ export const softplus = pointwise(
     const beta = a.beta as number;
     const bx = b.prim('mul', b.num(beta), x);
     const soft = (inner: F): F => b.prim('div', inner, b.num(beta));
-    const numeric = b.prim('where', b.prim('sub', bx, b.num(a.threshold as number)), x, soft(b.prim('log1p', b.prim('exp', bx))));
-    return b.alt(numeric, soft(b.prim('log', b.prim('add', b.num(1), b.prim('exp', bx)))));
+    const t = a.threshold as number;
+    const smooth = soft(b.prim('log1p', b.prim('exp', bx)));
+    const numeric = b.prim('where', b.prim('sub', bx, b.num(t)), x, smooth);
+    // Symbolic: the textbook log(1 + exp(beta x)) / beta (log1p evaluates accurately in the tail)
+    // where PyTorch's linear branch differs from it by less than 1e-9 relative (threshold >= 20,
+    // the default: the gap there is log(1 + e^-t) / t); otherwise exactly PyTorch's function.
+    return b.alt(numeric, Math.log1p(Math.exp(-t)) / t < 1e-9 ? smooth : numeric);
   },
   {
     beta: { type: 'float', default: 1.0, doc: 'sharpness' },

@@ -1,6 +1,6 @@
 /** Functions defined by composition of the primitive nodes (no node kinds of their own). */
 import { add, sub } from './add.js';
-import { heaviside, log } from './fns.js';
+import { fn, heaviside } from './fns.js';
 import { mul } from './mul.js';
 import type { Expr } from './nodes.js';
 import type { Operand } from './operand.js';
@@ -11,7 +11,7 @@ export function where(c: Operand, a: Operand, b: Operand): Expr {
   return add(mul(h, a), mul(sub(1, h), b));
 }
 
-/** log(1 + x). */
+/** log(1 + x): a function node of its own, evaluated with Math.log1p, printed as log(1 + x). */
 export function log1p(x: Operand): Expr {
-  return log(add(1, x));
+  return fn('log1p', [x]);
 }

@@ -49,4 +49,5 @@ export const FN_DIFF_RULES: Readonly<Record<FnName, FnDiffRule>> = {
   heaviside: () => add(0),
   max: extremumRule(true),
   min: extremumRule(false),
+  log1p: chain((x) => pow(add(1, x), -1)),
 };

@@ -6,7 +6,7 @@
 
 import { erfNum } from './erf.js';
 
-export type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sqrt' | 'abs' | 'heaviside' | 'max' | 'min';
+export type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sqrt' | 'abs' | 'heaviside' | 'max' | 'min' | 'log1p';
 
 export interface FnInfo {
   /** Position in the canonical order of functions (used when sorting). */
@@ -48,6 +48,8 @@ export const FN_TABLE: Readonly<Record<FnName, FnInfo>> = {
   heaviside: unary(6, heavisideNum),
   max: { order: 7, arity: 'n', eval: (a) => extremumNum(a, 1) },
   min: { order: 8, arity: 'n', eval: (a) => extremumNum(a, -1) },
+  /** log(1 + x), its own node so that it evaluates accurately for tiny x (softplus's tail). */
+  log1p: unary(9, Math.log1p),
 };
 
 export const FN_NAMES: readonly FnName[] = Object.keys(FN_TABLE) as FnName[];

@@ -23,13 +23,16 @@ const symbolsFor = (input: string, n: number): string[] => Array.from({ length: 
 const isIntInput = (net: string, input: string): boolean => new RegExp(`^  ${input}: \\{.*dtype: int`, 'm').test(readFileSync(repo(net), 'utf8'));
 const SMALL = fixtureNames().filter((n) => n !== 'mlp_784');
 /**
- * Layers whose symbolic form is the textbook formula while the numeric module evaluates a stable
- * rearrangement (log_softmax: x_i - log sum exp(x_j) vs (x_i - m) - log sum exp(x_j - m)). The two
- * round differently in float64 — near-cancelling outputs differ by ~1e-12 relative — so these nets
- * are held to the layer catalogue's symbolic tolerance, 1e-9, against both numeric and PyTorch.
+ * log_softmax outputs are log-probabilities: the symbolic module prints the textbook
+ * x_i - log(sum_j exp(x_j)) while the numeric module evaluates (x_i - m) - log(sum_j exp(x_j - m)).
+ * Both are float64 evaluations of the same function with different rounding, and near the
+ * dominant class (output ~0) neither has relative accuracy; the meaningful measure of a
+ * log-probability is its absolute error (= the relative error of the probability). Those nets are
+ * compared absolutely, at the catalogue's symbolic tolerance 1e-9, against numeric and PyTorch.
  */
-const TEXTBOOK = /^\s+type: log_softmax$/m;
-const symbolicTolerance = (net: string): number => (TEXTBOOK.test(readFileSync(repo(net), 'utf8')) ? 1e-9 : 1e-12);
+const LOG_PROBS = /^\s+type: log_softmax$/m;
+const symbolicCheck = (net: string): { tol: number; floor: number } =>
+  LOG_PROBS.test(readFileSync(repo(net), 'utf8')) ? { tol: 1e-9, floor: 1 } : { tol: 1e-12, floor: 1e-300 };
 
 for (const name of fixtureNames()) {
   for (const lang of name === 'mlp_784' ? (['js'] as const) : (['js', 'ts'] as const)) {
@@ -39,7 +42,7 @@ for (const name of fixtureNames()) {
       const n = await compileAndImport<NumericModule>(fx.net, 'numeric');
       const sizes = Object.fromEntries(Object.entries(fx.inputs).map(([k, sh]) => [k, sh.reduce((a, b) => a * b, 1)]));
       const ints = new Set(Object.keys(sizes).filter((k) => isIntInput(fx.net, k)));
-      const tol = symbolicTolerance(fx.net);
+      const { tol, floor } = symbolicCheck(fx.net);
       const symIn = (ins: Record<string, number[]>) =>
         Object.fromEntries(Object.entries(sizes).map(([k, sz]) => [k, ints.has(k) ? ins[k]! : symbolsFor(k, sz)]));
       let outs: Record<string, Expr[]> | undefined;
@@ -56,15 +59,15 @@ for (const name of fixtureNames()) {
           const num = n.predict(ins);
           for (const [o, exprs] of Object.entries(outs)) {
             const vals = exprs.map((e) => s.evaluate(e, env));
-            assert.is(mismatch(vals, Array.from(num[o]!), tol, 1e-300, `${o} vs numeric`), null);
-            assert.is(mismatch(vals, example(c.float64[o]!, c.batch, b), 1e-9, 1e-300, `${o} vs PyTorch`), null);
+            assert.is(mismatch(vals, Array.from(num[o]!), tol, floor, `${o} vs numeric`), null);
+            assert.is(mismatch(vals, example(c.float64[o]!, c.batch, b), 1e-9, floor, `${o} vs PyTorch`), null);
           }
           // Numbers as inputs give numbers (constant expressions) directly.
           if (b === 0 && name !== 'mlp_784') {
             const direct = s.predict(ins);
             for (const [o, exprs] of Object.entries(direct)) {
               assert.equal(freeSymbols(exprs), [], 'numeric inputs leave no symbols');
-              assert.is(mismatch(exprs.map((e) => s.evaluate(e, {})), Array.from(num[o]!), tol, 1e-300, `${o} numeric inputs`), null);
+              assert.is(mismatch(exprs.map((e) => s.evaluate(e, {})), Array.from(num[o]!), tol, floor, `${o} numeric inputs`), null);
             }
           }
         }
@@ -73,6 +76,7 @@ for (const name of fixtureNames()) {
   }
 }
 
+const SYMPY_MAX_TEXT = 20_000;
 const hasSympy = spawnSync('/usr/bin/python3', ['-c', 'import sympy'], { encoding: 'utf8' }).status === 0;
 
 const PY = `
@@ -82,10 +86,16 @@ from sympy.parsing.sympy_parser import parse_expr
 job = json.load(sys.stdin)
 out = []
 for item in job:
-    names = item["symbols"]
-    local = {n: Symbol(n) for n in names}
-    subs = {local[n]: Float(repr(v)) for n, v in item["env"].items()}
-    out.append([float(parse_expr(t, local_dict=local).xreplace(subs)) for t in item["exprs"]])
+    local = {n: Symbol(n) for n in item["symbols"]}
+    text = item["text"]
+    if "result =" in text:  # shared subexpressions: a snippet defining result
+        ns = {}
+        exec(text, ns)
+        exprs = ns["result"]
+    else:
+        exprs = parse_expr(text, local_dict=local)
+    subs = {Symbol(n): Float(repr(v)) for n, v in item["env"].items()}
+    out.append([float(e.xreplace(subs).evalf(30)) for e in exprs])
 print(json.dumps(out))
 `;
 
@@ -94,7 +104,7 @@ test('symbolic: SymPy parses the sympy text of every small fixture back to the s
     console.log('  (skipped: /usr/bin/python3 with sympy not found)');
     return;
   }
-  const jobs: { symbols: string[]; env: Record<string, number>; exprs: string[]; want: number[] }[] = [];
+  const jobs: { name: string; symbols: string[]; env: Record<string, number>; text: string; want: number[] }[] = [];
   for (const name of SMALL) {
     const fx = loadFixture(name);
     const s = await compileAndImport<SymbolicModule>(fx.net, 'symbolic');
@@ -109,12 +119,17 @@ test('symbolic: SymPy parses the sympy text of every small fixture back to the s
       if (!ints.has(k)) symbolsFor(k, sizes[k]!).forEach((sym, i) => (env[sym] = example(c.inputs[k]!, c.batch, 0)[i]!));
     }
     const exprs = Object.values(outs).flat();
-    jobs.push({ symbols: Object.keys(env), env, exprs: exprs.map((e) => s.format(e, 'sympy')), want: exprs.map((e) => s.evaluate(e, env)) });
+    const text = s.format(exprs, 'sympy');
+    // SymPy walks its expressions as trees, so deep nets (long recurrences, big convolutions) take
+    // minutes there; the catalogue asks for the SymPy round trip on small cases.
+    if (text.length > SYMPY_MAX_TEXT) continue;
+    jobs.push({ name, symbols: Object.keys(env), env, text, want: exprs.map((e) => s.evaluate(e, env)) });
   }
   const r = spawnSync('/usr/bin/python3', ['-c', PY], { input: JSON.stringify(jobs), encoding: 'utf8', maxBuffer: 1 << 28 });
   assert.is(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout) as number[][];
-  got.forEach((vals, j) => assert.is(mismatch(vals, jobs[j]!.want, 1e-12, 1e-300, `${SMALL[j]} via SymPy`), null));
+  got.forEach((vals, j) => assert.is(mismatch(vals, jobs[j]!.want, 1e-12, 1e-300, `${jobs[j]!.name} via SymPy`), null));
+  assert.ok(jobs.length >= 60, `SymPy checked ${jobs.length} nets`);
 });
 
 test.run();

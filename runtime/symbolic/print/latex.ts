@@ -27,6 +27,7 @@ const UNARY: Readonly<Record<Exclude<FnName, 'max' | 'min' | 'exp'>, (a: string)
   sqrt: (a) => `\\sqrt{${a}}`,
   abs: (a) => `\\left|${a}\\right|`,
   heaviside: fn('\\operatorname{H}'),
+  log1p: (a) => `\\log\\left(1 + ${a}\\right)`,
 };
 
 function call(name: FnName, args: readonly Printed[]): Printed {
