@@ -2,7 +2,7 @@
 import { basename, dirname } from 'node:path';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { TARGETS, type Target } from './backends/index.js';
+import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
 import { evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
@@ -36,11 +36,11 @@ async function run(argv: string[]): Promise<void> {
           .option('target', {
             type: 'string',
             default: TARGETS.join(','),
-            describe: `comma-separated targets: ${TARGETS.join(', ')}`,
+            describe: `comma-separated targets: ${ALL_TARGETS.join(', ')} (jacobian: outputs and their Jacobian, float64)`,
             coerce: (s: string) => {
               const ts = s.split(',').map((t) => t.trim()).filter(Boolean);
-              const bad = ts.filter((t) => !(TARGETS as string[]).includes(t));
-              if (bad.length || ts.length === 0) throw new Error(`--target: unknown target(s) ${bad.join(', ')} (known: ${TARGETS.join(', ')})`);
+              const bad = ts.filter((t) => !(ALL_TARGETS as string[]).includes(t));
+              if (bad.length || ts.length === 0) throw new Error(`--target: unknown target(s) ${bad.join(', ')} (known: ${ALL_TARGETS.join(', ')})`);
               return ts as Target[];
             },
           })

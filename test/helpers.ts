@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'nod
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { compile, type CompileOptions } from '../compiler/index.js';
+import { compile, type CompileOptions, type Target } from '../compiler/index.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -56,12 +56,16 @@ export function cleanTemp(): void {
  * Compiles a net and imports one target's module. With lang 'ts' the emitted TypeScript is
  * transpiled here (as a user's build would) before importing.
  */
-export async function compileAndImport<M>(net: string, target: 'numeric' | 'gpu' | 'symbolic', opts: CompileOptions = {}): Promise<M> {
+export async function compileAndImport<M>(net: string, target: Target, opts: CompileOptions = {}): Promise<M> {
   const lang = opts.lang ?? 'js';
   const files = await compile(repo(net), { ...opts, targets: [target], lang });
   const dir = tempDir(`${target}-${lang}`);
   let main = '';
   for (const f of files) {
+    if (f.bytes) {
+      writeFileSync(join(dir, f.path), f.bytes);
+      continue;
+    }
     if (lang === 'ts') {
       const js = ts.transpileModule(f.text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText;
       main = join(dir, f.path.replace(/\.ts$/, '.js'));
