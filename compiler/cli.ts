@@ -5,7 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
-import { evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
+import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '../runtime/symbolic/index.js';
 import { loadNet } from './frontend/index.js';
 import { compile, writeFiles } from './index.js';
@@ -96,18 +96,21 @@ async function run(argv: string[]): Promise<void> {
           if (a.prune !== undefined && !(a.prune >= 0)) throw new LayergenError(`--prune: expected a non-negative number, got ${a.prune}`);
           const symbolicParams = sp === undefined ? false : sp === '' ? true : sp.split(',').map((l) => l.trim());
           let outs: Record<string, readonly (Expr | number)[]>;
+          let header = '';
           if (a.symbolic) {
             let sym = evalSymbolic(graph, inputs, { symbolicParams, exact: a.exact });
             if (a.prune !== undefined) sym = Object.fromEntries(Object.entries(sym).map(([k, v]) => [k, prune(v, a.prune!)]));
             if (a.jacobian) {
               const symbols = Object.values(inputs).flat().filter((v): v is string => typeof v === 'string');
               if (symbols.length === 0) throw new LayergenError('--jacobian: give some inputs as symbols (e.g. --input x=s*)');
-              sym = jacobianOutputs(sym, [...new Set(symbols)]);
+              const wrt = [...new Set(symbols)];
+              header = Object.entries(sym).map(([k, v]) => comment(a.format as Format, `d ${k} / d (${wrt.join(', ')}): ${v.length} x ${wrt.length}, row-major`)).join('\n') + '\n';
+              sym = jacobianOutputs(sym, wrt);
             }
             outs = sym;
           } else outs = evalNumeric(graph, inputs);
           const po = a['inline-max'] === undefined ? {} : { inlineMax: a['inline-max'] };
-          const text = (a.json ? jsonOutputs(outs, a.format as Format) : printOutputs(outs, a.format as Format, po)) + '\n';
+          const text = a.json ? jsonOutputs(outs, a.format as Format) + '\n' : header + printOutputs(outs, a.format as Format, po) + '\n';
           if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
           else process.stdout.write(text);
         } catch (e) {
