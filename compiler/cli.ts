@@ -169,6 +169,12 @@ async function run(argv: string[]): Promise<void> {
     .parseAsync();
 }
 
+// Output piped into `head` and closed early is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+
 run(hideBin(process.argv)).catch((e: unknown) => {
   if (e instanceof LayergenError) fail(e);
   process.stderr.write(`layergen: internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
