@@ -8,7 +8,8 @@ import { LayergenError } from './errors.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '../runtime/symbolic/index.js';
 import { loadNet } from './frontend/index.js';
-import { compile, writeFiles } from './index.js';
+import { compile, explain, writeFiles } from './index.js';
+import { progressBar } from './progress.js';
 import { optimize } from './passes/pipeline.js';
 import { verify, verifyTable, type Backend } from './verify.js';
 import { importCommand } from './cliImport.js';
@@ -45,11 +46,38 @@ async function run(argv: string[]): Promise<void> {
             },
           })
           .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'emit TypeScript, or ESM JavaScript + .d.ts' })
-          .option('precision', { choices: ['float64', 'float32'] as const, default: 'float64' as const, describe: 'numeric precision' }),
+          .option('precision', { choices: ['float64', 'float32'] as const, default: 'float64' as const, describe: 'numeric precision' })
+          .option('embed-weights', { type: 'boolean', default: false, describe: 'numeric: embed large weights as base64 instead of writing NAME.weights.bin' })
+          .option('dump-after', { type: 'string', describe: 'print the IR after these passes (comma-separated, or all)' }),
       async (a) => {
+        const bar = progressBar();
         try {
-          const files = await compile(a.net, { targets: a.target as unknown as Target[], lang: a.lang, precision: a.precision });
+          if (a['dump-after']) process.stdout.write(explain(a.net, a['dump-after'].split(',').map((p) => p.trim())) + '\n\n');
+          const files = await compile(a.net, {
+            targets: a.target as unknown as Target[],
+            lang: a.lang,
+            precision: a.precision,
+            embedWeights: a['embed-weights'],
+            onProgress: bar.update,
+          });
+          bar.end();
           for (const f of writeFiles(a.out, files)) process.stdout.write(`wrote ${f}\n`);
+        } catch (e) {
+          bar.end();
+          fail(e);
+        }
+      },
+    )
+    .command(
+      'explain <net>',
+      'print the IR after each optimisation pass: nodes, ops, inputs, shapes, parameters',
+      (y) =>
+        y
+          .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
+          .option('after', { type: 'string', describe: 'only after these passes (comma-separated)' }),
+      (a) => {
+        try {
+          process.stdout.write(explain(a.net, a.after?.split(',').map((p) => p.trim())) + '\n');
         } catch (e) {
           fail(e);
         }
@@ -87,7 +115,8 @@ async function run(argv: string[]): Promise<void> {
           .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' }),
       (a) => {
         try {
-          const graph = optimize(loadNet(a.net).graph);
+          // symbolic evaluation keeps each layer's own parameters (no folding), for symbolic parameters
+          const graph = optimize(loadNet(a.net).graph, { keepParams: a.symbolic });
           const inputs = parseInputArgs(graph, a.input, a.symbolic);
           const sp = a['symbolic-params'];
           for (const [flag, given] of [['--symbolic-params', sp !== undefined], ['--exact', a.exact], ['--prune', a.prune !== undefined], ['--jacobian', a.jacobian]] as const) {
@@ -158,7 +187,7 @@ async function run(argv: string[]): Promise<void> {
       },
     )
     .command(importCommand)
-    .demandCommand(1, 'give a command: compile, eval, check, verify or import')
+    .demandCommand(1, 'give a command: compile, explain, eval, check, verify or import')
     .strict()
     .help()
     .fail((msg, err) => {

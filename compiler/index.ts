@@ -10,7 +10,8 @@ import type { Precision } from './backends/numeric/emit.js';
 import { LayergenError } from './errors.js';
 import { loadNet, loadNetText, type Loaded } from './frontend/index.js';
 import type { Graph } from './ir/graph.js';
-import { optimize, type PipelineOptions } from './passes/pipeline.js';
+import { optimize, PIPELINE, type PipelineOptions } from './passes/pipeline.js';
+import { explainPasses } from './dump.js';
 
 export { LayergenError } from './errors.js';
 export { TARGETS, type Target } from './backends/index.js';
@@ -23,6 +24,10 @@ export interface CompileOptions {
   readonly lang?: Lang;
   readonly precision?: Precision;
   readonly pipeline?: PipelineOptions;
+  /** numeric: embed large weights as base64 in the module instead of writing `<net>.weights.bin`. */
+  readonly embedWeights?: boolean;
+  /** Called as compilation advances (stage names, done of total), e.g. for a progress bar. */
+  readonly onProgress?: (stage: string, done: number, total: number) => void;
 }
 
 /** Loads and optimises a net from a file. */
@@ -42,16 +47,48 @@ export async function emit(graph: Graph, source: string, opts: CompileOptions = 
   const targets = opts.targets ?? TARGETS;
   const files: EmittedFile[] = [];
   for (const t of targets) {
-    const spec = BACKENDS[t](graph, { precision: opts.precision ?? 'float64', source });
+    const spec = BACKENDS[t](graph, { precision: opts.precision ?? 'float64', source, embedWeights: opts.embedWeights ?? false });
     files.push(...(await emitModule(spec, opts.lang ?? 'ts')));
   }
   return files;
 }
 
-/** Compiles a net file to generated module files (in memory). */
+/**
+ * Compiles a net file to generated module files (in memory). The symbolic target is built from
+ * the graph optimised with `keepParams` (its parameters stay the layers' own, for symbolic
+ * parameters); the others from the fully optimised graph.
+ */
 export async function compile(file: string, opts: CompileOptions = {}): Promise<EmittedFile[]> {
-  const { graph } = build(file, opts.pipeline);
-  return emit(graph, relative(process.cwd(), file) || file, opts);
+  const targets = opts.targets ?? TARGETS;
+  const progress = opts.onProgress ?? (() => {});
+  const total = targets.length + 2;
+  progress('loading', 0, total);
+  const { graph } = loadNet(file);
+  progress('optimising', 1, total);
+  const source = relative(process.cwd(), file) || file;
+  const numericTargets = targets.filter((t) => t !== 'symbolic');
+  const full = numericTargets.length ? optimize(graph, opts.pipeline) : undefined;
+  const kept = targets.includes('symbolic') ? optimize(graph, { ...opts.pipeline, keepParams: true }) : undefined;
+  const files: EmittedFile[] = [];
+  for (const [i, t] of targets.entries()) {
+    progress(`emitting ${t}`, 2 + i, total);
+    files.push(...(await emit(t === 'symbolic' ? kept! : full!, source, { ...opts, targets: [t] })));
+  }
+  progress('done', total, total);
+  return files;
+}
+
+/**
+ * The IR after each optimisation pass (or after the named ones; `all` for every pass) as text:
+ * `layergen explain`, `layergen compile --dump-after`.
+ */
+export function explain(file: string, after?: readonly string[], pipeline?: PipelineOptions): string {
+  const known = PIPELINE.map((p) => p.name);
+  const bad = (after ?? []).filter((p) => p !== 'all' && !known.includes(p));
+  if (bad.length) throw new LayergenError(`unknown pass ${bad.map((b) => `"${b}"`).join(', ')} (passes: ${[...new Set(known)].join(', ')}, or all)`);
+  const trace: { pass: string; graph: Graph }[] = [];
+  optimize(loadNet(file).graph, { ...pipeline, trace: (pass, graph) => trace.push({ pass, graph }) });
+  return explainPasses(trace, after);
 }
 
 /**
@@ -65,7 +102,7 @@ export function writeFiles(dir: string, files: readonly EmittedFile[]): string[]
     for (const f of files) {
       const tmp = join(dir, `.${f.path}.${process.pid}.tmp`);
       temps.push(tmp);
-      writeFileSync(tmp, f.text);
+      writeFileSync(tmp, f.bytes ?? f.text);
     }
   } catch (e) {
     temps.forEach((t) => rmSync(t, { force: true }));

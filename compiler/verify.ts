@@ -45,7 +45,7 @@ interface SymbolicPredictor {
 const RUNTIME = pathToFileURL(fileURLToPath(new URL('../runtime/index.js', import.meta.url))).href;
 
 async function load(graph: Graph, target: Target, precision: Precision, dir: string): Promise<unknown> {
-  const files = await emit(graph, 'verify', { targets: [target], lang: 'js', precision });
+  const files = await emit(graph, 'verify', { targets: [target], lang: 'js', precision, embedWeights: true });
   let main = '';
   for (const f of files) {
     const path = join(dir, `${precision}.${f.path}`);

@@ -11,6 +11,8 @@ export interface EmittedFile {
   /** File name relative to the output directory. */
   readonly path: string;
   readonly text: string;
+  /** Binary content (a weights sidecar); `text` is then empty. */
+  readonly bytes?: Uint8Array;
 }
 
 /** A module a backend describes: `fill` adds imports, declarations and functions to the file. */
@@ -19,6 +21,8 @@ export interface ModuleSpec {
   readonly base: string;
   readonly header: string;
   fill(sf: SourceFile): void;
+  /** Files emitted beside the module (a weights sidecar). */
+  readonly files?: readonly EmittedFile[];
 }
 
 const PRETTIER: prettier.Options = { printWidth: 110, singleQuote: true, trailingComma: 'all' };
@@ -52,14 +56,38 @@ export async function emitModule(spec: ModuleSpec, lang: Lang): Promise<EmittedF
   } finally {
     project().removeSourceFile(sf);
   }
-  if (!out) return [{ path: `${spec.base}.ts`, text: await prettier.format(text, { ...PRETTIER, parser: 'typescript' }) }];
-  const files: EmittedFile[] = [];
-  for (const f of out.getFiles()) {
-    const name = f.filePath.replace(/^.*\//, '');
-    const parser = name.endsWith('.d.ts') ? 'typescript' : 'babel';
-    files.push({ path: name, text: await prettier.format(f.text, { ...PRETTIER, parser }) });
+  const tokens = new Set(text.match(TOKEN));
+  const extra = spec.files ?? [];
+  try {
+    if (!out) return [{ path: `${spec.base}.ts`, text: restoreData(await prettier.format(text, { ...PRETTIER, parser: 'typescript' })) }, ...extra];
+    const files: EmittedFile[] = [...extra];
+    for (const f of out.getFiles()) {
+      const name = f.filePath.replace(/^.*\//, '');
+      const parser = name.endsWith('.d.ts') ? 'typescript' : 'babel';
+      files.push({ path: name, text: restoreData(await prettier.format(f.text, { ...PRETTIER, parser })) });
+    }
+    return files.sort((a, b) => a.path.localeCompare(b.path));
+  } finally {
+    for (const t of tokens) bigData.delete(t);
   }
-  return files.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+/**
+ * Large base64 strings stand in the code as short tokens while ts-morph and prettier process it
+ * (both are slow on multi-megabyte literals and change nothing in them); restored at the end.
+ */
+const bigData = new Map<string, string>();
+let nextToken = 0;
+const TOKEN = /__layergen_data_\d+__/g;
+
+function dataToken(b64: string): string {
+  const t = `__layergen_data_${nextToken++}__`;
+  bigData.set(t, b64);
+  return t;
+}
+
+function restoreData(text: string): string {
+  return text.replace(TOKEN, (t) => bigData.get(t) ?? t);
 }
 
 /** A float64 number as a JS literal that round-trips exactly. */
@@ -71,11 +99,18 @@ export function numLit(v: number): string {
   return String(v);
 }
 
+/** Bytes as a base64 string literal (large ones pass ts-morph and prettier as a short token). */
+export function base64Literal(bytes: Uint8Array): string {
+  const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+  return `"${b64.length > 4096 ? dataToken(b64) : b64}"`;
+}
+
 /** Float data embedded in source: a literal list when small, base64 of float64 when large. */
 export function dataInitializer(data: ArrayLike<number>, arrayType: string, inlineMax = 256): string {
   if (data.length <= inlineMax) {
     return `new ${arrayType}([${Array.from(data, numLit).join(', ')}])`;
   }
   const bytes = new Uint8Array(Float64Array.from(data).buffer);
-  return `R.decodeWeights(${JSON.stringify(Buffer.from(bytes).toString('base64'))}, ${arrayType}) as ${arrayType}`;
+  const b64 = Buffer.from(bytes).toString('base64');
+  return `R.decodeWeights("${b64.length > 4096 ? dataToken(b64) : b64}", ${arrayType}) as ${arrayType}`;
 }

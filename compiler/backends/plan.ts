@@ -105,7 +105,7 @@ export function plan(g: Graph): Plan {
       steps.push(scanStep(n, inTypes, out, params, names));
       continue;
     }
-    const formula = formulaOf(n, inTypes, out);
+    const formula = n.formula ?? formulaOf(n, inTypes, out);
     steps.push({ kind: 'formula', node: n, formula, inTypes, out, params });
   }
   return { graph: g, names, inputs, outputs, steps, tensors, value, sizes };

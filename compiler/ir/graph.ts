@@ -4,6 +4,7 @@
  * Passes never mutate a graph; they return a new one.
  */
 import type { Place } from '../errors.js';
+import type { F } from './formula.js';
 import type { ScanBody } from './scan.js';
 
 export type DType = 'float' | 'int';
@@ -35,6 +36,11 @@ export interface Node {
   readonly origin?: Readonly<Record<string, string>>;
   /** The step program of a `scan` node. */
   readonly body?: ScanBody;
+  /**
+   * A node's own per-element formula, used instead of its op's (op `fused`, made by the
+   * fuseElementwise pass: a producer's formula substituted into its pointwise consumers').
+   */
+  readonly formula?: F;
   /** Inferred by the inferShapes pass; `undefined` before it ran. */
   readonly type?: TensorType;
   readonly place?: Place;

@@ -111,7 +111,7 @@ export function evalFormula<V>(
 /** Evaluates one node given its inputs' values. */
 export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>, hook?: ParamHook<V>): V[] {
   const out = typeOf(n);
-  const f = formulaOf(n, inTypes, out);
+  const f = n.formula ?? formulaOf(n, inTypes, out);
   return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), nodeParams(n, hook), alg);
 }
 

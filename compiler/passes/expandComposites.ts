@@ -13,7 +13,7 @@ export function expandComposites(g: Graph): Graph {
   const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
   let changed = false;
   const nodes = g.nodes.flatMap((n): Node[] => {
-    const op = n.op === 'input' || n.op === 'const' || n.op === 'scan' ? undefined : getOp(n.op);
+    const op = n.op === 'input' || n.op === 'const' || n.op === 'scan' || n.formula ? undefined : getOp(n.op);
     if (!op?.expand) return [n];
     changed = true;
     return op.expand(n, n.inputs.map((i) => types.get(i)!), fresh);

@@ -11,6 +11,8 @@ export function inferShapes(g: Graph): Graph {
     if (n.op === 'scan') {
       const ins = n.inputs.map((i) => typeOf(done.get(i)!));
       out = { ...n, type: { shape: scanShape(n.body!, n.attrs as unknown as ScanAttrs, ins), dtype: 'float' } };
+    } else if (n.formula !== undefined) {
+      // a fused node: its type was inferred before fusion and its op is not in the registry
     } else if (n.op !== 'input' && n.op !== 'const') {
       const op = getOp(n.op);
       const ins = n.inputs.map((i) => typeOf(done.get(i)!));

@@ -143,7 +143,7 @@ weights: ${weights}
 `;
 
 function fcParams(weights: string): { weight: number[]; bias: number[] } {
-  const { graph } = buildText(NET(weights), join(DIR, 'net.yaml'));
+  const { graph } = buildText(NET(weights), join(DIR, 'net.yaml'), { disable: ['fuseElementwise'] });
   const fc = graph.nodes.find((n) => n.name === 'fc')!;
   return { weight: Array.from(fc.params.weight!.data), bias: Array.from(fc.params.bias!.data) };
 }

@@ -80,8 +80,8 @@ test('the pipeline runs named passes in order; passes can be disabled and traced
   const g = loadNetText(BRANCHY, 'n.yaml').graph;
   const out = optimize(g, { trace: (p) => seen.push(p) });
   assert.equal(seen, PIPELINE.map((p) => p.name));
-  assert.equal(out.nodes.map((n) => n.name), ['x', 'fc', 'out']);
-  const kept = optimize(g, { disable: ['removeDead'] });
+  assert.equal(out.nodes.map((n) => n.name), ['x', 'fc+out'], 'dead layers removed, then sigmoid fused into fc');
+  const kept = optimize(g, { disable: ['removeDead', 'fuseElementwise'] });
   assert.is(kept.nodes.length, 5);
 });
 

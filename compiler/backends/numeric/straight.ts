@@ -1,0 +1,122 @@
+/**
+ * Straight-line code for small layers: formulas evaluated at compile time over a *code algebra*
+ * (the reference interpreter with code values), so every loop is unrolled, every index is a
+ * literal and every parameter a number in the code: `y[yo] = -0.35 * x0 + 0.135 * x1 + 0.526;`.
+ * Values are hash-consed (an identical expression is one value, so softmax's max and sum are
+ * computed once); a value used once is inlined, one used more than once gets a `const`.
+ * Evaluation order and float32 rounding are those of the loop code: sums run left to right from
+ * the first term, and in float32 every operation's result goes through Math.fround.
+ */
+import type { Algebra } from '../../ir/interpret.js';
+import { PRIMS, type PrimName } from '../../ops/prims.js';
+import { numLit } from '../module.js';
+import type { Precision } from './flavor.js';
+
+type CNode =
+  | { readonly k: 'num'; readonly v: number }
+  /** A load (`in0[o0 + 3]!`, named when shared) or a variable (`h_3`, never renamed). */
+  | { readonly k: 'leaf'; readonly text: string; readonly name?: string; readonly variable: boolean }
+  | { readonly k: 'prim'; readonly op: PrimName; readonly args: readonly number[] }
+  | { readonly k: 'sum' | 'max'; readonly args: readonly number[] };
+
+export class CodeDag {
+  private readonly nodes: CNode[] = [];
+  private readonly index = new Map<string, number>();
+  constructor(private readonly precision: Precision) {}
+
+  private intern(key: string, node: CNode): number {
+    const hit = this.index.get(key);
+    if (hit !== undefined) return hit;
+    this.nodes.push(node);
+    this.index.set(key, this.nodes.length - 1);
+    return this.nodes.length - 1;
+  }
+
+  num(v: number): number {
+    const w = this.precision === 'float32' ? Math.fround(v) : v;
+    return this.intern(`n${numLit(w)}`, { k: 'num', v: w });
+  }
+  /** A load expression; `name` is the const it is bound to when used more than once. */
+  load(text: string, name: string): number {
+    return this.intern(`l${text}`, { k: 'leaf', text, name, variable: false });
+  }
+  variable(name: string): number {
+    return this.intern(`v${name}`, { k: 'leaf', text: name, variable: true });
+  }
+  prim(op: PrimName, args: readonly number[]): number {
+    return this.intern(`${op}(${args.join(',')})`, { k: 'prim', op, args });
+  }
+  reduce(op: 'sum' | 'max', args: readonly number[]): number {
+    if (args.length === 1) return args[0]!;
+    if (args.length === 0) return this.num(op === 'sum' ? 0 : -Infinity);
+    return this.intern(`${op}(${args.join(',')})`, { k: op, args });
+  }
+
+  /** The interpreter's view: numbers, primitives and reductions build values of this DAG. */
+  algebra(): Algebra<number> {
+    return {
+      num: (v) => this.num(v),
+      prim: (op, args) => this.prim(op, args),
+      sum: (xs) => this.reduce('sum', xs),
+      max: (xs) => this.reduce('max', xs),
+      symbolic: false,
+    };
+  }
+
+  /**
+   * Statements computing `sinks` (`target = value;` each, in order). Shared values become
+   * `const t<k>`; values in `materialize` are bound to consts before any sink is assigned
+   * (state updates read the old states first). `temp` names the consts.
+   */
+  print(sinks: readonly { readonly target: string; readonly value: number }[], temp: () => string, materialize: readonly number[] = []): string[] {
+    const uses = new Array<number>(this.nodes.length).fill(0);
+    const live = new Array<boolean>(this.nodes.length).fill(false);
+    const mark = (id: number): void => {
+      uses[id]!++;
+      if (live[id]) return;
+      live[id] = true;
+      const n = this.nodes[id]!;
+      if (n.k !== 'num' && n.k !== 'leaf') n.args.forEach(mark);
+    };
+    sinks.forEach((s) => mark(s.value));
+    materialize.forEach((m) => mark(m));
+    const forced = new Set(materialize);
+    const names = new Map<number, string>();
+    const out: string[] = [];
+    const fr = this.precision === 'float32' ? (s: string) => `Math.fround(${s})` : (s: string) => s;
+    const expr = (id: number): string => {
+      const named = names.get(id);
+      if (named) return named;
+      const n = this.nodes[id]!;
+      switch (n.k) {
+        case 'num': {
+          const s = numLit(n.v);
+          return s.startsWith('-') ? `(${s})` : s;
+        }
+        case 'leaf':
+          return n.text;
+        case 'prim':
+          return fr((PRIMS[n.op].js as (...a: string[]) => string)(...n.args.map(expr)));
+        case 'max':
+          return `Math.max(${n.args.map(expr).join(', ')})`;
+        case 'sum': {
+          if (this.precision === 'float64') return `(${n.args.map(expr).join(' + ')})`;
+          let acc = expr(n.args[0]!);
+          for (const a of n.args.slice(1)) acc = fr(`${acc} + ${expr(a)}`);
+          return acc;
+        }
+      }
+    };
+    for (let id = 0; id < this.nodes.length; id++) {
+      if (!live[id]) continue;
+      const n = this.nodes[id]!;
+      if (n.k === 'num') continue;
+      if (!forced.has(id) && (uses[id]! < 2 || (n.k === 'leaf' && n.variable))) continue;
+      const name = n.k === 'leaf' && n.name ? n.name : temp();
+      out.push(`const ${name} = ${expr(id)};`);
+      names.set(id, name);
+    }
+    for (const s of sinks) out.push(`${s.target} = ${expr(s.value)};`);
+    return out;
+  }
+}

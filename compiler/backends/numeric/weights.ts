@@ -1,0 +1,141 @@
+/**
+ * Where a numeric module keeps the tensors its loops read, and its buffers. Small tensors are
+ * literal arrays in the code; the others form one *weights blob* — each tensor at an 8-byte
+ * aligned offset, as float32 when every value is a float32 (PyTorch weights are: exact, half the
+ * memory traffic), else float64 — written beside the module as `<net>.weights.bin` (read with
+ * node:fs relative to import.meta.url, checked by size and checksum) or embedded as base64
+ * (`embedWeights`, or when small). The blob does not depend on the precision.
+ *
+ * With asm.js kernels (asmKernel.ts) everything the kernels touch lives in one heap: the blob at
+ * offset 0, then intermediates, scratch and staging buffers; tensors and buffers are typed-array
+ * views of it. Without, buffers are ordinary typed arrays and tensors views of the blob.
+ */
+import { weightsChecksum } from '../../../runtime/weights.js';
+import { base64Literal, numLit, type EmittedFile } from '../module.js';
+import { lit } from '../names.js';
+import type { ParamRef } from '../plan.js';
+import { heapSize } from './asmKernel.js';
+import type { Precision } from './flavor.js';
+
+/** Tensors up to this size are literal arrays in the code. */
+export const INLINE_MAX = 256;
+/** Blobs with more elements than this go to a sidecar file (unless embedding is asked for). */
+export const SIDECAR_MIN = 4096;
+
+export type Elem = 'f32' | 'f64';
+const ARRAY: Record<Elem, string> = { f32: 'Float32Array', f64: 'Float64Array' };
+const BYTES: Record<Elem, number> = { f32: 4, f64: 8 };
+const align = (n: number): number => Math.ceil(n / 8) * 8;
+
+export interface MemoryRequest {
+  readonly precision: Precision;
+  readonly embed: boolean;
+  readonly net: string;
+  readonly module: string;
+  readonly claim: (base: string) => string;
+  /** Tensors the generated code reads from module constants. */
+  readonly tensors: readonly ParamRef[];
+  /** Tensors passed to functions as arrays of the module's precision (constants). */
+  readonly keepType: ReadonlySet<string>;
+  /** Module-level buffers [id, elements] of the module's precision. */
+  readonly buffers: readonly (readonly [string, number])[];
+  /** Use one heap and asm.js kernels. */
+  readonly heap: boolean;
+}
+
+export interface Memory {
+  /** Module-level statements declaring tensors, buffers, the heap. */
+  readonly statements: readonly string[];
+  readonly readsFile: boolean;
+  readonly files: readonly EmittedFile[];
+  /** Identifier of the heap ArrayBuffer (heap mode). */
+  readonly heapId?: string;
+  /** The element type of a tensor's array when it lives in the heap (heap mode), else undefined. */
+  heapElem(tensor: string): Elem | undefined;
+}
+
+const exactFloat32 = (data: Float64Array): boolean => data.every((v) => Math.fround(v) === v || Number.isNaN(v));
+
+export function planMemory(req: MemoryRequest): Memory {
+  const mod: Elem = req.precision === 'float32' ? 'f32' : 'f64';
+  const Arr = ARRAY[mod];
+  const inline = req.tensors.filter((t) => t.tensor.data.length <= INLINE_MAX);
+  const stored = req.tensors.filter((t) => t.tensor.data.length > INLINE_MAX);
+  // the blob: each tensor float32 when exact, else float64
+  let blobLen = 0;
+  const blobAt = stored.map((t) => {
+    const elem: Elem = exactFloat32(t.tensor.data) ? 'f32' : 'f64';
+    const offset = blobLen;
+    blobLen = align(offset + t.tensor.data.length * BYTES[elem]);
+    return { t, elem, offset };
+  });
+  const blob = new Uint8Array(blobLen);
+  for (const { t, elem, offset } of blobAt) {
+    const data = elem === 'f32' ? Float32Array.from(t.tensor.data) : t.tensor.data;
+    blob.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
+  }
+  // the array type each tensor is used as
+  const want = (t: ParamRef, elem: Elem): Elem => (mod === 'f32' ? 'f32' : req.keepType.has(t.id) ? 'f64' : elem);
+  const statements: string[] = [];
+  const files: EmittedFile[] = [];
+  let readsFile = false;
+  const dataId = req.claim('weightsData');
+  if (blobLen > 0) {
+    const sidecar = !req.embed && stored.reduce((a, t) => a + t.tensor.data.length, 0) > SIDECAR_MIN;
+    if (sidecar) {
+      const file = `${req.net}.weights.bin`;
+      readsFile = true;
+      files.push({ path: file, text: '', bytes: blob });
+      statements.push(
+        `/** Parameters: ${file} beside this module (${blobLen} bytes; compile with --embed-weights to embed them). */`,
+        `const ${dataId} = R.weightsBuffer(readFileSync(new URL(${lit(`./${file}`)}, import.meta.url)), ${blobLen}, ${lit(weightsChecksum(blob))}, ${lit(req.module)}, ${lit(file)});`,
+      );
+    } else {
+      statements.push(`/** Parameters (${blobLen} bytes). */`, `const ${dataId} = R.decodeBytes(${base64Literal(blob)}).buffer;`);
+    }
+  }
+  const comment = (t: ParamRef): string => `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]`;
+  for (const t of inline) {
+    const elem = want(t, exactFloat32(t.tensor.data) ? 'f32' : 'f64');
+    statements.push(comment(t), `const ${t.id} = new ${ARRAY[elem]}([${Array.from(t.tensor.data, numLit).join(', ')}]);`);
+  }
+  const heapElems = new Map<string, Elem>();
+  if (!req.heap) {
+    for (const { t, elem, offset } of blobAt) {
+      const view = `new ${ARRAY[elem]}(${dataId}, ${offset}, ${t.tensor.data.length})`;
+      const use = want(t, elem);
+      statements.push(comment(t), `const ${t.id} = ${use === elem ? view : `${ARRAY[use]}.from(${view})`};`);
+    }
+    for (const [id, n] of req.buffers) statements.push(`const ${id} = new ${Arr}(${n});`);
+    return { statements, readsFile, files, heapElem: () => undefined };
+  }
+  // heap mode: blob, converted copies, buffers
+  const heapId = req.claim('heap');
+  let end = blobLen;
+  const views: string[] = [];
+  const fills: string[] = [];
+  for (const { t, elem, offset } of blobAt) {
+    const use = want(t, elem);
+    const n = t.tensor.data.length;
+    heapElems.set(t.id, use);
+    if (use === elem) {
+      views.push(comment(t), `const ${t.id} = new ${ARRAY[elem]}(${heapId}, ${offset}, ${n});`);
+    } else {
+      views.push(comment(t), `const ${t.id} = new ${ARRAY[use]}(${heapId}, ${end}, ${n});`);
+      fills.push(`${t.id}.set(new ${ARRAY[elem]}(${heapId}, ${offset}, ${n}));`);
+      end = align(end + n * BYTES[use]);
+    }
+  }
+  for (const [id, n] of req.buffers) {
+    views.push(`const ${id} = new ${Arr}(${heapId}, ${end}, ${n});`);
+    end = align(end + n * BYTES[mod]);
+  }
+  statements.push(
+    `/** One heap for the asm.js kernels: parameters, then buffers (${end} bytes used). */`,
+    `const ${heapId} = new ArrayBuffer(${heapSize(end)});`,
+    ...(blobLen > 0 ? [`new Uint8Array(${heapId}, 0, ${blobLen}).set(new Uint8Array(${dataId}));`] : []),
+    ...views,
+    ...fills,
+  );
+  return { statements, readsFile, files, heapId, heapElem: (id) => heapElems.get(id) };
+}

@@ -1,0 +1,121 @@
+/**
+ * predictBatchParallel for numeric modules (Node): the batch is split into one share per worker
+ * thread; each worker imports the same generated module and runs its ordinary predictBatch on its
+ * share, reading the inputs from and writing the outputs to shared memory. Workers are started on
+ * first use, kept for later calls (per module) and do not keep the process alive when idle.
+ * node:worker_threads is imported lazily, so the runtime still loads where it does not exist.
+ */
+import type { FloatArray, FloatArrayCtor } from './tensor.js';
+
+export interface ParallelOptions {
+  /** Worker threads (default: the machine's available parallelism). */
+  readonly workers?: number;
+  /** Fewer examples than this per worker run in the calling thread instead (default 64). */
+  readonly minPerWorker?: number;
+}
+
+export interface ParallelJob {
+  /** URL of the generated module (its import.meta.url). */
+  readonly module: string;
+  readonly inputs: Readonly<Record<string, FloatArray>>;
+  readonly inputSizes: Readonly<Record<string, number>>;
+  readonly outputSizes: Readonly<Record<string, number>>;
+  readonly batch: number;
+  readonly array: FloatArrayCtor;
+  /** The whole batch in this thread (the module's predictBatch), for batches too small to share. */
+  readonly run: () => object;
+}
+
+/** What a worker receives (see parallelWorker.ts). */
+export interface ParallelTask {
+  readonly id: number;
+  readonly float32: boolean;
+  readonly inputs: Readonly<Record<string, SharedArrayBuffer>>;
+  readonly outputs: Readonly<Record<string, SharedArrayBuffer>>;
+  readonly inputSizes: Readonly<Record<string, number>>;
+  readonly outputSizes: Readonly<Record<string, number>>;
+  readonly start: number;
+  readonly count: number;
+}
+
+type WorkerT = import('node:worker_threads').Worker;
+
+class PoolWorker {
+  private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
+  constructor(readonly worker: WorkerT) {
+    worker.unref();
+    worker.on('message', (m: { id: number; error?: string }) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (this.pending.size === 0) worker.unref();
+      if (m.error !== undefined) p.reject(new Error(m.error));
+      else p.resolve();
+    });
+    worker.on('error', (e) => this.failAll(e));
+    worker.on('exit', (code) => this.failAll(new Error(`layergen worker exited with code ${code}`)));
+  }
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+  run(task: ParallelTask): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.set(task.id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage(task);
+    });
+  }
+}
+
+/** A typed array over shared memory (the lib typings only take ArrayBuffer). */
+export function sharedView(array: FloatArrayCtor, sab: SharedArrayBuffer, byteOffset = 0, length?: number): FloatArray {
+  return new (array as Float64ArrayConstructor)(sab as unknown as ArrayBuffer, byteOffset, length ?? (sab.byteLength - byteOffset) / array.BYTES_PER_ELEMENT);
+}
+
+const pools = new Map<string, PoolWorker[]>();
+let nextTask = 0;
+
+async function workersFor(module: string, count: number): Promise<PoolWorker[]> {
+  const { Worker } = await import('node:worker_threads');
+  const pool = pools.get(module) ?? [];
+  pools.set(module, pool);
+  while (pool.length < count) pool.push(new PoolWorker(new Worker(new URL('./parallelWorker.js', import.meta.url), { workerData: { module } })));
+  return pool.slice(0, count);
+}
+
+/** Runs a numeric module's predictBatch over worker threads (see the file comment). */
+export async function predictParallel(job: ParallelJob, options: ParallelOptions = {}): Promise<Record<string, FloatArray>> {
+  const { availableParallelism } = await import('node:os');
+  const wanted = options.workers ?? availableParallelism();
+  if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${String(wanted)}`);
+  const count = Math.min(wanted, Math.floor(job.batch / (options.minPerWorker ?? 64)));
+  if (count <= 1) return job.run() as Record<string, FloatArray>;
+  const pool = await workersFor(job.module, count);
+  const bytes = job.array.BYTES_PER_ELEMENT;
+  const inputs = Object.fromEntries(
+    Object.entries(job.inputs).map(([k, v]) => {
+      const sab = new SharedArrayBuffer(v.length * bytes);
+      sharedView(job.array, sab).set(v);
+      return [k, sab];
+    }),
+  );
+  const outputs = Object.fromEntries(Object.entries(job.outputSizes).map(([k, n]) => [k, new SharedArrayBuffer(n * job.batch * bytes)]));
+  const per = Math.ceil(job.batch / count);
+  const float32 = job.array === Float32Array;
+  await Promise.all(
+    pool.map((w, i) => {
+      const start = i * per;
+      const task = { id: nextTask++, float32, inputs, outputs, inputSizes: job.inputSizes, outputSizes: job.outputSizes, start, count: Math.min(per, job.batch - start) };
+      return task.count > 0 ? w.run(task) : undefined;
+    }),
+  );
+  return Object.fromEntries(Object.entries(outputs).map(([k, sab]) => [k, sharedView(job.array, sab).slice()]));
+}
+
+/** Stops every worker started by predictBatchParallel (they are restarted on the next call). */
+export async function closeWorkers(): Promise<void> {
+  const all = [...pools.values()].flat();
+  pools.clear();
+  await Promise.all(all.map((w) => w.worker.terminate()));
+}
