@@ -163,7 +163,7 @@ async function agreement(list: readonly Engine[]): Promise<Map<string, number>> 
   return new Map([...outs].map(([k, v]) => [k, diff(v)]));
 }
 
-const fmt = (ms: number | undefined): string => (ms === undefined ? '—' : ms >= 10 ? ms.toFixed(1) : ms >= 0.1 ? ms.toFixed(3) : ms.toFixed(4));
+const fmt = (ms: number | undefined): string => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(3));
 const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
 
 interface CaseResult {

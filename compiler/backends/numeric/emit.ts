@@ -1,23 +1,25 @@
 /**
  * The numeric backend: TypeScript over typed arrays, float64 or float32 (float32 rounds after
  * every operation with Math.fround, as a float32 framework does). Small layers become
- * straight-line code with the weights as literals; large inner products become register-tiled
- * loops over weights kept in a sidecar file (or embedded); recurrent cells are unrolled when
- * small. Examples run in blocks of up to BLOCK through every layer (matrix-matrix products),
- * intermediates in buffers allocated once; predictBatchParallel spreads a batch over workers.
+ * straight-line code with the weights as literals (straight.ts), recurrent cells too (scan.ts);
+ * large inner products become asm.js kernels over one heap (asmKernel.ts), or register-tiled loops
+ * (gemm.ts), over weights kept in a sidecar file or embedded (weights.ts); other layers are the
+ * renderer's loops. Examples run in blocks of up to BLOCK through every layer (matrix-matrix
+ * products), intermediates in buffers allocated once (layout.ts); predictBatchParallel spreads a
+ * batch over worker threads.
  */
 import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
 import type { ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
-import { outputNodes, plan, type AnyStep, type IoRef, type Plan, type ScanStep, type Step } from '../plan.js';
+import { plan, type IoRef, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion } from '../templates.js';
 import type { Precision } from './flavor.js';
 import { asmModule } from './asmKernel.js';
-import type { Contraction } from './contraction.js';
-import { scanContractions, scanFn, scanUnrollable } from './scan.js';
-import { contractionOf, gemmFn, loopsFn, stepCost, unrollable, unrolledFn, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
-import { INLINE_MAX, planMemory } from './weights.js';
+import { layout } from './layout.js';
+import { scanFn } from './scan.js';
+import { gemmFn, loopsFn, unrolledFn, type NumericCtx, type StepFn } from './steps.js';
+import { planMemory } from './weights.js';
 
 export { numericFlavor, type Precision } from './flavor.js';
 
@@ -28,88 +30,11 @@ export interface NumericOptions {
   readonly embedWeights?: boolean;
 }
 
-/** Examples per block: intermediates for a block stay within this many elements. */
-const BLOCK_ELEMENTS = 1 << 18;
-const BLOCK_MAX = 32;
-
-type Group =
-  | { readonly kind: 'run'; readonly steps: readonly Step[]; readonly from: number }
-  | { readonly kind: 'gemm'; readonly step: Step; readonly c: Contraction }
-  | { readonly kind: 'loops'; readonly step: Step }
-  | { readonly kind: 'scan'; readonly step: ScanStep; readonly unrolled: boolean };
-
-/** Steps grouped into compute functions: runs of small steps, tiled contractions, loops, scans. */
-function groupSteps(p: Plan): Group[] {
-  const groups: Group[] = [];
-  let run: { from: number; steps: Step[]; cost: number } | null = null;
-  const flush = (): void => {
-    if (run) groups.push({ kind: 'run', steps: run.steps, from: run.from });
-    run = null;
-  };
-  p.steps.forEach((s, k) => {
-    if (s.kind === 'formula' && unrollable(s)) {
-      const cost = stepCost(s);
-      if (run && run.cost + cost > UNROLL_MAX) flush();
-      run ??= { from: k, steps: [], cost: 0 };
-      run.steps.push(s);
-      run.cost += cost;
-      return;
-    }
-    flush();
-    if (s.kind === 'scan') {
-      groups.push({ kind: 'scan', step: s, unrolled: scanUnrollable(s) });
-      return;
-    }
-    const c = contractionOf(s);
-    groups.push(c ? { kind: 'gemm', step: s, c } : { kind: 'loops', step: s });
-  });
-  flush();
-  return groups;
-}
-
-const cellSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
-
 export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
   const p = plan(g);
   const Arr = opts.precision === 'float32' ? 'Float32Array' : 'Float64Array';
-  const outs = outputNodes(p);
-  const consts = new Set(g.nodes.filter((n) => n.op === 'const').map((n) => n.id));
-  const isIo = (u: number): boolean => outs.has(u) || g.inputs.includes(u);
-  const groups = groupSteps(p);
-  // which node values each group writes to arrays
-  const consumers = new Map<number, number[]>();
-  p.steps.forEach((s, k) => s.node.inputs.forEach((u) => consumers.set(u, [...(consumers.get(u) ?? []), k])));
-  const written = (gr: Group): number[] => {
-    if (gr.kind !== 'run') return [gr.step.node.id];
-    const inside = (k: number): boolean => k >= gr.from && k < gr.from + gr.steps.length;
-    return gr.steps.map((s) => s.node.id).filter((u) => outs.has(u) || (consumers.get(u) ?? []).some((k) => !inside(k)));
-  };
-  const buffers = [...new Set(groups.flatMap(written))].filter((u) => !isIo(u));
-  const perExample = buffers.reduce((a, u) => a + p.sizes.get(u)!, 0);
-  let block = BLOCK_MAX;
-  while (block > 1 && block * perExample > BLOCK_ELEMENTS) block >>= 1;
-  // tensors read from module constants, scratch buffers of loop scans
-  const paramIds = (s: AnyStep): string[] => Object.values(s.params).map((r) => r.id);
-  const read = new Set<string>();
-  const scratch: [string, number][] = [];
-  for (const gr of groups) {
-    if (gr.kind === 'run') continue;
-    if (gr.kind !== 'scan' || !gr.unrolled) paramIds(gr.step).forEach((id) => read.add(id));
-    if (gr.kind === 'scan' && !gr.unrolled) {
-      const s = gr.step;
-      scratch.push(...s.body.states.map((st) => [s.stateIds[st.name]!, st.size] as [string, number]));
-      scratch.push(...s.body.cells.map((c) => [s.cellIds[c.name]!, cellSize(c.shape)] as [string, number]));
-    }
-    for (const u of gr.step.node.inputs) if (consts.has(u)) read.add(p.value.get(u)!);
-  }
-  const tensors = p.tensors.filter((t) => read.has(t.id));
-  // asm.js kernels when a large contraction reads a stored weight
-  const big = (s: AnyStep, w: string): boolean => s.params[w]!.tensor.data.length > INLINE_MAX;
-  const heap = groups.some(
-    (gr) => (gr.kind === 'gemm' && big(gr.step, gr.c.weight)) || (gr.kind === 'scan' && !gr.unrolled && scanContractions(gr.step).some((c) => big(gr.step, c.weight))),
-  );
-  const stageX = Math.max(0, ...groups.map((gr) => (gr.kind === 'gemm' && !buffers.includes(gr.step.node.inputs[gr.c.slot]!) ? block * gr.c.rows * gr.c.K : 0)));
-  const stageY = Math.max(0, ...groups.map((gr) => (gr.kind === 'gemm' && outs.has(gr.step.node.id) ? block * gr.c.rows * gr.c.N : 0)));
+  const lay = layout(g, p);
+  const { buffers, block, consts, heap } = lay;
   const blockId = p.names.claim('BLOCK');
   const stage = { x: p.names.claim('stageX'), y: p.names.claim('stageY') };
   const module = `${g.name}.numeric`;
@@ -119,13 +44,13 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
     net: g.name,
     module,
     claim: (base) => p.names.claim(base),
-    tensors,
+    tensors: p.tensors.filter((t) => lay.tensors.has(t.id)),
     keepType: new Set([...consts].map((u) => p.value.get(u)!)),
     buffers: [
       ...buffers.map((u) => [p.value.get(u)!, block * p.sizes.get(u)!] as const),
-      ...scratch,
-      ...(heap && stageX ? [[stage.x, stageX] as const] : []),
-      ...(heap && stageY ? [[stage.y, stageY] as const] : []),
+      ...lay.scratch,
+      ...(heap && lay.stageX ? [[stage.x, lay.stageX] as const] : []),
+      ...(heap && lay.stageY ? [[stage.y, lay.stageY] as const] : []),
     ],
     heap,
   });
@@ -139,10 +64,10 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
     claim: (base) => p.names.claim(base),
     ...(heap ? { asm: { id: asmId, elem: (t: string) => memory.heapElem(t), stageX: stage.x, stageY: stage.y, resident: (u: number) => buffers.includes(u) } } : {}),
   };
-  const fns = groups.map((gr): StepFn => {
+  const fns = lay.groups.map((gr): StepFn => {
     switch (gr.kind) {
       case 'run':
-        return unrolledFn(ctx, gr.steps, (u) => written(gr).includes(u));
+        return unrolledFn(ctx, gr.steps, (u) => lay.written(gr).includes(u));
       case 'gemm':
         return gemmFn(ctx, gr.step, gr.c);
       case 'loops':
@@ -154,7 +79,7 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
   const kinds = [...new Set(fns.flatMap((f) => f.kernels ?? []))];
   const modName = lit(module);
   const value = (u: number): string => p.value.get(u)!;
-  const offset = (u: number): string => (isIo(u) ? `${value(u)}_o` : '0');
+  const offset = (u: number): string => (lay.isIo(u) ? `${value(u)}_o` : '0');
   return {
     base: module,
     files: memory.files,

@@ -95,17 +95,39 @@ export class CodeDag {
         }
         case 'leaf':
           return n.text;
-        case 'prim':
+        case 'prim': {
+          const t = n.op === 'add' ? term(n.args[1]!) : undefined;
+          if (t?.op === '-') return fr(`(${expr(n.args[0]!)} - ${t.text})`);
           return fr((PRIMS[n.op].js as (...a: string[]) => string)(...n.args.map(expr)));
+        }
         case 'max':
           return `Math.max(${n.args.map(expr).join(', ')})`;
         case 'sum': {
-          if (this.precision === 'float64') return `(${n.args.map(expr).join(' + ')})`;
           let acc = expr(n.args[0]!);
-          for (const a of n.args.slice(1)) acc = fr(`${acc} + ${expr(a)}`);
-          return acc;
+          for (const a of n.args.slice(1)) {
+            const t = term(a);
+            acc = this.precision === 'float64' ? `${acc} ${t.op} ${t.text}` : fr(`${acc} ${t.op} ${t.text}`);
+          }
+          return this.precision === 'float64' ? `(${acc})` : acc;
         }
       }
+    };
+    /** A summand as `- c` or `- c * x` when it is a negative literal (times something): `a + (-c) x` is `a - c x` exactly. */
+    const term = (id: number): { op: '+' | '-'; text: string } => {
+      const n = this.nodes[id]!;
+      const negNum = (k: number): number | undefined => {
+        const m = this.nodes[k]!;
+        return !names.has(k) && m.k === 'num' && (m.v < 0 || Object.is(m.v, -0)) ? -m.v : undefined;
+      };
+      if (!names.has(id)) {
+        const c = negNum(id);
+        if (c !== undefined) return { op: '-', text: numLit(c) };
+        if (n.k === 'prim' && n.op === 'mul') {
+          const d = negNum(n.args[0]!);
+          if (d !== undefined) return { op: '-', text: fr(`${numLit(d)} * ${expr(n.args[1]!)}`) };
+        }
+      }
+      return { op: '+', text: expr(id) };
     };
     for (let id = 0; id < this.nodes.length; id++) {
       if (!live[id]) continue;
