@@ -4,25 +4,14 @@
  */
 import type { F, Ix } from './ir/formula.js';
 import { fmtShape, size, type Graph } from './ir/graph.js';
+import { renderIx } from './backends/render.js';
 
-function ixText(x: Ix): string {
-  switch (x.k) {
-    case 'var':
-      return x.name;
-    case 'lit':
-      return String(x.v);
-    case 'add':
-      return x.b.k === 'lit' && x.b.v < 0 ? `${ixText(x.a)}-${-x.b.v}` : `${ixText(x.a)}+${ixText(x.b)}`;
-    case 'scale':
-      return `${x.a.k === 'add' ? `(${ixText(x.a)})` : ixText(x.a)}*${x.c}`;
-    case 'div':
-      return `(${ixText(x.a)})//${x.c}`;
-    case 'mod':
-      return `(${ixText(x.a)})%${x.c}`;
-    case 'load':
-      return `in${x.slot}[${x.at.map(ixText).join(', ')}]`;
-  }
-}
+/** Index expressions as the renderer spells them, with `//` and `%` for floor division and modulo. */
+const ixText = (x: Ix): string =>
+  renderIx(x, (slot, at) => `in${slot}[${at.map(ixText).join(', ')}]`, {
+    ixDiv: (a, c) => `(${a})//${c}`,
+    ixMod: (a, c) => `(${a})%${c}`,
+  });
 
 const INFIX: Readonly<Record<string, string>> = { add: '+', sub: '-', mul: '*', div: '/' };
 
