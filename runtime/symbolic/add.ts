@@ -6,7 +6,8 @@
  * hash map), then the canonical sort. Sorting is skipped when the terms are known to be in
  * order (one sum plus numbers, e.g. adding a bias), and a sort is remembered by the exact
  * term sequence it sorted (SORT_CACHE entries): the 512 rows of a dense layer over the same
- * inputs sort once, and then share one terms array.
+ * inputs sort once, and then share one terms array. Sorted arrays are also remembered by
+ * content (SORTED_CACHE), so the same terms met in a different order share that array too.
  */
 
 import { cAdd, cIsOne, cIsZero, cMul, cNeg, type Coef } from './coef.js';
@@ -145,9 +146,26 @@ function sortTerms(terms: readonly Expr[], n: number): [readonly Expr[], readonl
   const hit = SORT_CACHE[key];
   if (hit !== undefined && samePrefix(hit.input, terms, n)) return [hit.sorted, hit.perm];
   const input = terms.slice(0, n);
-  const [sorted, perm] = sortUncached(input);
+  const [fresh, perm] = sortUncached(input);
+  const sorted = shareSorted(fresh);
   SORT_CACHE[key] = { input, sorted, perm };
   return [sorted, perm];
+}
+
+/**
+ * Sorted term arrays by content: the same terms reached in another order (a permuted layer,
+ * or an input order that was evicted from SORT_CACHE) get the array already in use.
+ */
+const SORTED_CACHE: (readonly Expr[] | undefined)[] = new Array<readonly Expr[] | undefined>(64).fill(undefined);
+
+function shareSorted(sorted: readonly Expr[]): readonly Expr[] {
+  let h = sorted.length;
+  for (const t of sorted) h = mix(h, t.id);
+  const key = h & (SORTED_CACHE.length - 1);
+  const hit = SORTED_CACHE[key];
+  if (hit !== undefined && samePrefix(hit, sorted, sorted.length)) return hit;
+  SORTED_CACHE[key] = sorted;
+  return sorted;
 }
 
 function sortUncached(terms: readonly Expr[]): [readonly Expr[], readonly number[] | null] {
