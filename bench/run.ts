@@ -9,40 +9,31 @@
  *
  *   node dist/bench/run.js [--rounds N] [--only NAME]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { compile } from '../compiler/index.js';
+import { fileURLToPath } from 'node:url';
 import type { Graph } from '../compiler/ir/graph.js';
+import {
+  arg,
+  first,
+  fmt,
+  inputs,
+  layergenModule,
+  maxDiff,
+  measure,
+  ortEngine,
+  outputs,
+  ratio,
+  type Engine,
+  type NumericModule,
+} from './harness.js';
 import { NETS, writeNet, type BenchNet } from './models.js';
 
-const arg = (name: string): string | undefined => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
 const ROUNDS = Number(arg('--rounds') ?? 15);
 const ONLY = arg('--only');
-/** A sample runs calls for at least this long. */
-const SAMPLE_MS = 4;
-/** Each engine runs this long before measuring. */
-const WARMUP_MS = 400;
 const OUT = join(process.cwd(), '.tmp-bench-out');
-
-type Out = Float32Array | Float64Array;
-interface NumericModule {
-  predictBatch(inputs: Record<string, Out>, batch: number): Record<string, Out>;
-  predictBatchParallel(inputs: Record<string, Out>, batch: number, o: { workers: number }): Promise<Record<string, Out>>;
-}
-
-interface Engine {
-  readonly name: string;
-  /** One call; returns the output (flat, batch-first), awaited when asynchronous. */
-  readonly call: () => Out | Promise<Out>;
-  /** Run before each sample (tfjs: select its backend). */
-  readonly before?: () => Promise<void>;
-}
 
 interface Case {
   readonly net: BenchNet;
@@ -57,23 +48,6 @@ const CASES: readonly Case[] = [
   { net: NETS[3]!, batch: 1024 },
 ];
 
-/** Deterministic inputs in [-1, 1), float32 values. */
-function inputs(n: number, seed: number): Float32Array {
-  let s = seed >>> 0;
-  return Float32Array.from({ length: n }, () => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return Math.fround(s / 2 ** 31 - 1);
-  });
-}
-
-async function layergen(net: BenchNet, file: string, precision: 'float64' | 'float32'): Promise<NumericModule> {
-  const dir = join(OUT, precision);
-  mkdirSync(dir, { recursive: true });
-  const files = await compile(file, { targets: ['numeric'], precision, lang: 'js' });
-  for (const f of files) writeFileSync(join(dir, f.path), f.bytes ?? f.text);
-  return (await import(pathToFileURL(join(dir, `${net.name}.numeric.js`)).href)) as NumericModule;
-}
-
 type Ort = typeof import('onnxruntime-node');
 type Tf = typeof import('@tensorflow/tfjs');
 
@@ -81,9 +55,8 @@ async function engines(c: Case, graph: Graph, file: string, ort: Ort, tf: Tf): P
   const { net, batch } = c;
   const x32 = inputs(batch * net.input.reduce((a, b) => a * b, 1), 12345);
   const x64 = Float64Array.from(x32);
-  const m64 = await layergen(net, file, 'float64');
-  const m32 = await layergen(net, file, 'float32');
-  const first = (o: Record<string, Out>): Out => Object.values(o)[0]!;
+  const m64 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float64');
+  const m32 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float32');
   const list: Engine[] = [
     { name: 'layergen f64', call: () => first(m64.predictBatch({ x: x64 }, batch)) },
     { name: 'layergen f32', call: () => first(m32.predictBatch({ x: x32 }, batch)) },
@@ -92,11 +65,7 @@ async function engines(c: Case, graph: Graph, file: string, ort: Ort, tf: Tf): P
     list.push({ name: 'layergen f64 ×2 workers', call: async () => first(await m64.predictBatchParallel({ x: x64 }, batch, { workers: 2 })) });
     list.push({ name: 'layergen f32 ×2 workers', call: async () => first(await m32.predictBatchParallel({ x: x32 }, batch, { workers: 2 })) });
   }
-  const session = await ort.InferenceSession.create(net.onnx(graph), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-  const dims = net.input.length === 2 ? [net.input[0]!, batch, net.input[1]!] : [batch, ...net.input];
-  const feed = { x: new ort.Tensor('float32', x32, dims) };
-  const outName = session.outputNames[0]!;
-  list.push({ name: 'onnxruntime-node', call: async () => (await session.run(feed))[outName]!.data as Float32Array });
+  list.push(await ortEngine(ort, net, graph, batch, x32));
   for (const backend of ['cpu', 'wasm'] as const) {
     await tf.setBackend(backend);
     const fn = net.tfjs(tf, graph);
@@ -117,54 +86,11 @@ async function engines(c: Case, graph: Graph, file: string, ort: Ort, tf: Tf): P
   return list;
 }
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[s.length >> 1]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
-
-/** Times `reps` calls; returns ms per call. */
-async function sample(e: Engine, reps: number): Promise<number> {
-  await e.before?.();
-  const t0 = process.hrtime.bigint();
-  for (let i = 0; i < reps; i++) {
-    const r = e.call();
-    if (r instanceof Promise) await r;
-  }
-  return Number(process.hrtime.bigint() - t0) / 1e6 / reps;
-}
-
-async function measure(list: readonly Engine[]): Promise<Map<string, number>> {
-  const reps = new Map<string, number>();
-  for (const e of list) {
-    // warm up (JIT tiers, caches) for WARMUP_MS, then size samples to SAMPLE_MS
-    const t0 = Date.now();
-    let once = await sample(e, 3);
-    while (Date.now() - t0 < WARMUP_MS) once = await sample(e, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(once, 1e-4))));
-    reps.set(e.name, Math.max(1, Math.ceil(SAMPLE_MS / Math.max(once, 1e-4))));
-  }
-  const times = new Map<string, number[]>(list.map((e) => [e.name, []]));
-  for (let r = 0; r < ROUNDS; r++) for (const e of list) times.get(e.name)!.push(await sample(e, reps.get(e.name)!));
-  return new Map([...times].map(([k, v]) => [k, median(v)]));
-}
-
 async function agreement(list: readonly Engine[]): Promise<Map<string, number>> {
-  const outs = new Map<string, Out>();
-  for (const e of list) {
-    await e.before?.();
-    const r = e.call();
-    outs.set(e.name, r instanceof Promise ? await r : r);
-  }
+  const outs = await outputs(list);
   const ref = outs.get('layergen f64')!;
-  const diff = (v: Out): number => {
-    let m = 0;
-    for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]! - ref[i]!));
-    return m;
-  };
-  return new Map([...outs].map(([k, v]) => [k, diff(v)]));
+  return new Map([...outs].map(([k, v]) => [k, maxDiff(v, ref)]));
 }
-
-const fmt = (ms: number | undefined): string => (ms === undefined ? '—' : ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(2) : ms.toPrecision(3));
-const ratio = (a: number | undefined, b: number | undefined): string => (a === undefined || b === undefined ? '—' : `${(a / b).toFixed(2)}×`);
 
 interface CaseResult {
   readonly what: string;
@@ -186,7 +112,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   const { file, graph } = writeNet(c.net, OUT);
   const list = await engines(c, graph, file, ort, tf);
   const agree = await agreement(list);
-  const times = await measure(list);
+  const times = await measure(list, { rounds: ROUNDS });
   const { closeWorkers } = await import('../runtime/index.js');
   await closeWorkers();
   return { what: `${c.net.label}, batch ${c.batch}`, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads };

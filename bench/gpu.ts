@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:gpu` (run it under `xvfb-run -a` on a machine without a display): layergen's
+ * gpu module against its numeric module (float32, float64) and onnxruntime-node, on the MLP
+ * 784-256-256-10 and LSTM(4→128)×50 of models.ts at the batch sizes of issue 5. Each row runs in
+ * its own process with its engines interleaved (harness.ts); the table gives the median time per
+ * call (one batch) and ratios (other engine's time / the gpu module's: above 1, the gpu module is
+ * faster). Before anything is timed, every engine's outputs are compared with the float64
+ * numeric module, and a gpu module off by more than 1e-4 (relative above 1, absolute below)
+ * stops the run, so a wrong kernel cannot report a fast time.
+ *
+ * The kernel kind is what backendInfo() says ran, and the GL driver is read from the libraries
+ * the process loaded (ANGLE masks the GL renderer string): Mesa's swrast driver is llvmpipe,
+ * software rendering on the CPU.
+ *
+ *   node dist/bench/gpu.js [--rounds N] [--only mlp784|lstm128] [--mode headlessgl|...]
+ */
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Graph } from '../compiler/ir/graph.js';
+import type { GpuBackendInfo, GpuOptions } from '../runtime/index.js';
+import {
+  arg,
+  first,
+  fmt,
+  inputs,
+  layergenModule,
+  maxDiff,
+  measure,
+  ortEngine,
+  outputs,
+  ratio,
+  type Engine,
+  type NumericModule,
+  type Out,
+} from './harness.js';
+import { NETS, writeNet, type BenchNet } from './models.js';
+
+const ROUNDS = Number(arg('--rounds') ?? 15);
+const ONLY = arg('--only');
+const MODE = arg('--mode');
+/** Largest relative difference (above 1; absolute below) the gpu module may have from float64. */
+const TOLERANCE = 1e-4;
+const OUT = join(process.cwd(), '.tmp-bench-out');
+
+interface GpuModule {
+  predictBatch(inputs: Record<string, Out>, batch: number): Promise<Record<string, Float32Array>>;
+  configure(options?: GpuOptions): void;
+  backendInfo(): GpuBackendInfo;
+  dispose(): Promise<void>;
+}
+
+interface Case {
+  readonly net: BenchNet;
+  readonly batch: number;
+}
+
+const net = (name: string): BenchNet => NETS.find((n) => n.name === name)!;
+const CASES: readonly Case[] = [
+  { net: net('mlp784'), batch: 1 },
+  { net: net('mlp784'), batch: 64 },
+  { net: net('mlp784'), batch: 1024 },
+  { net: net('mlp784'), batch: 16384 },
+  { net: net('lstm128'), batch: 1 },
+  { net: net('lstm128'), batch: 256 },
+];
+/**
+ * Where one call of every engine takes longer than SLOW_MS (a batch through llvmpipe takes
+ * seconds), SLOW_ROUNDS rounds of one call each, with no warm-up beyond the checking calls.
+ */
+const SLOW_MS = 1000;
+const SLOW_ROUNDS = 3;
+
+const GPU = 'layergen gpu';
+const ORT2 = 'onnxruntime-node ×2 threads';
+
+interface CaseResult {
+  readonly what: string;
+  readonly rounds: number;
+  readonly times: Record<string, number>;
+  /** Largest difference from layergen float64, relative above 1. */
+  readonly agree: Record<string, number>;
+  readonly kernel: string;
+  readonly driver: string;
+  /** The gpu module's first call (gpu.js builds and compiles its kernels). */
+  readonly firstCallMs: number;
+}
+
+/**
+ * The GL driver this process loaded: ANGLE reports itself as the renderer, so the driver is
+ * read from /proc/self/maps (Linux). Mesa's swrast_dri.so with libLLVM is llvmpipe.
+ */
+function glDriver(): string {
+  let libs: string[];
+  try {
+    libs = readFileSync('/proc/self/maps', 'utf8')
+      .split('\n')
+      .map((l) => l.split(/\s+/)[5] ?? '')
+      .filter((p) => p.startsWith('/'));
+  } catch {
+    return 'unknown GL driver';
+  }
+  const base = (re: RegExp): string | undefined => libs.map((p) => p.split('/').pop()!).find((f) => re.test(f));
+  if (base(/nvidia/i)) return `NVIDIA driver (${base(/nvidia/i)})`;
+  const dri = base(/_dri\.so$/)?.replace(/_dri\.so$/, '');
+  const llvm = base(/^libLLVM-\d+/)?.match(/^libLLVM-(\d+)/)?.[1];
+  if (dri === 'swrast' || dri === 'kms_swrast') {
+    return llvm ? `Mesa llvmpipe (LLVM ${llvm}): software rendering on the CPU` : `Mesa ${dri}: software rendering on the CPU`;
+  }
+  return dri ? `Mesa ${dri} driver` : 'no GL driver loaded';
+}
+
+type Ort = typeof import('onnxruntime-node');
+
+async function engines(c: Case, file: string, graph: Graph, ort: Ort): Promise<{ list: Engine[]; gpu: GpuModule }> {
+  const { net, batch } = c;
+  const x32 = inputs(batch * net.input.reduce((a, b) => a * b, 1), 12345);
+  const x64 = Float64Array.from(x32);
+  const gpu = await layergenModule<GpuModule>(net, file, OUT, 'gpu');
+  if (MODE !== undefined) gpu.configure({ mode: MODE as NonNullable<GpuOptions['mode']> });
+  const m32 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float32');
+  const m64 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float64');
+  const list: Engine[] = [
+    { name: GPU, call: async () => first(await gpu.predictBatch({ x: x32 }, batch)) },
+    { name: 'layergen f32', call: () => first(m32.predictBatch({ x: x32 }, batch)) },
+    { name: 'layergen f64', call: () => first(m64.predictBatch({ x: x64 }, batch)) },
+    await ortEngine(ort, net, graph, batch, x32),
+    await ortEngine(ort, net, graph, batch, x32, 2, ORT2),
+  ];
+  return { list, gpu };
+}
+
+/** One case, in this process: every engine interleaved. */
+async function runCase(c: Case): Promise<CaseResult> {
+  mkdirSync(OUT, { recursive: true });
+  const ort = await import('onnxruntime-node');
+  const { file, graph } = writeNet(c.net, OUT);
+  const { list, gpu } = await engines(c, file, graph, ort);
+  const what = `${c.net.label}, batch ${c.batch}`;
+  const t0 = process.hrtime.bigint();
+  await list[0]!.call();
+  const firstCallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  const t1 = Date.now();
+  const outs = await outputs(list);
+  const slow = Date.now() - t1 > SLOW_MS;
+  const ref = outs.get('layergen f64')!;
+  const agree = Object.fromEntries([...outs].map(([k, v]) => [k, maxDiff(v, ref, true)]));
+  const kernel = gpu.backendInfo().kernel ?? 'none';
+  if (!(agree[GPU]! <= TOLERANCE)) {
+    throw new Error(`${what}: the gpu module (${kernel}) is ${agree[GPU]} from layergen float64, beyond ${TOLERANCE}: not timing it`);
+  }
+  const rounds = slow ? Math.min(ROUNDS, SLOW_ROUNDS) : ROUNDS;
+  const times = await measure(list, slow ? { rounds, warmup: false } : { rounds });
+  const info = gpu.backendInfo();
+  await gpu.dispose();
+  return {
+    what,
+    rounds,
+    times: Object.fromEntries(times),
+    agree,
+    kernel: info.kernel ?? 'none',
+    driver: /GL/.test(info.kernel ?? '') ? glDriver() : `no GL (${info.kernel})`,
+    firstCallMs,
+  };
+}
+
+function table(results: readonly CaseResult[]): string {
+  const lines: string[] = [];
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const require = createRequire(import.meta.url);
+  const version = (p: string): string => (require(`${p}/package.json`) as { version: string }).version;
+  const drivers = [...new Set(results.map((r) => r.driver))].join('; ');
+  const slow = results.filter((r) => r.rounds < ROUNDS).map((r) => r.what);
+  lines.push(
+    `Node ${process.version}, ${cpu}, ${cpus().length} cores; gpu.js ${version('gpu.js')}, gl ${version('gl')}, onnxruntime-node ${version('onnxruntime-node')}.`,
+  );
+  const lp = process.env['LP_NUM_THREADS'];
+  lines.push(`GL: ${drivers}; llvmpipe threads: ${lp ?? 'LP_NUM_THREADS unset, one per core'}.`);
+  lines.push(
+    `Median ms per call (one batch) over ${ROUNDS} interleaved rounds, one process per row` +
+      (slow.length ? `; ${SLOW_ROUNDS} rounds of one call, after the checking calls and no other warm-up, for ${slow.join(' and ')}` : '') +
+      '. Ratios: other ÷ layergen gpu (above 1: the gpu module is faster).\n',
+  );
+  lines.push(
+    '| net | gpu kernel (backendInfo) | layergen gpu | layergen f32 | layergen f64 | ORT 1 thread | ORT 2 threads | ORT ÷ gpu | ORT ×2 ÷ gpu | lg f32 ÷ gpu | lg f64 ÷ gpu |',
+  );
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const r of results) {
+    const g = (k: string): number | undefined => r.times[k];
+    const gpu = g(GPU);
+    lines.push(
+      `| ${r.what} | ${r.kernel} | ${fmt(gpu)} | ${fmt(g('layergen f32'))} | ${fmt(g('layergen f64'))} | ${fmt(g('onnxruntime-node'))} | ${fmt(g(ORT2))} | ` +
+        `${ratio(g('onnxruntime-node'), gpu)} | ${ratio(g(ORT2), gpu)} | ${ratio(g('layergen f32'), gpu)} | ${ratio(g('layergen f64'), gpu)} |`,
+    );
+  }
+  lines.push(
+    `\ngpu first call (gpu.js builds its kernels) and largest difference from layergen float64 ` +
+      `(relative above 1, absolute below; the gpu module must be within ${TOLERANCE} to be timed):\n`,
+  );
+  lines.push('| net | gpu first call, ms | layergen gpu | layergen f32 | onnxruntime-node |', '|---|---:|---:|---:|---:|');
+  for (const r of results) {
+    const d = (k: string): string => r.agree[k]?.toExponential(1) ?? '—';
+    lines.push(`| ${r.what} | ${fmt(r.firstCallMs)} | ${d(GPU)} | ${d('layergen f32')} | ${d('onnxruntime-node')} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const one = arg('--case');
+  if (one !== undefined) {
+    process.stdout.write(JSON.stringify(await runCase(CASES[Number(one)]!)));
+    process.exit(0); // gpu.js / headless-gl can keep the event loop alive
+  }
+  const results: CaseResult[] = [];
+  for (const [i, c] of CASES.entries()) {
+    if (ONLY && c.net.name !== ONLY) continue;
+    const args = ['--case', String(i), '--rounds', String(ROUNDS), ...(MODE ? ['--mode', MODE] : [])];
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });
+    if (r.status !== 0) throw new Error(`gpu bench case ${c.net.label}, batch ${c.batch} failed:\n${r.stderr}`);
+    const res = JSON.parse(r.stdout) as CaseResult;
+    results.push(res);
+    process.stderr.write(`done: ${res.what} on ${res.kernel} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+    if (!/HeadlessGL|WebGL|WebGPU/.test(res.kernel)) {
+      process.stderr.write(`  note: no GPU kernel ran (${res.kernel}); under Linux without a display run \`xvfb-run -a npm run bench:gpu\`\n`);
+    }
+  }
+  console.log(table(results));
+}
+
+await main();
