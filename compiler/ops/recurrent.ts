@@ -3,7 +3,10 @@
  * Each expands into one scan per layer and direction — the scan's step program holds the cell
  * equations as per-element formulas — joined by concat (bidirectional) and take (`return: last`,
  * initial states). Gate orders and bias placement follow PyTorch: LSTM i,f,g,o; GRU r,z,n with
- * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
+ * n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), or with `reset_after: false` (ONNX
+ * linear_before_reset = 0, Keras reset_after=False) n = tanh(W_in x + b_in + W_hn (r * h) + b_hn).
+ * `reverse: true` runs the one direction backward (ONNX direction="reverse"): a reversed scan whose
+ * output row t is the state after steps T-1 .. t, so `return: last` is row 0.
  */
 import { ShapeError } from '../errors.js';
 import type { F, FormulaBuilder } from '../ir/formula.js';
@@ -40,15 +43,21 @@ function initialSlots(a: Attrs, kind: Kind): Record<string, number> {
   return slots;
 }
 
-/** out[j] = sum_k w[j, k] * v[k] + b[j]  (PyTorch's linear, bias added after the dot). */
-function affine(b: FormulaBuilder, slot: number, w: string, bias: string | null, n: number): F {
-  const j = outVar(0);
+/** out[j] = sum_k w[row + j, k] * v[k] + b[row + j]  (PyTorch's linear, bias added after the dot). */
+function affine(b: FormulaBuilder, slot: number, w: string, bias: string | null, n: number, row = 0): F {
+  const j = I.add(outVar(0), row);
   const dot = b.sum(n, (k) => b.prim('mul', b.param(w, [j, k]), b.input(slot, [k])));
   return bias ? b.prim('add', dot, b.param(bias, [j])) : dot;
 }
 
+/** Cell options beyond the kind: rnn's relu, gru's reset gate placement. */
+interface CellOpts {
+  readonly relu: boolean;
+  readonly resetAfter: boolean;
+}
+
 /** The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh. */
-function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, relu: boolean): ScanBody {
+function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts): ScanBody {
   const b = new Builder();
   const j = outVar(0);
   const G = GATES[kind];
@@ -61,26 +70,40 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
   const x = { kind: 'x' } as const;
   const state = (name: string) => ({ kind: 'state', name }) as const;
   const cell = (name: string) => ({ kind: 'cell', name }) as const;
-  if (kind === 'gru') {
+  // GRU's new state from its z pre-activation and n: h' = (1 - z) n + z h; numerically in PyTorch's order, (h - n) z + n
+  const gruState = (zPre: F, n: F, hPrev: F): F => {
+    const z = sig(zPre);
+    return b.alt(
+      b.prim('add', b.prim('mul', b.prim('sub', hPrev, n), z), n),
+      b.prim('add', b.prim('mul', b.prim('sub', b.num(1), z), n), b.prim('mul', z, hPrev)),
+    );
+  };
+  if (kind === 'gru' && !opts.resetAfter) {
+    // reset gate before the recurrent map: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gh', inputs: [state('h')], shape: [2 * H], formula: affine(b, 0, 'w_hh', bh, H) });
+    // inputs: 0 = gi, 1 = gh (r and z rows), 2 = h ; r * h
+    const rh = b.prim('mul', sig(b.prim('add', at(0, 0), at(1, 0))), b.input(2, [j]));
+    cells.push({ name: 'rh', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: rh });
+    cells.push({ name: 'ghn', inputs: [cell('rh')], shape: [H], formula: affine(b, 0, 'w_hh', bh, H, 2 * H) });
+    // inputs: 0 = gi, 1 = gh, 2 = ghn, 3 = h
+    const n = tanh(b.prim('add', at(0, 2), b.input(2, [j])));
+    const h = gruState(b.prim('add', at(0, 1), at(1, 1)), n, b.input(3, [j]));
+    cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), cell('ghn'), state('h')], shape: [H], formula: h });
+  } else if (kind === 'gru') {
     cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
     cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
     // inputs: 0 = gi, 1 = gh, 2 = h
     const r = sig(b.prim('add', at(0, 0), at(1, 0)));
-    const z = sig(b.prim('add', at(0, 1), at(1, 1)));
     const n = tanh(b.prim('add', at(0, 2), b.prim('mul', r, at(1, 2))));
-    // h' = (1 - z) n + z h; numerically in PyTorch's order, (h - n) z + n
-    const hPrev = b.input(2, [j]);
-    const h = b.alt(
-      b.prim('add', b.prim('mul', b.prim('sub', hPrev, n), z), n),
-      b.prim('add', b.prim('mul', b.prim('sub', b.num(1), z), n), b.prim('mul', z, hPrev)),
-    );
+    const h = gruState(b.prim('add', at(0, 1), at(1, 1)), n, b.input(2, [j]));
     cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: h });
   } else {
     cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
     cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
     const pre = (gate: number): F => b.prim('add', at(0, gate), at(1, gate));
     if (kind === 'rnn') {
-      const act = relu ? b.prim('max', b.num(0), pre(0)) : tanh(pre(0));
+      const act = opts.relu ? b.prim('max', b.num(0), pre(0)) : tanh(pre(0));
       cells.push({ name: 'h', inputs: [cell('gi'), cell('gh')], shape: [H], formula: act });
     } else {
       // inputs: 0 = gi, 1 = gh, 2 = c ; c' = f * c + i * g
@@ -97,7 +120,17 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
 
 function recurrent(kind: Kind, torch: string, doc: string): OpDef {
   const extra: Record<string, AttrSpec> =
-    kind === 'rnn' ? { nonlinearity: { type: 'enum', values: ['tanh', 'relu'], default: 'tanh', doc: 'cell activation' } } : {};
+    kind === 'rnn'
+      ? { nonlinearity: { type: 'enum', values: ['tanh', 'relu'], default: 'tanh', doc: 'cell activation' } }
+      : kind === 'gru'
+        ? {
+            reset_after: {
+              type: 'bool',
+              default: true,
+              doc: "apply the reset gate after the recurrent linear map, r * (W_hn h + b_hn), as PyTorch (ONNX linear_before_reset=1, Keras reset_after=True); false: before it, W_hn (r * h) + b_hn (ONNX linear_before_reset=0, Keras reset_after=False)",
+            },
+          }
+        : {};
   return {
     type: kind,
     torch,
@@ -106,6 +139,11 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
       units: { type: 'int', min: 1, doc: 'hidden size' },
       layers: { type: 'int', min: 1, default: 1, doc: 'stacked layers' },
       bidirectional: { type: 'bool', default: false, doc: 'also run the sequence backwards; outputs concatenated' },
+      reverse: {
+        type: 'bool',
+        default: false,
+        doc: 'run the sequence backwards only (ONNX direction="reverse"); output row t is the state after steps T-1..t, `return: last` the state after step 0; not with bidirectional',
+      },
       bias: { type: 'bool', default: true, doc: 'learn b_ih and b_hh' },
       return: { type: 'enum', values: ['sequence', 'last'], default: 'sequence', doc: 'every step [T, units*dirs], or the final state [units*dirs]' },
       initial: { type: 'refs', keys: STATES[kind], default: {}, doc: `initial states by input name (${STATES[kind].join(', ')}), each [layers*dirs, units]; zeros otherwise` },
@@ -131,6 +169,9 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
     },
     shape(a, ins) {
       const x = ins[0]!;
+      if (a.reverse && a.bidirectional) {
+        throw new ShapeError('reverse: true and bidirectional: true cannot be combined (reverse runs the one direction backwards; bidirectional already runs both)');
+      }
       needFloat(x);
       if (x.shape.length !== 2) throw new ShapeError(`expected a sequence of shape [steps, features], got ${fmtShape(x.shape)}`);
       const { T, H, L, D } = dims(a, x);
@@ -170,14 +211,16 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
             w_hh: n.params[`weight_hh${s}`]!,
             ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
           };
-          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, a.nonlinearity === 'relu');
+          const opts = { relu: a.nonlinearity === 'relu', resetAfter: a.reset_after !== false };
+          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, opts);
+          const backward = d === 1 || a.reverse === true;
           const origin = Object.fromEntries(
             Object.keys(params).map((k) => [k, `${n.name}.${k.replace('w_', 'weight_').replace('b_', 'bias_')}${s}`]),
           );
-          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: d === 1 }, { body, params, origin });
+          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: backward }, { body, params, origin });
           dirs.push(scan);
           // The final state of a direction is its output row at the last step it processes.
-          if (l === L - 1 && a.return === 'last') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: d === 1 ? 0 : T - 1 }));
+          if (l === L - 1 && a.return === 'last') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: backward ? 0 : T - 1 }));
         }
         seq = D === 2 ? make('concat', `${n.name}/l${l}`, dirs, { axis: -1 }) : dirs[0]!;
       }
@@ -192,6 +235,20 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
   };
 }
 
-export const rnn = recurrent('rnn', 'nn.RNN(features, units, layers, nonlinearity, bias, batch_first=True, bidirectional)', 'h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)');
-export const lstm = recurrent('lstm', 'nn.LSTM(features, units, layers, bias, batch_first=True, bidirectional)', 'gates i,f,g,o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t)');
-export const gru = recurrent('gru', 'nn.GRU(features, units, layers, bias, batch_first=True, bidirectional)', 'gates r,z,n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)); h_t = (1 - z) n + z h_{t-1}');
+const REVERSE = 'reverse: true runs t = T-1 down to 0 only, output row t the state after steps T-1..t (ONNX direction="reverse")';
+export const rnn = recurrent(
+  'rnn',
+  'nn.RNN(features, units, layers, nonlinearity, bias, batch_first=True, bidirectional)',
+  `h_t = act(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh); ${REVERSE}`,
+);
+export const lstm = recurrent(
+  'lstm',
+  'nn.LSTM(features, units, layers, bias, batch_first=True, bidirectional)',
+  `gates i,f,g,o; c_t = f c_{t-1} + i g; h_t = o tanh(c_t); ${REVERSE}`,
+);
+export const gru = recurrent(
+  'gru',
+  'nn.GRU(features, units, layers, bias, batch_first=True, bidirectional)',
+  'gates r,z,n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)), or with reset_after: false n = tanh(W_in x + b_in + W_hn (r h) + b_hn) ' +
+    `(ONNX linear_before_reset=0, Keras reset_after=False); h_t = (1 - z) n + z h_{t-1}; ${REVERSE}`,
+);

@@ -66,6 +66,12 @@ const cases: [string, string, RegExp][] = [
   ['too many inputs', NET.replace('type: relu', 'type: relu\n    inputs: [fc, x]'), /layer "act": relu takes 1 input, got 2$/],
   ['seed out of range', NET.replace('seed: 1', 'seed: -4'), /^net\.yaml:10:7: seed: expected an integer >= 0, got -4$/],
   ['missing weights file', NET + 'weights: nowhere.json\n', /^net\.yaml:11:10: weights: cannot read "[^"]*nowhere\.json": ENOENT$/],
+  [
+    'reverse with bidirectional',
+    NET.replace('x: [3]', 'x: [5, 3]').replace('type: linear\n    units: 2', 'type: gru\n    units: 2\n    bidirectional: true\n    reverse: true'),
+    /^net\.yaml:5:5: layer "fc": reverse: true and bidirectional: true cannot be combined/,
+  ],
+  ['reset_after on an lstm', NET.replace('x: [3]', 'x: [5, 3]').replace('type: linear', 'type: lstm\n    reset_after: false'), /^net\.yaml:7:5: layer "fc": layer: unknown key "reset_after"/],
 ];
 
 for (const [what, text, re] of cases) {
