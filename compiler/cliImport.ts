@@ -1,13 +1,15 @@
 /**
- * `layergen import MODEL.onnx --out DIR [--name NAME] [--check]`: yargs wiring only; the work is
- * done by frontend/onnx. Writes DIR/NAME.yaml and DIR/NAME.safetensors atomically (nothing is
+ * `layergen import MODEL.onnx|MODEL.h5|MODEL.keras --out DIR [--name NAME] [--check]`: yargs wiring
+ * only; the work is done by frontend/onnx, or frontend/keras for .h5 / .keras files. Writes DIR/NAME.yaml and DIR/NAME.safetensors atomically (nothing is
  * written on error); --check prints the layer table, or the problems, and writes nothing.
  */
 import type { CommandModule } from 'yargs';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
+import { importKerasFile, kerasFormat } from './frontend/keras/index.js';
 import { importOnnxFile } from './frontend/onnx/index.js';
 import { writeFiles, type EmittedFile } from './index.js';
+import type { Graph } from './ir/graph.js';
 
 interface ImportArgs {
   readonly model: string;
@@ -18,10 +20,10 @@ interface ImportArgs {
 
 export const importCommand: CommandModule<object, ImportArgs> = {
   command: 'import <model>',
-  describe: 'import an ONNX model (e.g. from torch.onnx.export) as NAME.yaml + NAME.safetensors',
+  describe: 'import an ONNX model (e.g. from torch.onnx.export) or a Keras model (.h5, .keras) as NAME.yaml + NAME.safetensors',
   builder: (y) =>
     y
-      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file' })
+      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx, .h5 or .keras file' })
       .option('out', { alias: 'o', type: 'string', describe: 'output directory (required unless --check)' })
       .option('name', { type: 'string', describe: "the net's name (default: the model file's base name as an identifier)" })
       .option('check', { type: 'boolean', default: false, describe: 'list the layers that would be imported, or the problems; write nothing' })
@@ -29,11 +31,23 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         if (!a.check && !a.out) throw new Error('--out DIR is required (or --check)');
         return true;
       }) as never,
-  handler: (a) => {
+  handler: async (a) => {
     try {
-      const r = importOnnxFile(a.model, a.name !== undefined ? { name: a.name } : {});
+      const opts = a.name !== undefined ? { name: a.name } : {};
+      let r: { name: string; yaml: string; weights: Uint8Array; weightsFile: string; graph: Graph };
+      let about: string;
+      if (kerasFormat(a.model)) {
+        const k = await importKerasFile(a.model, opts);
+        r = k;
+        const m = k.keras;
+        about = `Keras${m.kerasVersion ? ` ${m.kerasVersion}` : ''} ${m.className} (${m.format === 'h5' ? 'legacy .h5' : '.keras'}), ${m.layers} layers`;
+      } else {
+        const o = importOnnxFile(a.model, opts);
+        r = o;
+        about = `ONNX opset ${o.model.opset}${o.model.producer ? ` (${o.model.producer})` : ''}, ${o.model.nodes.length} nodes`;
+      }
       if (a.check) {
-        process.stdout.write(`${a.model}: ONNX opset ${r.model.opset}${r.model.producer ? ` (${r.model.producer})` : ''}, ${r.model.nodes.length} nodes\n\n${checkTable(r.graph)}\n`);
+        process.stdout.write(`${a.model}: ${about}\n\n${checkTable(r.graph)}\n`);
         return;
       }
       const files: EmittedFile[] = [

@@ -170,10 +170,10 @@ function inputValue(net: NetBuilder, info: OnnxValueInfo): Tensor {
   return whole(src, shape, batchAxis);
 }
 
-/** The problems as one error message, every one on its own line. */
-export function problemsError(file: string, problems: readonly Problem[]): LayergenError {
+/** The problems as one error message, every one on its own line; `what` names the unsupported things (ONNX ops, Keras layers). */
+export function problemsError(file: string, problems: readonly Problem[], what = 'ops'): LayergenError {
   const lines = problems.map((p) => `  ${p.where} (${p.op}): ${p.message}`);
   const unsupported = [...new Set(problems.filter((p) => p.message.startsWith('unsupported')).map((p) => p.op))];
-  const head = `cannot import: ${problems.length} problem${problems.length === 1 ? '' : 's'}${unsupported.length ? ` (unsupported ops: ${unsupported.join(', ')})` : ''}`;
+  const head = `cannot import: ${problems.length} problem${problems.length === 1 ? '' : 's'}${unsupported.length ? ` (unsupported ${what}: ${unsupported.join(', ')})` : ''}`;
   return new LayergenError(`${head}\n${lines.join('\n')}`, { file });
 }

@@ -62,8 +62,8 @@ export function importOnnxFile(path: string, opts: ImportOptions = {}): ImportRe
   return importOnnx(bytes, path, opts);
 }
 
-/** Loads the written net with layergen's frontend (from a temporary directory) to prove it is valid. */
-function validate(net: ImportedNet, file: string): Graph {
+/** Loads the written net with layergen's frontend (from a temporary directory) to prove it is valid (the Keras importer uses it too). */
+export function validate(net: ImportedNet, file: string): Graph {
   const dir = mkdtempSync(join(tmpdir(), 'layergen-import-'));
   try {
     writeFileSync(join(dir, net.weightsFile), net.weights);

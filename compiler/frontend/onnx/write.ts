@@ -64,7 +64,8 @@ export function writeNet(c: Converted, netName: string, header: string): Importe
       if (spec.type === 'refs') {
         const refs = Object.entries(v as Record<string, Source>);
         if (refs.length) entry[k] = Object.fromEntries(refs.map(([s, src]) => [s, name(src)]));
-      } else if (!same(v, spec.default) && !(k === 'stride' && same(v, l.attrs.kernel))) {
+      } else if (!same(v, spec.default) && !(k === 'stride' && same(spec.default, []) && same(v, l.attrs.kernel))) {
+        // (A pooling stride equal to the kernel is its default, and left out; a conv's default stride is 1.)
         // Per-axis window sizes equal on every axis read best as one number (kernel: 3).
         entry[k] = SPATIAL_KEYS.has(k) && Array.isArray(v) && v.length === 1 ? v[0] : v;
       }

@@ -1,0 +1,43 @@
+/** Keras import test helpers: the fixtures of test/fixtures/keras (written by make_keras.py), imported into a temp dir. */
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { importKerasFile, type KerasImportResult } from '../../compiler/frontend/keras/index.js';
+import { ROOT, repo, tempDir } from '../helpers.js';
+
+export interface KerasCase {
+  batch: number;
+  inputs: Record<string, number[]>;
+  float64: Record<string, number[]>;
+  float32: Record<string, number[]>;
+}
+
+export interface KerasFixture {
+  name: string;
+  /** format (keras | h5) -> file in test/fixtures/keras and the Keras version it is written as. */
+  models: Record<string, { file: string; keras_version: string }>;
+  inputs?: Record<string, { shape: number[]; dtype: 'float' | 'int' }>;
+  outputs?: Record<string, number[]>;
+  cases?: KerasCase[];
+  /** Texts the import error must contain. */
+  expect_error?: string[];
+}
+
+export const FIXTURES = 'test/fixtures/keras';
+
+export function kerasFixtures(): KerasFixture[] {
+  return readdirSync(repo(FIXTURES))
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .map((f) => JSON.parse(readFileSync(repo(FIXTURES, f), 'utf8')) as KerasFixture);
+}
+
+export const modelPath = (file: string): string => repo(FIXTURES, file);
+
+/** Imports a model and writes the net into a fresh temp dir; returns the YAML path relative to the repo. */
+export async function importToTemp(file: string, name?: string): Promise<{ result: KerasImportResult; yaml: string; dir: string }> {
+  const result = await importKerasFile(file, name ? { name } : {});
+  const dir = tempDir(`keras-${result.name}`);
+  writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
+  writeFileSync(join(dir, result.weightsFile), result.weights);
+  return { result, yaml: relative(ROOT, join(dir, `${result.name}.yaml`)), dir };
+}
