@@ -55,6 +55,23 @@ test('the YAML: inputs and outputs keep their names, attributes as PyTorch had t
   assert.equal(emb.inputs, { tokens: { shape: [5], dtype: 'int' } });
 });
 
+test('recurrent variants: direction="reverse" is reverse: true, GRU linear_before_reset=0 is reset_after: false', () => {
+  const layers = (file: string): Record<string, unknown>[] => (parse(importOnnxFile(modelPath(file)).yaml) as { layers: Record<string, unknown>[] }).layers;
+  for (const opset of [14, 17]) {
+    assert.equal(layers(`lstm_reverse_initial_stacked.opset${opset}.onnx`), [
+      { name: 'y', type: 'lstm', input: 'x', units: 4, layers: 2, reverse: true, initial: { h: 'h0', c: 'c0' } },
+    ], 'a chain of reverse LSTMs is one stacked reverse layer');
+    assert.equal(layers(`lstm_reverse_yfirst.opset${opset}.onnx`), [{ name: 'y', type: 'lstm', input: 'x', units: 4, reverse: true, return: 'last' }], 'y[:, 0] of a reverse LSTM is its final state');
+    assert.equal(layers(`gru_lbr0_bidir_last.opset${opset}.onnx`), [
+      { name: 'y', type: 'gru', input: 'x', units: 4, bidirectional: true, reset_after: false, return: 'last' },
+    ]);
+    assert.equal(layers(`gru_lbr0_reverse.opset${opset}.onnx`), [{ name: 'y', type: 'gru', input: 'x', units: 4, reverse: true, reset_after: false }]);
+  }
+  const r = importOnnxFile(modelPath('gru_reverse_stacked.opset17.onnx'), { name: 'net' });
+  const w = readSafetensorsWeights(Buffer.from(r.weights), 'net.safetensors');
+  assert.equal([...w.keys()].sort(), ['l0', 'l1'].flatMap((s) => ['bias_hh', 'bias_ih', 'weight_hh', 'weight_ih'].map((p) => `y.${p}_${s}`)).sort(), "one direction: PyTorch's forward names");
+});
+
 test('names: valid identifiers, unique, inputs and outputs first', () => {
   assert.is(identifier('input.1'), 'input_1');
   assert.is(identifier('/fc/Gemm_output_0'), 'fc_Gemm_output_0');

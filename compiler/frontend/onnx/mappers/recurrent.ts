@@ -7,6 +7,9 @@
  * bias_ih / bias_hh. Y ([T, D, N, H]) is the `return: sequence` layer's output [T, D*H] seen in
  * ONNX's shape; Y_h ([D, N, H]) is a `return: last` layer's [D*H]. The sequence's last step
  * aliases the final states, so `y[:, -1]` of a forward layer reads the `last` layer.
+ * direction="reverse" is a `reverse: true` layer (its Y row t is the state after steps T-1..t, its
+ * final state Y row 0; a chain of reverse ops, each reading the previous one's Y, is a stacked
+ * reverse layer); GRU linear_before_reset = 0 is `reset_after: false`.
  */
 import { NodeError, attrFloats, attrInt, attrString, attrStrings } from '../model.js';
 import { dimsOf, fmt, nums, size, type Const, type Fill, type Seg, type Source, type Tensor, type Value } from '../values.js';
@@ -96,16 +99,17 @@ function recurrent(kind: Kind): Mapper {
     const { gates, order } = KINDS[kind];
     const h = attrInt(n, 'hidden_size');
     const direction = attrString(n, 'direction', 'forward');
-    if (direction === 'reverse') throw new NodeError(`${kind.toUpperCase()} with direction "reverse": layergen's ${kind} runs forward, or both ways (bidirectional), not backward only`);
-    if (direction !== 'forward' && direction !== 'bidirectional') throw new NodeError(`unknown direction "${direction}"`);
+    if (direction !== 'forward' && direction !== 'reverse' && direction !== 'bidirectional') throw new NodeError(`unknown direction "${direction}"`);
     const D = direction === 'bidirectional' ? 2 : 1;
+    const reverse = direction === 'reverse';
     const layout = attrInt(n, 'layout', 0);
     const batchAxis = layout === 0 ? 1 : 0;
     if (n.attrs.has('clip')) throw new NodeError('cell clipping (clip) is not supported');
     if (kind === 'lstm' && attrInt(n, 'input_forget', 0) !== 0) throw new NodeError('input_forget = 1 (coupled input and forget gates) is not supported');
-    if (kind === 'gru' && attrInt(n, 'linear_before_reset', 0) !== 1) {
-      throw new NodeError("GRU with linear_before_reset = 0 is a different cell from PyTorch's (which applies the reset gate after the recurrent linear map: linear_before_reset = 1); layergen's gru is PyTorch's");
-    }
+    const lbr = kind === 'gru' ? attrInt(n, 'linear_before_reset', 0) : 1;
+    if (lbr !== 0 && lbr !== 1) throw new NodeError(`linear_before_reset = ${lbr} (expected 0 or 1)`);
+    // linear_before_reset = 1 is PyTorch's GRU (reset gate after the recurrent map); 0 is reset_after: false
+    const resetAfter = lbr === 1;
     const act = activations(cx, kind, D);
 
     const x = cx.tensor(0);
@@ -144,7 +148,7 @@ function recurrent(kind: Kind): Mapper {
     if (c0) ownInit.c = c0;
 
     // Extend the chain this op continues (a PyTorch stacked layer), or start one.
-    const key = `${kind}:${h}:${D}:${B !== null}:${act}:${T}`;
+    const key = `${kind}:${h}:${direction}:${B !== null}:${act}:${resetAfter}:${T}`;
     const prev = previous(x, key, ownInit);
     const l = prev ? prev.layers : 0;
     const params = { ...(prev?.params ?? {}), ...Object.fromEntries(Object.entries(own).map(([k, v]) => [k.replace('_l0', `_l${l}`), v])) };
@@ -167,17 +171,21 @@ function recurrent(kind: Kind): Mapper {
       units: h,
       ...(chain.layers > 1 ? { layers: chain.layers } : {}),
       ...(D === 2 ? { bidirectional: true } : {}),
+      ...(reverse ? { reverse: true } : {}),
       ...(B ? {} : { bias: false }),
       ...(Object.keys(refs).length ? { initial: refs } : {}),
       ...(kind === 'rnn' && act === 'relu' ? { nonlinearity: 'relu' } : {}),
+      ...(resetAfter ? {} : { reset_after: false }),
     };
     let last: Source | undefined;
     const step = D * h;
+    // Each direction's final state is one row of Y: the last step going forward, step 0 going backward.
+    const finals = reverse ? [0] : D === 2 ? [(T - 1) * step, h] : [(T - 1) * step];
     const alias = (offset: number, length: number): Seg | undefined => {
       if (!last) return undefined;
-      const lastStep = (T - 1) * step;
-      if (offset >= lastStep && offset + length <= lastStep + h) return { src: last, offset: offset - lastStep, length };
-      if (D === 2 && offset >= h && offset + length <= 2 * h) return { src: last, offset, length };
+      for (const [d, at] of finals.entries()) {
+        if (offset >= at && offset + length <= at + h) return { src: last, offset: offset - at + d * h, length };
+      }
       return undefined;
     };
     const extra = invalid ? { invalid } : {};
