@@ -9,7 +9,7 @@ export function checkTable(g: Graph): string {
     const count = Object.values(n.params).reduce((a, t) => a + size(t.shape), 0);
     if (n.op !== 'const') total += count;
     const ins = n.inputs.map((i) => byId.get(i)!.name).join(', ');
-    rows.push([n.name, n.op, n.op === 'input' ? '-' : ins, fmtShape(typeOf(n).shape) + (typeOf(n).dtype === 'int' ? ' int' : ''), String(count)]);
+    rows.push([n.name, n.op, ins || '-', fmtShape(typeOf(n).shape) + (typeOf(n).dtype === 'int' ? ' int' : ''), String(count)]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
   const line = (r: string[]) => r.map((cell, c) => (c === 4 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ').trimEnd();

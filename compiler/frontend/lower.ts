@@ -18,6 +18,10 @@ export function lower(spec: NetSpec): Graph {
       refs.set(l.name, [...l.inputs]);
       return;
     }
+    if (getOp(l.type).arity.max === 0) {
+      refs.set(l.name, []); // a source layer (constant) has no default input
+      return;
+    }
     if (i > 0) {
       refs.set(l.name, [{ name: spec.layers[i - 1]!.name, place: l.place }]);
       return;
@@ -69,7 +73,20 @@ export function lower(spec: NetSpec): Graph {
     ids.set(l.name, nodes.length);
     nodes.push({ id: nodes.length, op: l.type, name: l.name, inputs: refs.get(l.name)!.map((r) => ids.get(r.name)!), attrs: l.attrs, params: {}, place: l.place });
   }
-  return { name: spec.name, file: spec.file, nodes, inputs: spec.inputs.map((i) => ids.get(i.name)!), outputs: outputs(spec, ids, inputNames) };
+  const outs = outputs(spec, ids, inputNames);
+  needInputs(nodes, outs);
+  return { name: spec.name, file: spec.file, nodes, inputs: spec.inputs.map((i) => ids.get(i.name)!), outputs: outs };
+}
+
+/** Every output must depend on some net input (constant layers alone give no per-example result). */
+function needInputs(nodes: readonly Node[], outs: readonly Output[]): void {
+  const fed = new Set<number>();
+  for (const n of nodes) if (n.op === 'input' || n.inputs.some((i) => fed.has(i))) fed.add(n.id);
+  for (const o of outs) {
+    if (!fed.has(o.node)) {
+      throw new LayergenError(`outputs: "${o.name}" depends on no net input (only on constant layers); a net computes its outputs from its inputs`, o.place);
+    }
+  }
 }
 
 function outputs(spec: NetSpec, ids: Map<string, number>, inputNames: Set<string>): Output[] {

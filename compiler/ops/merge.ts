@@ -1,4 +1,4 @@
-/** Merges of several inputs: concat along an axis; elementwise add / sub / mul of equal shapes. */
+/** Merges of several inputs: concat along an axis; elementwise add / sub / mul / div of equal shapes. */
 import { ShapeError } from '../errors.js';
 import type { F } from '../ir/formula.js';
 import { I, ix, outIndex, outVar } from '../ir/formula.js';
@@ -50,13 +50,13 @@ function sameShapes(ins: readonly TensorType[]): TensorType {
   return first;
 }
 
-function fold(type: string, torch: string, op: PrimName, doc: string): OpDef {
+function fold(type: string, torch: string, op: PrimName, doc: string, arity: OpDef['arity'] = MANY): OpDef {
   return {
     type,
     torch,
     doc,
     attrs: {},
-    arity: MANY,
+    arity,
     shape: (_a, ins) => sameShapes(ins),
     formula(_a, ins, out, b) {
       const at = outIndex(out.shape.length);
@@ -68,6 +68,7 @@ function fold(type: string, torch: string, op: PrimName, doc: string): OpDef {
 export const add = fold('add', 'a + b + ...', 'add', 'elementwise sum of the inputs');
 export const sub = fold('sub', 'a - b - ...', 'sub', 'the first input minus each of the others');
 export const mul = fold('mul', 'a * b * ...', 'mul', 'elementwise product of the inputs');
+export const div = fold('div', 'torch.div(a, b)', 'div', 'elementwise quotient a / b of two inputs', { min: 2, max: 2 });
 
 /** Internal: one index along an axis, dropping the axis (recurrent layers' `last`, initial states). */
 export const take: OpDef = {

@@ -4,7 +4,8 @@ import {
 } from './activations.js';
 import { flatten, permute, reshape } from './shape.js';
 import { linear } from './linear.js';
-import { concat, add, sub, mul, take } from './merge.js';
+import { concat, add, sub, mul, div, take } from './merge.js';
+import { constant } from './constant.js';
 import { rnn, lstm, gru } from './recurrent.js';
 import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from './types.js';
@@ -19,7 +20,7 @@ export const OPS: readonly OpDef[] = [
   linear,
   relu, leakyRelu, elu, selu, gelu, silu, softplus, softsign, hardtanh, hardsigmoid, sigmoid, tanh,
   softmax, logSoftmax, identity, dropout,
-  flatten, reshape, permute, concat, add, sub, mul,
+  flatten, reshape, permute, concat, add, sub, mul, div, constant,
   rnn, lstm, gru,
   take,
   conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, batchnorm, layernorm, embedding,

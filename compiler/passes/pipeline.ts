@@ -12,9 +12,10 @@ export interface Pass {
   readonly name: string;
   readonly run: (g: Graph) => Graph;
   /**
-   * The pass replaces parameter tensors by values computed from them (folding), so a layer's
-   * parameters no longer are its PyTorch tensors: skipped when parameters must stay as given
-   * (symbolic parameters).
+   * The pass replaces parameter tensors by values computed from them (folding), or lets one
+   * layer read another's equal tensors (cse), so a layer's parameters no longer are its own
+   * PyTorch tensors: skipped when parameters must stay as given (symbolic parameters; the
+   * symbolic DAG shares equal subexpressions by itself).
    */
   readonly rewritesParams?: boolean;
 }
@@ -25,7 +26,7 @@ export const PIPELINE: readonly Pass[] = [
   { name: 'removeDead', run: removeDead },
   { name: 'foldConstants', run: foldConstants },
   { name: 'foldBatchNorm', run: foldBatchNorm, rewritesParams: true },
-  { name: 'cse', run: cse },
+  { name: 'cse', run: cse, rewritesParams: true },
   { name: 'fuseElementwise', run: fuseElementwise },
   { name: 'removeDead', run: removeDead },
 ];

@@ -85,27 +85,56 @@ test('using part of a tensor, a constant output, external data: clear errors', (
   assert.match(importError(external), /initializer "w": its data is stored in an external file/);
 });
 
-test('ops that need a layergen op that does not exist are named as such', () => {
-  const scale = encodeModel({
-    nodes: [{ op: 'Mul', inputs: ['x', 'two'], outputs: ['y'], name: 'scale' }],
-    inputs: [['x', ['N', 4]]],
+test('arithmetic with constants: batch-dependent or widening constants are clear errors; neutral ones pass x through', () => {
+  const add = (c: number[], dims: number[], x: (number | string)[] = ['N', 4]) =>
+    encodeModel({
+      nodes: [{ op: 'Add', inputs: ['x', 'c'], outputs: ['y'], name: 'plus' }],
+      inputs: [['x', x]],
+      outputs: [['y', ['N', 4]]],
+      initializers: [tensorProto('c', dims, c)],
+    });
+  const rows = Array.from({ length: 12 }, (_, i) => i);
+  assert.match(importError(add(rows, [3, 4])), /node "plus" \(Add\): constant operand of shape \[3, 4\] has 3 entries along the batch axis \(axis 0 of \[N, 4\]\)/);
+  assert.match(importError(add(rows.slice(0, 4), [1, 4], ['N', 1])), /constant operand of shape \[1, 4\] would broadcast the tensor operand \[N, 1\] to a larger shape/);
+  assert.match(importError(add(rows.slice(0, 8), [2, 1, 4])), /constant operand of shape \[2, 1, 4\] would broadcast the tensor operand \[N, 4\] to a larger shape/);
+  assert.match(importError(add(rows.slice(0, 3), [3])), /constant operand of shape \[3\] does not broadcast with \[N, 4\] \(axis 1: 3 against 4\)/);
+  const ints = encodeModel({
+    nodes: [{ op: 'Add', inputs: ['t', 'c'], outputs: ['y'], name: 'shift' }],
+    inputs: [['t', ['N', 4], INT64]],
     outputs: [['y', ['N', 4]]],
-    initializers: [tensorProto('two', [], [2])],
+    initializers: [tensorProto('c', [], [1], INT64)],
   });
-  assert.match(importError(scale), /node "scale" \(Mul\): Mul with a constant operand: layergen has no layer that multiplies by a constant tensor/);
-  const div = encodeModel({ nodes: [{ op: 'Div', inputs: ['x', 'x'], outputs: ['y'], name: 'ratio' }], inputs: [['x', ['N', 4]]], outputs: [['y', ['N', 4]]] });
-  assert.match(importError(div), /no elementwise division layer/);
-  // The neutral cases pass the tensor through.
+  assert.match(importError(ints), /node "shift" \(Add\): Add needs float operands/);
+  const tensors = encodeModel({
+    nodes: [
+      { op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'act' },
+      { op: 'Div', inputs: ['a', 'z'], outputs: ['y'], name: 'ratio' },
+    ],
+    inputs: [['x', ['N', 4]], ['z', ['N', 1]]],
+    outputs: [['y', ['N', 4]]],
+  });
+  assert.match(importError(tensors), /node "ratio" \(Div\): Div of shapes \[N, 4\] and \[N, 1\]: layergen's div needs equal shapes/);
+  // The neutral cases pass the tensor through, in either order where the op commutes.
   const neutral = encodeModel({
     nodes: [
       { op: 'Mul', inputs: ['x', 'one'], outputs: ['a'], name: 'times1' },
-      { op: 'Relu', inputs: ['a'], outputs: ['y'], name: 'act' },
+      { op: 'Add', inputs: ['zeros', 'a'], outputs: ['b'], name: 'plus0' },
+      { op: 'Div', inputs: ['b', 'one'], outputs: ['c'], name: 'by1' },
+      { op: 'Relu', inputs: ['c'], outputs: ['y'], name: 'act' },
     ],
+    inputs: [['x', ['N', 4]]],
+    outputs: [['y', ['N', 4]]],
+    initializers: [tensorProto('one', [], [1]), tensorProto('zeros', [1, 4], [0, 0, 0, 0])],
+  });
+  assert.is(importOnnx(neutral, 'neutral.onnx').layers.map((l) => l.type).join(), 'relu');
+  // 1 - x and 1 / x are not x: they keep their constant.
+  const rsub = encodeModel({
+    nodes: [{ op: 'Div', inputs: ['one', 'x'], outputs: ['y'], name: 'inv' }],
     inputs: [['x', ['N', 4]]],
     outputs: [['y', ['N', 4]]],
     initializers: [tensorProto('one', [], [1])],
   });
-  assert.is(importOnnx(neutral, 'neutral.onnx').layers.map((l) => l.type).join(), 'relu');
+  assert.is(importOnnx(rsub, 'inv.onnx').layers.map((l) => l.type).join(), 'constant,div');
 });
 
 test('a file path in messages is the one given', () => {

@@ -58,7 +58,7 @@ export function writeNet(c: Converted, netName: string, header: string): Importe
     const op = getOp(l.type);
     const entry: Record<string, unknown> = { name: name(l), type: l.type };
     if (l.inputs.length === 1) entry.input = name(l.inputs[0]!);
-    else entry.inputs = l.inputs.map(name);
+    else if (l.inputs.length > 1) entry.inputs = l.inputs.map(name); // none: a constant layer
     for (const [k, v] of Object.entries(l.attrs)) {
       const spec = op.attrs[k]!;
       if (spec.type === 'refs') {

@@ -1,5 +1,6 @@
 /** The op mapping table: ONNX op type (or `layergen.<pattern>`) -> mapper, one family per file. */
 import { ACTIVATIONS } from './activations.js';
+import { ARITHMETIC } from './arithmetic.js';
 import type { Mapper } from './common.js';
 import { LINEAR } from './linear.js';
 import { RECURRENT } from './recurrent.js';
@@ -8,4 +9,4 @@ import { SPATIAL } from './spatial.js';
 
 export type { Cx, Mapper } from './common.js';
 
-export const MAPPERS: Readonly<Record<string, Mapper>> = { ...ACTIVATIONS, ...LINEAR, ...SHAPE, ...SPATIAL, ...RECURRENT };
+export const MAPPERS: Readonly<Record<string, Mapper>> = { ...ACTIVATIONS, ...ARITHMETIC, ...LINEAR, ...SHAPE, ...SPATIAL, ...RECURRENT };

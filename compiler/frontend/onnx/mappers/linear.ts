@@ -1,11 +1,11 @@
 /**
- * Gemm, MatMul (+ Add, recognised as layergen.linear) -> linear over the last axis; elementwise
- * Add / Sub / Mul of two run-time tensors of one shape -> add / sub / mul. ONNX's weight is
+ * Gemm, MatMul (+ Add, recognised as layergen.linear) -> linear over the last axis (elementwise
+ * Add / Sub / Mul / Div are in arithmetic.ts). ONNX's weight is
  * [in, out] for MatMul and Gemm with transB = 0, [out, in] with transB = 1; layergen's (PyTorch's)
  * is [out, in]. alpha and beta scale the weight and the bias.
  */
 import { NodeError, attrFloat, attrInt } from '../model.js';
-import { dimsOf, fmt, nums, size, type Const, type Tensor, type Value } from '../values.js';
+import { dimsOf, fmt, nums, type Const, type Tensor, type Value } from '../values.js';
 import { exampleAxis, layer, result, transpose2, type Cx, type Mapper } from './common.js';
 
 /** A bias constant broadcast along the last axis: [], [1], [M] or [1, ..., M] -> M values. */
@@ -65,38 +65,8 @@ function gemm(cx: Cx): Value[] {
   return linearLayer(cx, x, weight, m, k, bias);
 }
 
-/** The ONNX ops with an identity element: Add x 0, Sub x 0, Mul x 1, Div x 1 pass x through. */
-const NEUTRAL: Readonly<Record<string, number>> = { Add: 0, Sub: 0, Mul: 1, Div: 1 };
-const LAYER: Readonly<Record<string, string>> = { Add: 'add', Sub: 'sub', Mul: 'mul' };
-
-function elementwise(op: 'Add' | 'Sub' | 'Mul' | 'Div'): Mapper {
-  return (cx) => {
-    const [a, b] = [cx.ins[0], cx.ins[1]];
-    const neutral = NEUTRAL[op]!;
-    const isNeutral = (v: Value | undefined) => v && (v.kind === 'const' || v.kind === 'fill') && (v.kind === 'fill' ? v.value === neutral : v.data.every((d) => d === neutral));
-    // x op neutral, or neutral + x / neutral * x, when broadcasting keeps x's shape.
-    if (a?.kind === 'tensor' && isNeutral(b) && b!.kind === 'const' && b!.shape.length <= a.shape.length + 1 && size(b!.shape) === 1) return [a];
-    if (b?.kind === 'tensor' && isNeutral(a) && (op === 'Add' || op === 'Mul') && a!.kind === 'const' && size(a!.shape) === 1) return [b];
-    if (a?.kind !== 'tensor' || b?.kind !== 'tensor') {
-      throw new NodeError(
-        `${op} with a constant operand: layergen has no layer that ${op === 'Add' ? 'adds' : op === 'Sub' ? 'subtracts' : op === 'Mul' ? 'multiplies by' : 'divides by'} a constant tensor`,
-      );
-    }
-    if (op === 'Div') throw new NodeError('Div of two run-time tensors: layergen has no elementwise division layer');
-    if (fmt(dimsOf(a)) !== fmt(dimsOf(b))) {
-      throw new NodeError(`${op} of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: layergen's ${LAYER[op]} needs equal shapes (no broadcasting)`);
-    }
-    const ins = [a, b].map((t) => cx.net.materialize(t, cx.node.name));
-    return [result(layer(cx, LAYER[op]!, ins), a.shape, a.batchAxis)];
-  };
-}
-
 export const LINEAR: Readonly<Record<string, Mapper>> = {
   Gemm: gemm,
   MatMul: (cx) => matmul(cx, null),
   'layergen.linear': (cx) => matmul(cx, cx.constant(2, 'bias')),
-  Add: elementwise('Add'),
-  Sub: elementwise('Sub'),
-  Mul: elementwise('Mul'),
-  Div: elementwise('Div'),
 };
