@@ -2,7 +2,10 @@
  * constant: a layer without inputs whose output is its one parameter, `value`, of the declared
  * per-example shape (every example gets the same tensor). It is a parameter like any other:
  * given inline, in a weights file or by the seeded init, and a symbol under `--symbolic-params`.
- * Imported ONNX arithmetic with a constant operand (`x / 2`, `x * w`) reads one.
+ * Imported ONNX arithmetic with a constant operand (`x / 2`, `x * w`) reads one. Passes:
+ * foldConstants leaves it, and what it feeds, alone (folding would freeze a parameter that may be
+ * symbolic); cse shares equal ones for the numeric targets only; it fuses into a pointwise consumer
+ * like any formula layer. A net output must depend on an input (frontend/lower.ts).
  */
 import { ShapeError } from '../errors.js';
 import { outIndex } from '../ir/formula.js';

@@ -102,4 +102,23 @@ test('import: one constant layer per ONNX constant and shape, named after the in
   assert.match(r.yaml, /- name: mean\n {4}type: constant\n {4}shape: \[2, 3\]\n/);
 });
 
+test('import: a constant shared by tensors of one per-example shape but another batch axis gives two layers', () => {
+  const bytes = encodeModel({
+    nodes: [
+      { op: 'Add', inputs: ['x', 'c'], outputs: ['y1'], name: 'a1' },
+      { op: 'Add', inputs: ['z', 'c'], outputs: ['y2'], name: 'a2' },
+      { op: 'Add', inputs: ['x', 'c'], outputs: ['y3'], name: 'a3' },
+    ],
+    inputs: [['x', ['N', 3, 3]], ['z', [3, 3, 'N']]],
+    outputs: [['y1', ['N', 3, 3]], ['y2', [3, 3, 'N']], ['y3', ['N', 3, 3]]],
+    initializers: [tensorProto('c', [3, 1], [1, 2, 3])],
+  });
+  const r = importOnnx(bytes, 'm.onnx');
+  const values = r.graph.nodes.filter((n) => n.op === 'constant').map((n) => Array.from(n.params.value!.data));
+  assert.equal(values, [
+    [1, 1, 1, 2, 2, 2, 3, 3, 3], // [N, 3, 3]: c along the first per-example axis (x + c, twice: one layer)
+    [1, 2, 3, 1, 2, 3, 1, 2, 3], // [3, 3, N]: c along the second
+  ]);
+});
+
 test.run();

@@ -74,21 +74,25 @@ export function broadcastTo(c: Const | Fill, t: Tensor): Broadcast {
   return { data, lead };
 }
 
-/** One `constant` layer per ONNX constant and per-example shape, so a shared tensor stays one. */
+/**
+ * One `constant` layer per ONNX constant and tensor layout (per-example shape and batch axis: the
+ * broadcast values depend on both), so a shared tensor stays one layer.
+ */
 const made = new WeakMap<NetBuilder, Map<Const | Fill, Map<string, Source>>>();
 
 /** The layer's name suggestion: the ONNX name of a named tensor (an initializer like `mean`), else `constant`. */
 const hintOf = (name: string | undefined): string => (name && /^[A-Za-z_][A-Za-z0-9_.]*$/.test(name) ? name : 'constant');
 
-function constantLayer(cx: Cx, c: Const | Fill, shape: readonly number[], data: Float64Array, onnxName: string | undefined): Source {
+function constantLayer(cx: Cx, c: Const | Fill, t: Tensor, data: Float64Array, onnxName: string | undefined): Source {
   const byValue = made.get(cx.net) ?? new Map<Const | Fill, Map<string, Source>>();
   made.set(cx.net, byValue);
   const byShape = byValue.get(c) ?? new Map<string, Source>();
   byValue.set(c, byShape);
-  const key = fmt(shape);
+  const key = `${fmt(t.shape)} batch at ${t.batchAxis}`;
   let src = byShape.get(key);
   if (!src) {
-    src = cx.net.add('constant', [], { shape: [...shape] }, { value: { shape: [...shape], data } }, hintOf(onnxName), cx.node.name);
+    const shape = [...t.shape];
+    src = cx.net.add('constant', [], { shape }, { value: { shape, data } }, hintOf(onnxName), cx.node.name);
     byShape.set(key, src);
   }
   return src;
@@ -102,7 +106,7 @@ function withConstant(cx: Cx, op: Op, t: Tensor, c: Const | Fill, tensorFirst: b
   const neutral = NEUTRAL[op];
   if ((tensorFirst || op === 'Add' || op === 'Mul') && data.every((v) => v === neutral)) return [{ ...t, shape, batchAxis }];
   const x = cx.net.materialize(t, cx.node.name);
-  const k = constantLayer(cx, c, t.shape, data, onnxName);
+  const k = constantLayer(cx, c, t, data, onnxName);
   return [result(layer(cx, LAYER[op], tensorFirst ? [x, k] : [k, x]), shape, batchAxis)];
 }
 
