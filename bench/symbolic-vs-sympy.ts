@@ -21,6 +21,8 @@ import { buildLstm, lstmWeights, type LstmWeights } from './symbolic-lstm.js';
 
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = fileURLToPath(new URL('../../bench/sympy_lstm.py', import.meta.url));
+/** Exec's a SymPy snippet and evaluates its `result` at a point (shared with the tests). */
+const SYMPY_EVAL = fileURLToPath(new URL('../../test/sympy_eval.py', import.meta.url));
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -95,36 +97,6 @@ function sympyCell(row: Row, version: string | null, netTimedOut: boolean): stri
   return fmtMs(1000 * median(row.sympy as number[]));
 }
 
-const CHECK = `
-import json, sys
-import sympy as sp
-job = json.load(sys.stdin)
-ns = {}
-exec(job["text"], ns)
-env = {sp.Symbol(k): sp.Float(repr(v), 30) for k, v in job["env"].items()}
-memo = {}
-def value(root):
-    stack = [root]
-    while stack:
-        e = stack[-1]
-        if id(e) in memo:
-            stack.pop()
-            continue
-        if not e.args:
-            memo[id(e)] = env[e] if e.is_Symbol else sp.Float(e, 30)
-            stack.pop()
-            continue
-        todo = [a for a in e.args if id(a) not in memo]
-        if todo:
-            stack.extend(todo)
-            continue
-        memo[id(e)] = sp.Float(e.func(*[memo[id(a)] for a in e.args]).evalf(30), 30)
-        stack.pop()
-    return float(memo[id(root)])
-out = ns["result"]
-print(json.dumps([value(e) for e in (out if isinstance(out, list) else [out])]))
-`;
-
 /** Exec's the SymPy snippet of h_T and compares its values with `evaluate`. */
 function execCheck(hidden: number, steps: number): string {
   const h: Expr[] = buildLstm(lstmWeights(4, hidden, 7), steps).at(-1)!;
@@ -133,7 +105,7 @@ function execCheck(hidden: number, steps: number): string {
   const env = Object.fromEntries(freeSymbols(h).map((n) => [n, ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 2 - 1]));
   const want = evaluate(h, env);
   const t0 = performance.now();
-  const r = spawnSync(PYTHON, ['-c', CHECK], { input: JSON.stringify({ text, env }), encoding: 'utf8', maxBuffer: 1 << 28 });
+  const r = spawnSync(PYTHON, [SYMPY_EVAL], { input: JSON.stringify({ text, env }), encoding: 'utf8', maxBuffer: 1 << 28 });
   if (r.status !== 0) return `LSTM(4->${hidden}) x ${steps}: FAILED: ${r.stderr.slice(-500)}`;
   const got = JSON.parse(r.stdout) as number[];
   const err = Math.max(...got.map((g, i) => Math.abs(g - want[i]!) / Math.max(Math.abs(want[i]!), 1e-300)));

@@ -1,6 +1,6 @@
 /** layergen/runtime: what generated modules import. Never imports the compiler. */
 export * from './tensor.js';
-export { sigmoidNum } from './scalar.js';
+export { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum } from './scalar.js';
 export * from './symbolic/index.js';
 export * from './symbolicIo.js';
 export * from './gpu.js';

@@ -4,7 +4,7 @@
  * snippet, the gpu.js snippet and the name of the runtime's symbolic constructor.
  * Derivatives live with the symbolic runtime (`diff`), which owns the expression nodes.
  */
-import { sigmoidNum, erfNum } from '../../runtime/scalar.js';
+import { erfNum, expNum, sigmoidNum, tanhNum } from '../../runtime/scalar.js';
 
 export interface Prim {
   readonly arity: 1 | 2 | 3;
@@ -32,9 +32,9 @@ export const PRIMS = {
   neg: { arity: 1, num: (a) => -a, ...same((a) => `(-${a})`), sym: 'neg' },
   max: { arity: 2, num: Math.max, ...same((a, b) => `Math.max(${a}, ${b})`), sym: 'max' },
   min: { arity: 2, num: Math.min, ...same((a, b) => `Math.min(${a}, ${b})`), sym: 'min' },
-  exp: { arity: 1, num: Math.exp, js: (a) => `Math.exp(${a})`, gpu: (a) => `lgExp(${a})`, sym: 'exp' },
+  exp: { arity: 1, num: expNum, js: (a) => `R.expNum(${a})`, gpu: (a) => `lgExp(${a})`, sym: 'exp' },
   log: { arity: 1, num: Math.log, ...same((a) => `Math.log(${a})`), sym: 'log' },
-  tanh: { arity: 1, num: Math.tanh, js: (a) => `Math.tanh(${a})`, gpu: (a) => `lgTanh(${a})`, sym: 'tanh' },
+  tanh: { arity: 1, num: tanhNum, js: (a) => `R.tanhNum(${a})`, gpu: (a) => `lgTanh(${a})`, sym: 'tanh' },
   sigmoid: {
     arity: 1,
     num: sigmoidNum,

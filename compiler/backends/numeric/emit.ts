@@ -112,6 +112,7 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
         sf.addStatements([...asmModule(kernels, kinds), `const ${asmId} = ${kernels}(globalThis, null, ${memory.heapId});`]);
       }
       for (const f of fns) {
+        if (f.prelude?.length) sf.addStatements(f.prelude as string[]);
         sf.addFunction({
           name: f.name,
           docs: [f.doc.replace(/\*\//g, '* /')],

@@ -14,7 +14,7 @@ import { hasIndexLoad, matchContraction, numericView, type Contraction } from '.
 import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';
 import { epilogueCode, formulaCost, kernelKind, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
-import { CodeDag } from './straight.js';
+import { bulkArray, CodeDag, type BulkArray } from './straight.js';
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -44,11 +44,14 @@ export function scanFn(ctx: NumericCtx, s: ScanStep, unrolled: boolean): StepFn 
     `const xt = a0o + t * ${F}, yt = y0o + t * ${E};`,
   ];
   const kernels: KernelKind[] = [];
-  const body = unrolled ? unrolledBody(ctx, s, time) : loopBody(ctx, s, time, kernels);
+  const name = ctx.claim(`f_${s.node.name}`);
+  const bulk = { name: ctx.claim(`g_${name}`), size: 0 };
+  const body = unrolled ? unrolledBody(ctx, s, time, bulk) : loopBody(ctx, s, time, kernels);
   const ins = s.node.inputs;
   const strides = ins.map((u, k) => [`a${k}o`, ctx.stride(u)] as const).filter(([, d]) => d > 0);
   return {
-    name: ctx.claim(`f_${s.node.name}`),
+    prelude: bulkArray(ctx.precision, bulk),
+    name,
     doc: `${describe(s)}${unrolled ? ' (straight-line cells)' : ''}`,
     ins,
     outs: [s.node.id],
@@ -62,7 +65,7 @@ export function scanFn(ctx: NumericCtx, s: ScanStep, unrolled: boolean): StepFn 
   };
 }
 
-function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[]): string[] {
+function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[], bulk: BulkArray): string[] {
   const { body } = s;
   const F = s.inTypes[0]!.shape[1]!;
   const stateVar = (name: string, j: number): string => `${name.replace(/[^A-Za-z0-9_$]/g, '_')}_${j}`;
@@ -86,7 +89,7 @@ function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[]): string[] {
     ...next.flatMap(({ st, vals }) => vals.map((value, j) => ({ target: stateVar(st.name, j), value }))),
   ];
   let t = 0;
-  const code = dag.print(sinks, () => `t${t++}`, next.flatMap((n) => n.vals));
+  const code = dag.print(sinks, () => `t${t++}`, next.flatMap((n) => n.vals), bulk);
   return [...lines, ...time, ...code, '}'];
 }
 

@@ -17,7 +17,7 @@ import { describe, type Plan, type Step } from '../plan.js';
 import { hasIndexLoad, matchContraction, numericView, type Contraction } from './contraction.js';
 import { gemmLines } from './gemm.js';
 import { numericFlavor, type Precision } from './flavor.js';
-import { CodeDag } from './straight.js';
+import { bulkArray, CodeDag } from './straight.js';
 import type { KernelKind } from './asmKernel.js';
 import type { Elem } from './weights.js';
 
@@ -34,6 +34,8 @@ export interface StepFn {
   readonly tensors: readonly string[];
   /** asm.js kernels it calls. */
   readonly kernels?: readonly KernelKind[];
+  /** Module-level statements it needs (its bulk-argument array). */
+  readonly prelude?: readonly string[];
 }
 
 /** The asm.js kernels of a module that has them (heap mode). */
@@ -132,10 +134,13 @@ export function unrolledFn(ctx: NumericCtx, steps: readonly Step[], needed: (nod
   const outs = steps.map((s) => s.node.id).filter(needed);
   const sinks = outs.flatMap((u, k) => vals.get(u)!.map((value, j) => ({ target: `y${k}[${j === 0 ? `y${k}o` : `y${k}o + ${j}`}]`, value })));
   let t = 0;
-  const body = dag.print(sinks, () => `t${t++}`);
   const names = steps.map((s) => s.node.name);
+  const name = ctx.claim(`f_${names.join('_')}`);
+  const bulk = { name: ctx.claim(`g_${name}`), size: 0 };
+  const body = dag.print(sinks, () => `t${t++}`, [], bulk);
   return {
-    name: ctx.claim(`f_${names.join('_')}`),
+    prelude: bulkArray(ctx.precision, bulk),
+    name,
     doc: `${steps.map(describe).join('; ')} (straight-line)`,
     ins,
     outs,

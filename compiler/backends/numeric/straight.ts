@@ -6,6 +6,14 @@
  * computed once); a value used once is inlined, one used more than once gets a `const`.
  * Evaluation order and float32 rounding are those of the loop code: sums run left to right from
  * the first term, and in float32 every operation's result goes through Math.fround.
+ *
+ * Transcendentals in bulk: V8 inlines only a handful of calls into one function, and a call
+ * that is not inlined boxes its double argument and result, so 40 `R.sigmoidNum(...)` in one
+ * LSTM step cost more than the arithmetic around them. When a body has many of them, their
+ * arguments are stored in a typed array, level by level (a call whose argument needs another
+ * call's result waits for the next level), and one `R.sigmoidAll(array, from, to)` per function
+ * and level replaces them: one loop in which the function is inlined once. Values are those of
+ * the scalar calls (a Float32Array rounds like Math.fround).
  */
 import type { Algebra } from '../../ir/interpret.js';
 import { PRIMS, type PrimName } from '../../ops/prims.js';
@@ -18,6 +26,23 @@ type CNode =
   | { readonly k: 'leaf'; readonly text: string; readonly name?: string; readonly variable: boolean }
   | { readonly k: 'prim'; readonly op: PrimName; readonly args: readonly number[] }
   | { readonly k: 'sum' | 'max'; readonly args: readonly number[] };
+
+/** Primitives evaluated in bulk, and the runtime function applying each to a range of an array. */
+const BULK: Partial<Record<PrimName, string>> = { sigmoid: 'R.sigmoidAll', tanh: 'R.tanhAll', exp: 'R.expAll' };
+/** Bulk evaluation pays off from this many calls in one body. */
+const BULK_MIN = 8;
+
+/** Where `print` may put bulk arguments: a module-level typed array `name`, sized by `print`. */
+export interface BulkArray {
+  readonly name: string;
+  /** Set by `print`: the number of elements used (0: no bulk evaluation). */
+  size: number;
+}
+
+/** The declaration of a bulk array that `print` used, if it did. */
+export function bulkArray(precision: Precision, bulk: BulkArray): string[] {
+  return bulk.size ? [`const ${bulk.name} = new ${precision === 'float32' ? 'Float32Array' : 'Float64Array'}(${bulk.size});`] : [];
+}
 
 export class CodeDag {
   private readonly nodes: CNode[] = [];
@@ -68,7 +93,12 @@ export class CodeDag {
    * `const t<k>`; values in `materialize` are bound to consts before any sink is assigned
    * (state updates read the old states first). `temp` names the consts.
    */
-  print(sinks: readonly { readonly target: string; readonly value: number }[], temp: () => string, materialize: readonly number[] = []): string[] {
+  print(
+    sinks: readonly { readonly target: string; readonly value: number }[],
+    temp: () => string,
+    materialize: readonly number[] = [],
+    bulk?: BulkArray,
+  ): string[] {
     const uses = new Array<number>(this.nodes.length).fill(0);
     const live = new Array<boolean>(this.nodes.length).fill(false);
     const mark = (id: number): void => {
@@ -129,15 +159,46 @@ export class CodeDag {
       }
       return { op: '+', text: expr(id) };
     };
-    for (let id = 0; id < this.nodes.length; id++) {
-      if (!live[id]) continue;
+    const isBulk = (id: number): boolean => {
       const n = this.nodes[id]!;
-      if (n.k === 'num') continue;
-      if (!forced.has(id) && (uses[id]! < 2 || (n.k === 'leaf' && n.variable))) continue;
-      const name = n.k === 'leaf' && n.name ? n.name : temp();
-      out.push(`const ${name} = ${expr(id)};`);
-      names.set(id, name);
+      return n.k === 'prim' && BULK[n.op] !== undefined;
+    };
+    const bulkIds = bulk ? this.nodes.map((_, id) => id).filter((id) => live[id] && isBulk(id)) : [];
+    const useBulk = bulkIds.length >= BULK_MIN;
+    // level: how many rounds of bulk calls a node waits for (nodes come after their arguments).
+    const level = new Array<number>(this.nodes.length).fill(0);
+    if (useBulk) {
+      this.nodes.forEach((n, id) => {
+        if (n.k === 'num' || n.k === 'leaf') return;
+        level[id] = Math.max(0, ...n.args.map((a) => level[a]!)) + (isBulk(id) ? 1 : 0);
+      });
     }
+    const top = useBulk ? Math.max(...bulkIds.map((id) => level[id]!)) : 0;
+    let slots = 0;
+    for (let l = 0; l <= top; l++) {
+      for (let id = 0; id < this.nodes.length; id++) {
+        if (!live[id] || level[id] !== l || (useBulk && isBulk(id))) continue;
+        const n = this.nodes[id]!;
+        if (n.k === 'num') continue;
+        if (!forced.has(id) && (uses[id]! < 2 || (n.k === 'leaf' && n.variable))) continue;
+        const name = n.k === 'leaf' && n.name ? n.name : temp();
+        out.push(`const ${name} = ${expr(id)};`);
+        names.set(id, name);
+      }
+      if (!useBulk || l === top) continue;
+      // the calls of the next level: arguments stored grouped by function, then one call per group
+      for (const [op, fn] of Object.entries(BULK) as [PrimName, string][]) {
+        const from = slots;
+        for (const id of bulkIds) {
+          const n = this.nodes[id] as Extract<CNode, { k: 'prim' }>;
+          if (level[id] !== l + 1 || n.op !== op) continue;
+          out.push(`${bulk!.name}[${slots}] = ${expr(n.args[0]!)};`);
+          names.set(id, `${bulk!.name}[${slots++}]!`);
+        }
+        if (slots > from) out.push(`${fn}(${bulk!.name}, ${from}, ${slots});`);
+      }
+    }
+    if (bulk) bulk.size = slots;
     for (const s of sinks) out.push(`${s.target} = ${expr(s.value)};`);
     return out;
   }

@@ -9,6 +9,7 @@ import {
   add, DEFAULT_INLINE_MAX, erfNum, evaluate, exp, format, freeSymbols, linear, mul, rational, sigmoid, sym, tanh,
   type Expr, type Language,
 } from '../../../runtime/symbolic/index.js';
+import { repo } from '../../helpers.js';
 import { close, rng } from './util.js';
 
 const x = sym('x');
@@ -133,32 +134,6 @@ test('symbols named like SymPy functions or keywords are spelt Symbol("...") in 
   assert.not.ok(text.includes('exp = Symbol'));
 });
 
-const PY_EVAL = `
-import json, sys
-import sympy as sp
-job = json.load(sys.stdin)
-ns = {}
-exec(job["text"], ns)
-env = {sp.Symbol(k): sp.Float(repr(v), 30) for k, v in job["env"].items()}
-memo = {}
-def value(root):
-    stack = [root]
-    while stack:
-        e = stack[-1]
-        if id(e) in memo:
-            stack.pop(); continue
-        if not e.args:
-            memo[id(e)] = env[e] if e.is_Symbol else sp.Float(e, 30); stack.pop(); continue
-        todo = [a for a in e.args if id(a) not in memo]
-        if todo:
-            stack.extend(todo); continue
-        memo[id(e)] = sp.Float(e.func(*[memo[id(a)] for a in e.args]).evalf(30), 30)
-        stack.pop()
-    return float(memo[id(root)])
-out = ns["result"]
-print(json.dumps([value(e) for e in (out if isinstance(out, list) else [out])]))
-`;
-
 test('the SymPy snippet runs in Python and gives the values of evaluate', () => {
   if (spawnSync('/usr/bin/python3', ['-c', 'import sympy'], { encoding: 'utf8' }).status !== 0) {
     console.log('  (SymPy snippet test skipped: /usr/bin/python3 with sympy not available)');
@@ -168,7 +143,7 @@ test('the SymPy snippet runs in Python and gives the values of evaluate', () => 
   const es = [tanhChain(25), sumChain(15), mul(E, tanhChain(5)), add(mul(rational(2, 7), x), sym('result'))];
   const text = format(es, 'sympy');
   const env = Object.fromEntries(freeSymbols(es).map((n, i) => [n, 0.1 + 0.2 * i]));
-  const r = spawnSync('/usr/bin/python3', ['-c', PY_EVAL], { input: JSON.stringify({ text, env }), encoding: 'utf8' });
+  const r = spawnSync('/usr/bin/python3', [repo('test/sympy_eval.py')], { input: JSON.stringify({ text, env }), encoding: 'utf8' });
   assert.is(r.status, 0, r.stderr);
   const got = JSON.parse(r.stdout) as number[];
   es.forEach((e, i) => close(got[i]!, evaluate(e, env), 1e-12, `output ${i}`, 1e-300));
