@@ -47,6 +47,12 @@ const NETS: Record<string, string> = {
   lstm:
     'inputs:\n  x: [9, 4]\n  h0: [4, 10]\nlayers:\n  - {name: l1, type: lstm, units: 12, input: x}\n' +
     '  - {name: g2, type: gru, units: 10, bidirectional: true, layers: 2, return: last, initial: {h: h0}}\n  - {name: fc, type: linear, units: 3}\n',
+  // looped cells of the variants: a reverse LSTM, a stacked bidirectional GRU with reset_after: false (W_hn (r * h): no
+  // contraction), a stacked reverse reset_after: false GRU from initial states
+  recvariants:
+    'inputs:\n  x: [8, 5]\n  h0: [2, 12]\nlayers:\n  - {name: l1, type: lstm, units: 16, reverse: true, input: x}\n' +
+    '  - {name: g2, type: gru, units: 12, bidirectional: true, layers: 2, reset_after: false}\n' +
+    '  - {name: g3, type: gru, units: 12, layers: 2, reverse: true, reset_after: false, return: last, initial: {h: h0}}\n  - {name: fc, type: linear, units: 3}\n',
   // straight-line cells, several outputs of one straight-line run
   small: 'inputs:\n  x: [5, 3]\nlayers:\n  - {name: r, type: rnn, units: 4}\n  - {name: fl, type: flatten}\n  - {name: a, type: linear, units: 6}\n  - {name: b, type: elu, input: a}\n  - {name: c, type: log_softmax, input: b}\noutputs: [a, c]\n',
   // generic loops (conv, pool) before a heap kernel; int input through embedding
