@@ -167,6 +167,10 @@ async function runCase(c: Case): Promise<CaseResult> {
   };
 }
 
+/** other ÷ gpu, with two significant digits below 1 (the gpu module is often far slower on llvmpipe). */
+const vs = (other: number | undefined, gpu: number | undefined): string =>
+  other === undefined || gpu === undefined ? '—' : other >= gpu ? ratio(other, gpu) : `${(other / gpu).toPrecision(2)}×`;
+
 function table(results: readonly CaseResult[]): string {
   const lines: string[] = [];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
@@ -193,11 +197,11 @@ function table(results: readonly CaseResult[]): string {
     const gpu = g(GPU);
     lines.push(
       `| ${r.what} | ${r.kernel} | ${fmt(gpu)} | ${fmt(g('layergen f32'))} | ${fmt(g('layergen f64'))} | ${fmt(g('onnxruntime-node'))} | ${fmt(g(ORT2))} | ` +
-        `${ratio(g('onnxruntime-node'), gpu)} | ${ratio(g(ORT2), gpu)} | ${ratio(g('layergen f32'), gpu)} | ${ratio(g('layergen f64'), gpu)} |`,
+        `${vs(g('onnxruntime-node'), gpu)} | ${vs(g(ORT2), gpu)} | ${vs(g('layergen f32'), gpu)} | ${vs(g('layergen f64'), gpu)} |`,
     );
   }
   lines.push(
-    `\ngpu first call (gpu.js builds its kernels) and largest difference from layergen float64 ` +
+    `\ngpu first call (gpu.js builds its kernels, then runs the batch) and largest difference from layergen float64 ` +
       `(relative above 1, absolute below; the gpu module must be within ${TOLERANCE} to be timed):\n`,
   );
   lines.push('| net | gpu first call, ms | layergen gpu | layergen f32 | onnxruntime-node |', '|---|---:|---:|---:|---:|');
