@@ -65,10 +65,25 @@ export interface SymbolicEvalOptions {
   readonly exact?: boolean;
 }
 
-/** The symbolic algebra with every finite number made an exact rational (`--exact`). */
+/** An integer-valued number (or Num) other than 0, as a number; else undefined. */
+function integerOf(v: S.Expr | number): number | undefined {
+  const k = typeof v === 'number' ? v : v.kind === 'num' && typeof v.value === 'number' ? v.value : undefined;
+  return k !== undefined && k !== 0 && Number.isSafeInteger(k) ? k : undefined;
+}
+
+/**
+ * The symbolic algebra with every finite number made an exact rational (`--exact`). Small
+ * integers are plain numbers in the expression library (and `x / 3` of numbers is a float
+ * there), so a division by an integer — avgpool's window size, layernorm's mean — is made a
+ * multiplication by the exact rational 1/k here: `a/3`, not `0.3333333333333333*a`.
+ */
 const exactAlgebra: Algebra<S.Expr | number> = {
   ...symbolic,
   num: (v) => (Number.isFinite(v) ? S.exact(v) : v),
+  prim: (op, args) => {
+    const k = op === 'div' ? integerOf(args[1]!) : undefined;
+    return k !== undefined ? S.mul(args[0]!, S.rational(1, k)) : symbolic.prim(op, args);
+  },
 };
 
 export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>, opts: SymbolicEvalOptions = {}): Record<string, S.Expr[]> {

@@ -1,6 +1,6 @@
 /** eval --symbolic options: --jacobian, --exact, --prune, --inline-max, --out. */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -35,6 +35,23 @@ test('--exact prints exact rationals that equal the float weights', () => {
     const want = g.params.weight!.data[i * 3]! + g.params.bias!.data[i]!;
     assert.is(Number(m![1]) / Number(m![2]), want);
   });
+});
+
+test('--exact keeps divisions by a window size or an axis length exact (avgpool, layernorm)', () => {
+  const dir = tempDir('exact-div');
+  const net = join(dir, 'mean.yaml');
+  writeFileSync(
+    net,
+    'name: mean\ninputs:\n  x: [1, 6]\nlayers:\n  - name: p\n    type: avgpool1d\n    kernel: 3\n' +
+      '  - name: n\n    type: layernorm\n    params:\n      weight: [1, 1]\n      bias: [0, 0]\n',
+  );
+  const pool = cli('eval', net, '--symbolic', '--exact', '--input', 'x=a,b,c,d,e,f', '--format', 'sympy', '--inline-max', '1000');
+  assert.is(pool.code, 0, pool.err);
+  assert.not.ok(/0\.333/.test(pool.out), pool.out);
+  // the exact mean of two pooled values at a point: ((1+2+3)/3 + (4+5+6)/3) / 2 = 7/2 exactly
+  const at = cli('eval', net, '--symbolic', '--exact', '--input', 'x=1,2,3,4,5,6', '--format', 'mathematica');
+  assert.is(at.code, 0, at.err);
+  assert.ok(!/\d\.\d/.test(at.out), `no float in ${at.out}`);
 });
 
 test('--prune drops small terms only when asked; --inline-max shapes the printout; --out writes a file', () => {
