@@ -48,10 +48,11 @@ test('--exact keeps divisions by a window size or an axis length exact (avgpool,
   const pool = cli('eval', net, '--symbolic', '--exact', '--input', 'x=a,b,c,d,e,f', '--format', 'sympy', '--inline-max', '1000');
   assert.is(pool.code, 0, pool.err);
   assert.not.ok(/0\.333/.test(pool.out), pool.out);
-  // the exact mean of two pooled values at a point: ((1+2+3)/3 + (4+5+6)/3) / 2 = 7/2 exactly
+  // at a point: pooled values 2 and 5, mean 7/2, deviations -3/2 and 3/2 exactly (only the sqrt stays)
   const at = cli('eval', net, '--symbolic', '--exact', '--input', 'x=1,2,3,4,5,6', '--format', 'mathematica');
   assert.is(at.code, 0, at.err);
   assert.ok(!/\d\.\d/.test(at.out), `no float in ${at.out}`);
+  assert.ok(at.out.includes('{-3/2/t1, 3/2/t1}'), at.out);
 });
 
 test('--prune drops small terms only when asked; --inline-max shapes the printout; --out writes a file', () => {
