@@ -7,20 +7,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LayergenError } from '../../compiler/errors.js';
-import { evaluate, type Expr } from '../../runtime/index.js';
-import { compileAndImport, example, mismatch } from '../helpers.js';
+import { compileAndImport, mismatch } from '../helpers.js';
+import { checkSymbolic, type NumericModule } from '../importedNets.js';
 import { importToTemp, modelPath, onnxFixtures, type OnnxFixture } from './support.js';
-
-type Out = Record<string, Float64Array>;
-interface NumericModule {
-  predictBatch(inputs: Record<string, unknown>, batch: number): Out;
-  predict(inputs: Record<string, unknown>): Out;
-  inputShapes: Record<string, readonly number[]>;
-  outputShapes: Record<string, readonly number[]>;
-}
-interface SymbolicModule {
-  predict(inputs: Record<string, unknown>): Record<string, Expr[]>;
-}
 
 /** Relative to |ref|, absolute below 1e-6 (sums that cancel to ~0 differ by rounding only). */
 const TOL = 1e-6;
@@ -57,15 +46,7 @@ for (const fx of onnxFixtures()) {
       if (symbolicSize(fx) > 40) continue;
       test(`onnx ${fx.name} (opset ${opset}): symbolic evaluates to the numeric outputs`, async () => {
         const { yaml } = importToTemp(modelPath(file));
-        const s = await compileAndImport<SymbolicModule>(yaml, 'symbolic');
-        const n = await compileAndImport<NumericModule>(yaml, 'numeric');
-        const c = fx.cases![0]!;
-        const ins = Object.fromEntries(Object.entries(c.inputs).map(([k, v]) => [k, example(v, c.batch, 0)]));
-        const num = n.predict(ins);
-        for (const [o, exprs] of Object.entries(s.predict(ins))) {
-          assert.is(mismatch(exprs.map((e) => evaluate(e, {})), Array.from(num[o]!), 1e-12, 1e-300, `${o} symbolic vs numeric`), null);
-          assert.is(mismatch(exprs.map((e) => evaluate(e, {})), example(c.float64[o]!, c.batch, 0), TOL, FLOOR, `${o} symbolic vs PyTorch`), null);
-        }
+        await checkSymbolic(yaml, fx.cases![0]!, TOL, FLOOR);
       });
     }
   }
