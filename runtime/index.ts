@@ -5,4 +5,5 @@ export * from './symbolic/index.js';
 export * from './symbolicIo.js';
 export * from './gpu.js';
 export * from './weights.js';
+export { kernelHeap, kernelInstance, type Kernel, type KernelHeap } from './kernels.js';
 export { predictParallel, closeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';

@@ -1,12 +1,13 @@
 /**
  * How a numeric module is laid out: its steps grouped into compute functions (runs of small
  * steps, contractions, loops, scans), the values kept in buffers, the block size, the tensors the
- * code reads, and whether asm.js kernels (and so one heap) are used.
+ * code reads, and whether WebAssembly kernels (and so one heap) are used, with the weights they read.
  */
 import type { Graph } from '../../ir/graph.js';
 import { outputNodes, type AnyStep, type Plan, type ScanStep, type Step } from '../plan.js';
 import type { Contraction } from './contraction.js';
-import { scanContractions, scanUnrollable } from './scan.js';
+import { matchContraction } from './contraction.js';
+import { scanUnrollable } from './scan.js';
 import { contractionOf, stepCost, unrollable, UNROLL_MAX } from './steps.js';
 import { INLINE_MAX } from './weights.js';
 
@@ -64,8 +65,10 @@ export interface Layout {
   readonly tensors: ReadonlySet<string>;
   /** Scratch buffers of looped scans: [id, elements]. */
   readonly scratch: readonly (readonly [string, number])[];
-  /** asm.js kernels (a large contraction reads a stored weight). */
+  /** WebAssembly kernels (a large contraction reads a stored weight). */
   readonly heap: boolean;
+  /** The weights the kernels read, by tensor id, with their [N, K] (stored transposed). */
+  readonly kernelWeights: ReadonlyMap<string, { readonly N: number; readonly K: number }>;
   /** Elements of the staging buffers for kernel inputs outside the heap and net outputs. */
   readonly stageX: number;
   readonly stageY: number;
@@ -101,11 +104,20 @@ export function layout(g: Graph, p: Plan): Layout {
     for (const u of gr.step.node.inputs) if (consts.has(u)) tensors.add(p.value.get(u)!);
   }
   const big = (s: AnyStep, w: string): boolean => s.params[w]!.tensor.data.length > INLINE_MAX;
-  const heap = groups.some(
-    (gr) =>
-      (gr.kind === 'gemm' && big(gr.step, gr.c.weight)) ||
-      (gr.kind === 'scan' && !gr.unrolled && scanContractions(gr.step).some((c) => big(gr.step, c.weight))),
-  );
+  // the kernels: large contractions whose input is in the heap (a scan's x is when it is a buffer)
+  const kernelWeights = new Map<string, { N: number; K: number }>();
+  for (const gr of groups) {
+    if (gr.kind === 'gemm' && big(gr.step, gr.c.weight)) kernelWeights.set(gr.step.params[gr.c.weight]!.id, { N: gr.c.N, K: gr.c.K });
+    if (gr.kind !== 'scan' || gr.unrolled) continue;
+    const s = gr.step;
+    const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
+    for (const { cell, formula, inShapes } of s.cells) {
+      const c = matchContraction(formula, cell.shape, inShapes, paramShapes);
+      const resident = cell.inputs[c?.slot ?? 0]!.kind !== 'x' || buffers.includes(s.node.inputs[0]!);
+      if (c && big(s, c.weight) && resident) kernelWeights.set(s.params[c.weight]!.id, { N: c.N, K: c.K });
+    }
+  }
+  const heap = kernelWeights.size > 0;
   const stage = (f: (gr: Extract<Group, { kind: 'gemm' }>) => number): number =>
     Math.max(0, ...groups.map((gr) => (gr.kind === 'gemm' ? f(gr) : 0)));
   return {
@@ -118,6 +130,7 @@ export function layout(g: Graph, p: Plan): Layout {
     tensors,
     scratch,
     heap,
+    kernelWeights,
     stageX: stage((gr) => (buffers.includes(gr.step.node.inputs[gr.c.slot]!) ? 0 : block * gr.c.rows * gr.c.K)),
     stageY: stage((gr) => (outs.has(gr.step.node.id) ? block * gr.c.rows * gr.c.N : 0)),
   };

@@ -9,7 +9,7 @@ import { evalFormula } from '../../ir/interpret.js';
 import type { CellRef } from '../../ir/scan.js';
 import { renderLoops } from '../render.js';
 import { describe, type ScanStep } from '../plan.js';
-import type { KernelKind } from './asmKernel.js';
+import type { KernelKind } from './wasmKernel.js';
 import { hasIndexLoad, matchContraction, numericView, type Contraction } from './contraction.js';
 import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';

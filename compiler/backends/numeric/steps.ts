@@ -18,7 +18,7 @@ import { hasIndexLoad, matchContraction, numericView, type Contraction } from '.
 import { gemmLines } from './gemm.js';
 import { numericFlavor, type Precision } from './flavor.js';
 import { bulkArray, CodeDag } from './straight.js';
-import type { KernelKind } from './asmKernel.js';
+import type { KernelKind } from './wasmKernel.js';
 import type { Elem } from './weights.js';
 
 /** A generated compute function: `name(n, a0, a0o, ..., y0, y0o, ...)`. */
@@ -32,17 +32,17 @@ export interface StepFn {
   readonly body: readonly string[];
   /** Parameter and constant tensors the body reads from module constants. */
   readonly tensors: readonly string[];
-  /** asm.js kernels it calls. */
+  /** WebAssembly kernels it calls. */
   readonly kernels?: readonly KernelKind[];
   /** Module-level statements it needs (its bulk-argument array). */
   readonly prelude?: readonly string[];
 }
 
-/** The asm.js kernels of a module that has them (heap mode). */
+/** The WebAssembly kernels of a module that has them (heap mode). */
 export interface AsmCtx {
-  /** The kernels' instance. */
+  /** The kernels' exports. */
   readonly id: string;
-  /** Element type of a tensor's array in the heap; undefined when it is not there (literal arrays). */
+  /** Element type of a weight the kernels read (stored transposed in the heap); undefined for other tensors. */
   elem(tensor: string): Elem | undefined;
   /** Heap buffers for inputs not in the heap and outputs written outside it. */
   readonly stageX: string;
@@ -183,7 +183,7 @@ export function epilogueCode(
   };
 }
 
-/** A contraction step: the asm.js kernel when its weight is in the heap, else register-tiled loops. */
+/** A contraction step: the WebAssembly kernel when its weight is a kernel weight, else register-tiled loops. */
 export function gemmFn(ctx: NumericCtx, s: Step, c: Contraction): StepFn {
   const w = s.params[c.weight]!.id;
   const inShapes = s.inTypes.map((t) => t.shape);
@@ -210,7 +210,7 @@ export function gemmFn(ctx: NumericCtx, s: Step, c: Contraction): StepFn {
         '}',
       );
     }
-    return { ...common, doc: `${describe(s)} (asm.js inner products)`, body, kernels: [kind] };
+    return { ...common, doc: `${describe(s)} (WebAssembly SIMD inner products)`, body, kernels: [kind] };
   }
   const body = gemmLines(c, { n: 'n', x: 'a0', xo: 'a0o', y: 'y0', yo: 'y0o', w, epilogue: epi ?? ((acc) => acc) }, ctx.precision);
   return { ...common, doc: `${describe(s)} (tiled inner products)`, body };

@@ -6,15 +6,17 @@
  * node:fs relative to import.meta.url, checked by size and checksum) or embedded as base64
  * (`embedWeights`, or when small). The blob does not depend on the precision.
  *
- * With asm.js kernels (asmKernel.ts) everything the kernels touch lives in one heap: the blob at
- * offset 0, then intermediates, scratch and staging buffers; tensors and buffers are typed-array
- * views of it. Without, buffers are ordinary typed arrays and tensors views of the blob.
+ * With WebAssembly kernels (wasmKernel.ts) everything the kernels touch lives in one heap, the
+ * kernels' memory: the blob at offset 0, then intermediates, scratch and staging buffers; tensors
+ * and buffers are typed-array views of it, and the weights the kernels read are stored
+ * transposed ([K, N]) in the blob. Without, buffers are ordinary typed arrays and tensors views
+ * of the blob.
  */
 import { weightsChecksum } from '../../../runtime/weights.js';
 import { base64Literal, numLit, type EmittedFile } from '../module.js';
 import { lit } from '../names.js';
 import type { ParamRef } from '../plan.js';
-import { heapSize } from './asmKernel.js';
+import { heapPages } from './wasmKernel.js';
 import type { Precision } from './flavor.js';
 
 /** Tensors up to this size are literal arrays in the code. */
@@ -39,8 +41,10 @@ export interface MemoryRequest {
   readonly keepType: ReadonlySet<string>;
   /** Module-level buffers [id, elements] of the module's precision. */
   readonly buffers: readonly (readonly [string, number])[];
-  /** Use one heap and asm.js kernels. */
+  /** Use one heap and WebAssembly kernels. */
   readonly heap: boolean;
+  /** Weights the kernels read (heap mode): stored transposed, [N, K] -> [K, N]. */
+  readonly transposed?: ReadonlyMap<string, { readonly N: number; readonly K: number }>;
 }
 
 export interface Memory {
@@ -48,8 +52,9 @@ export interface Memory {
   readonly statements: readonly string[];
   readonly readsFile: boolean;
   readonly files: readonly EmittedFile[];
-  /** Identifier of the heap ArrayBuffer (heap mode). */
+  /** Identifier of the heap ArrayBuffer, and of the R.KernelHeap it belongs to (heap mode). */
   readonly heapId?: string;
+  readonly memoryId?: string;
   /** The element type of a tensor's array when it lives in the heap (heap mode), else undefined. */
   heapElem(tensor: string): Elem | undefined;
 }
@@ -71,7 +76,9 @@ export function planMemory(req: MemoryRequest): Memory {
   });
   const blob = new Uint8Array(blobLen);
   for (const { t, elem, offset } of blobAt) {
-    const data = elem === 'f32' ? Float32Array.from(t.tensor.data) : t.tensor.data;
+    const tr = req.heap ? req.transposed?.get(t.id) : undefined;
+    const values = tr ? transpose(t.tensor.data, tr.N, tr.K) : t.tensor.data;
+    const data = elem === 'f32' ? Float32Array.from(values) : values;
     blob.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
   }
   // the array type each tensor is used as
@@ -130,12 +137,23 @@ export function planMemory(req: MemoryRequest): Memory {
     views.push(`const ${id} = new ${Arr}(${heapId}, ${end}, ${n});`);
     end = align(end + n * BYTES[mod]);
   }
+  const memoryId = req.claim('memory');
+  const pages = heapPages(end);
   statements.push(
-    `/** One heap for the asm.js kernels: parameters, then buffers (${end} bytes used). */`,
-    `const ${heapId} = new ArrayBuffer(${heapSize(end)});`,
+    `/** One heap, the WebAssembly kernels' memory: parameters, then buffers (${end} bytes used). */`,
+    `const ${memoryId} = R.kernelHeap(${pages});`,
+    `const ${heapId} = ${memoryId}.buffer;`,
     ...(blobLen > 0 ? [`new Uint8Array(${heapId}, 0, ${blobLen}).set(new Uint8Array(${dataId}));`] : []),
     ...views,
     ...fills,
   );
-  return { statements, readsFile, files, heapId, heapElem: (id) => heapElems.get(id) };
+  return { statements, readsFile, files, heapId, memoryId, heapElem: (id) => heapElems.get(id) };
+}
+
+/** [N, K] row-major data as [K, N]. */
+function transpose(data: Float64Array, N: number, K: number): Float64Array {
+  if (data.length !== N * K) throw new Error(`internal: ${data.length} weights are not ${N} x ${K}`);
+  const out = new Float64Array(data.length);
+  for (let o = 0; o < N; o++) for (let k = 0; k < K; k++) out[k * N + o] = data[o * K + k]!;
+  return out;
 }
