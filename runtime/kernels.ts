@@ -2,36 +2,108 @@
  * WebAssembly set-up for numeric modules with inner-product kernels: their heap (a
  * WebAssembly.Memory) and the kernel instance. Here rather than in the generated code, so the
  * generated .ts needs no WebAssembly typings (lib "dom" or @types/node) to type-check.
+ *
+ * Where WebAssembly or its SIMD instructions are missing (an old browser, a locked-down engine),
+ * the same kernels run as plain JS loops over the same heap: same order of operations, so the
+ * same results bit for bit, only slower.
  */
 
 /** The part of the WebAssembly API used here (the project's lib settings declare no WebAssembly value). */
 interface WasmApi {
-  Memory: new (d: { initial: number; maximum: number }) => { readonly buffer: ArrayBuffer };
+  Memory: new (d: { initial: number; maximum: number }) => {
+    readonly buffer: ArrayBuffer;
+  };
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
+  Instance: new (
+    module: object,
+    imports: object,
+  ) => { readonly exports: object };
 }
-const wasm = (): WasmApi => (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+const wasm = (): WasmApi | undefined =>
+  (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
 
 /** A kernel heap: the memory object and its ArrayBuffer, which the module's typed arrays view. */
 export interface KernelHeap {
-  readonly memory: object;
+  /** The WebAssembly.Memory; null where there is no WebAssembly. */
+  readonly memory: object | null;
   readonly buffer: ArrayBuffer;
 }
 
-/** A fixed-size heap of `pages` WebAssembly pages (64 KiB each). */
+/** A fixed-size heap of `pages` WebAssembly pages (64 KiB each); a plain ArrayBuffer without WebAssembly. */
 export function kernelHeap(pages: number): KernelHeap {
-  const memory = new (wasm().Memory)({ initial: pages, maximum: pages });
+  const api = wasm();
+  if (api === undefined)
+    return { memory: null, buffer: new ArrayBuffer(pages * 65536) };
+  const memory = new api.Memory({ initial: pages, maximum: pages });
   return { memory, buffer: memory.buffer };
 }
 
 /** A kernel: `gemm_<kind>(wp, xp, yp, M, N, K)` over byte offsets in the heap. */
-export type Kernel = (wp: number, xp: number, yp: number, M: number, N: number, K: number) => void;
+export type Kernel = (
+  wp: number,
+  xp: number,
+  yp: number,
+  M: number,
+  N: number,
+  K: number,
+) => void;
 
 /**
  * Instantiates the kernel module `bytes` (which imports `env.mem`) over `heap`, synchronously
- * (the module is a few KiB); `Names` are its exports.
+ * (the module is a few KiB); `Names` are its exports. With `js: true`, or when WebAssembly cannot
+ * run it, the JS versions of the kernels.
  */
-export function kernelInstance<Names extends string>(bytes: Uint8Array, heap: KernelHeap): Readonly<Record<Names, Kernel>> {
-  const { Module, Instance } = wasm();
-  return new Instance(new Module(bytes), { env: { mem: heap.memory } }).exports as Record<Names, Kernel>;
+export function kernelInstance<Names extends string>(
+  bytes: Uint8Array,
+  heap: KernelHeap,
+  opts: { readonly js?: boolean } = {},
+): Readonly<Record<Names, Kernel>> {
+  const api = wasm();
+  if (api !== undefined && heap.memory !== null && !opts.js) {
+    try {
+      return new api.Instance(new api.Module(bytes), {
+        env: { mem: heap.memory },
+      }).exports as Record<Names, Kernel>;
+    } catch {
+      // no SIMD here: fall through to the JS kernels
+    }
+  }
+  return jsKernels(heap.buffer) as Record<Names, Kernel>;
+}
+
+/**
+ * The kernels as JS loops (see compiler/backends/numeric/wasmKernel.ts for the contract):
+ * Y[m, o] = sum_k WT[k, o] * X[m, k], summed over k in order, float32 kinds rounding each
+ * operation like WebAssembly's f32 instructions.
+ */
+function jsKernels(
+  buffer: ArrayBuffer,
+): Record<"gemm_f32" | "gemm_f64w32" | "gemm_f64w64", Kernel> {
+  const F32 = new Float32Array(buffer);
+  const F64 = new Float64Array(buffer);
+  const gemm =
+    (
+      X: Float32Array | Float64Array,
+      W: Float32Array | Float64Array,
+      round: (v: number) => number,
+    ): Kernel =>
+    (wp, xp, yp, M, N, K) => {
+      const w0 = wp / W.BYTES_PER_ELEMENT;
+      const x0 = xp / X.BYTES_PER_ELEMENT;
+      const y0 = yp / X.BYTES_PER_ELEMENT;
+      for (let m = 0; m < M; m++) {
+        for (let o = 0; o < N; o++) {
+          let s = 0;
+          for (let k = 0; k < K; k++)
+            s = round(s + round(W[w0 + k * N + o]! * X[x0 + m * K + k]!));
+          X[y0 + m * N + o] = s;
+        }
+      }
+    };
+  const same = (v: number): number => v;
+  return {
+    gemm_f32: gemm(F32, F32, Math.fround),
+    gemm_f64w32: gemm(F64, F32, same),
+    gemm_f64w64: gemm(F64, F64, same),
+  };
 }

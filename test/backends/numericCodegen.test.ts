@@ -144,7 +144,7 @@ test('a sidecar from another compile is rejected with a clear error', async () =
   assert.match(r.stderr, /side\.numeric: side\.weights\.bin does not belong to this module/);
 });
 
-test('WebAssembly kernels instantiate in a fresh process with nothing on stderr, and predictBatchParallel equals predictBatch', async () => {
+test('WebAssembly kernels instantiate in a fresh process with nothing on stderr, equal the JS fallback without WebAssembly, and predictBatchParallel equals predictBatch', async () => {
   const file = join(dir, 'mlp.yaml');
   assert.ok(existsSync(file));
   for (const precision of ['float64', 'float32'] as const) {
@@ -164,10 +164,17 @@ test('WebAssembly kernels instantiate in a fresh process with nothing on stderr,
         const text = lang === 'ts' && f.path.endsWith('.ts') ? ts.transpileModule(f.text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText : f.text;
         writeFileSync(join(out, f.path.replace(/\.ts$/, '.js')), f.bytes ?? text);
       }
-      const script = `const m = await import(${JSON.stringify(join(out, 'mlp.numeric.js'))}); m.predictBatch({ x: new Float64Array(40) }, 1);`;
+      const script =
+        `const m = await import(${JSON.stringify(join(out, 'mlp.numeric.js'))});` +
+        'const y = m.predictBatch({ x: Float64Array.from({ length: 80 }, (_, i) => Math.sin(i)) }, 2);' +
+        'console.log(JSON.stringify(Array.from(y.fc2)));';
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
       assert.is(r.status, 0, r.stderr);
       assert.is(r.stderr, '', `${lang} ${precision}`);
+      // without WebAssembly (old engines): the runtime's JS kernels, same results bit for bit
+      const plain = spawnSync(process.execPath, ['--no-expose-wasm', '--input-type=module', '-e', script], { encoding: 'utf8' });
+      assert.is(plain.status, 0, plain.stderr);
+      assert.equal(JSON.parse(plain.stdout), JSON.parse(r.stdout), `${lang} ${precision} without WebAssembly`);
     }
   }
 });
