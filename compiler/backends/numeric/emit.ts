@@ -55,8 +55,8 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
     heap,
     transposed: lay.kernelWeights,
   });
-  const kernels = p.names.claim('kernels');
-  const asmId = p.names.claim('asm');
+  const kernels = p.names.claim('kernelBytes');
+  const asmId = p.names.claim('kernels');
   const ctx: NumericCtx = {
     plan: p,
     precision: opts.precision,

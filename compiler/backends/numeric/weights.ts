@@ -101,7 +101,10 @@ export function planMemory(req: MemoryRequest): Memory {
       statements.push(`/** Parameters (${blobLen} bytes). */`, `const ${dataId} = R.decodeBytes(${base64Literal(blob)}).buffer;`);
     }
   }
-  const comment = (t: ParamRef): string => `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]`;
+  const comment = (t: ParamRef): string => {
+    const tr = req.heap ? req.transposed?.get(t.id) : undefined;
+    return `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]${tr ? `, stored transposed as [${tr.K}, ${tr.N}] for the kernels` : ''}`;
+  };
   for (const t of inline) {
     const elem = want(t, exactFloat32(t.tensor.data) ? 'f32' : 'f64');
     statements.push(comment(t), `const ${t.id} = new ${ARRAY[elem]}([${Array.from(t.tensor.data, numLit).join(', ')}]);`);
