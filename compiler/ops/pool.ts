@@ -1,7 +1,8 @@
 /**
  * Pooling over the spatial axes of a [C, ...spatial] input (one example), one N-d definition:
  * maxpool (padding counts as -inf), avgpool (padding counts as 0 and the divisor is always the
- * full kernel size: PyTorch's count_include_pad=True), and globalavgpool (mean over all of them).
+ * full kernel size: PyTorch's count_include_pad=True), globalavgpool (mean over all of them) and
+ * globalmaxpool (maximum over all of them).
  */
 import { ShapeError } from '../errors.js';
 import type { F, FormulaBuilder, Ix } from '../ir/formula.js';
@@ -71,20 +72,29 @@ export const maxpool2d = pool('max', 2, 'maximum (padding counts as -inf)', maxO
 export const avgpool1d = pool('avg', 1, 'mean (padding counts as zeros; divisor is the full kernel size)', meanOf);
 export const avgpool2d = pool('avg', 2, 'mean (padding counts as zeros; divisor is the full kernel size)', meanOf);
 
-export const globalavgpool: OpDef = {
-  type: 'globalavgpool',
-  torch: 'x.mean(dim=spatial axes), e.g. nn.AdaptiveAvgPool2d(1) then flatten',
-  doc: 'mean over every spatial axis of a [C, ...spatial] input: [C, L] or [C, H, W] -> [C]',
-  attrs: {},
-  arity: { min: 1, max: 1 },
-  shape(_a, [x]) {
-    needFloat(x!);
-    if (x!.shape.length < 2) throw new ShapeError(`expected input of shape [C, ...spatial] (rank >= 2), got ${fmtShape(x!.shape)}`);
-    return { shape: [x!.shape[0]!], dtype: 'float' };
-  },
-  formula(_a, [x], _out, b) {
-    const [c] = outIndex(1) as [Ix];
-    const spatialIn = x!.shape.slice(1);
-    return b.prim('div', overWindow(b, 'sum', spatialIn, (r) => b.input(0, [c, ...r])), b.num(prod(spatialIn)));
-  },
-};
+function globalPool(kind: 'avg' | 'max'): OpDef {
+  const mean = kind === 'avg';
+  return {
+    type: `global${kind}pool`,
+    torch: mean
+      ? 'x.mean(dim=spatial axes), e.g. nn.AdaptiveAvgPool2d(1) then flatten'
+      : 'torch.amax(x, dim=spatial axes), e.g. nn.AdaptiveMaxPool2d(1) then flatten',
+    doc: `${mean ? 'mean' : 'maximum'} over every spatial axis of a [C, ...spatial] input: [C, L] or [C, H, W] -> [C]`,
+    attrs: {},
+    arity: { min: 1, max: 1 },
+    shape(_a, [x]) {
+      needFloat(x!);
+      if (x!.shape.length < 2) throw new ShapeError(`expected input of shape [C, ...spatial] (rank >= 2), got ${fmtShape(x!.shape)}`);
+      return { shape: [x!.shape[0]!], dtype: 'float' };
+    },
+    formula(_a, [x], _out, b) {
+      const [c] = outIndex(1) as [Ix];
+      const spatialIn = x!.shape.slice(1);
+      if (!mean) return overWindow(b, 'max', spatialIn, (r) => b.input(0, [c, ...r]));
+      return b.prim('div', overWindow(b, 'sum', spatialIn, (r) => b.input(0, [c, ...r])), b.num(prod(spatialIn)));
+    },
+  };
+}
+
+export const globalavgpool = globalPool('avg');
+export const globalmaxpool = globalPool('max');

@@ -10,7 +10,7 @@ import { rnn, lstm, gru } from './recurrent.js';
 import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from './types.js';
 import { conv1d, conv2d } from './conv.js';
-import { avgpool1d, avgpool2d, globalavgpool, maxpool1d, maxpool2d } from './pool.js';
+import { avgpool1d, avgpool2d, globalavgpool, globalmaxpool, maxpool1d, maxpool2d } from './pool.js';
 import { batchnorm, layernorm } from './norm.js';
 import { embedding } from './embedding.js';
 import { FormulaBuilder, type F } from '../ir/formula.js';
@@ -23,7 +23,7 @@ export const OPS: readonly OpDef[] = [
   flatten, reshape, permute, concat, add, sub, mul, div, constant,
   rnn, lstm, gru,
   take,
-  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, batchnorm, layernorm, embedding,
+  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, embedding,
 ];
 
 const byType = new Map(OPS.map((op) => [op.type, op]));

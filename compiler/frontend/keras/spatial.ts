@@ -82,11 +82,11 @@ function pool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
   };
 }
 
-function globalAvg(dims: 1 | 2): Mapper {
+function globalPool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
   return (cx) => {
     if (bool(cx.config, 'keepdims', false)) throw new NodeError('keepdims=True is not supported');
     const s = spatialInput(cx, dims);
-    return [keras(cx.add('globalavgpool', [s.src]))];
+    return [keras(cx.add(`global${kind}pool`, [s.src]))];
   };
 }
 
@@ -103,8 +103,12 @@ export const SPATIAL_LAYERS: Readonly<Record<string, Mapper>> = {
   AveragePooling2D: pool('avg', 2),
   AvgPool1D: pool('avg', 1),
   AvgPool2D: pool('avg', 2),
-  GlobalAveragePooling1D: globalAvg(1),
-  GlobalAveragePooling2D: globalAvg(2),
-  GlobalAvgPool1D: globalAvg(1),
-  GlobalAvgPool2D: globalAvg(2),
+  GlobalAveragePooling1D: globalPool('avg', 1),
+  GlobalAveragePooling2D: globalPool('avg', 2),
+  GlobalAvgPool1D: globalPool('avg', 1),
+  GlobalAvgPool2D: globalPool('avg', 2),
+  GlobalMaxPooling1D: globalPool('max', 1),
+  GlobalMaxPooling2D: globalPool('max', 2),
+  GlobalMaxPool1D: globalPool('max', 1),
+  GlobalMaxPool2D: globalPool('max', 2),
 };

@@ -1,6 +1,6 @@
 /**
  * Conv, pooling and normalisation: [N, C, ...spatial] tensors (batch first) -> conv1d/2d,
- * maxpool1d/2d, avgpool1d/2d, globalavgpool, batchnorm; LayerNormalization (and its opset < 17
+ * maxpool1d/2d, avgpool1d/2d, globalavgpool, globalmaxpool, batchnorm; LayerNormalization (and its opset < 17
  * decomposition, layergen.layernorm) -> layernorm over the last axis. ONNX pads are
  * [begin..., end...]; layergen pads both sides equally, so asymmetric pads are an error.
  */
@@ -97,23 +97,26 @@ function pool(kind: 'max' | 'avg'): Mapper {
   };
 }
 
-/** Mean over all spatial axes: GlobalAveragePool (keeps them as 1s) and ReduceMean over them. */
-function globalMean(cx: Cx, x: Tensor, keep: boolean): Value[] {
+/** Mean or maximum over all spatial axes: GlobalAveragePool / GlobalMaxPool (keep them as 1s) and ReduceMean / ReduceMax over them. */
+function globalPool(kind: 'avg' | 'max', cx: Cx, x: Tensor, keep: boolean): Value[] {
   batchFirst(x, cx.node.opType);
   if (x.shape.length < 2) throw new NodeError(`input ${fmt(dimsOf(x))} has no spatial axes`);
   const src = cx.net.materialize(x, cx.node.name);
-  const out = layer(cx, 'globalavgpool', [src]);
+  const out = layer(cx, `global${kind}pool`, [src]);
   return [result(out, keep ? [x.shape[0]!, ...x.shape.slice(1).map(() => 1)] : [x.shape[0]!], 0)];
 }
 
-const reduceMean: Mapper = (cx) => {
-  const x = cx.tensor(0);
-  const rank = x.shape.length + 1;
-  const axes = (cx.opset >= 18 && cx.has(1) ? nums(cx.constant(1, 'axes')) : [...attrInts(cx.node, 'axes', [])]).map((a) => (a < 0 ? a + rank : a)).sort();
-  const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
-  if (x.batchAxis === 0 && rank >= 3 && axes.join() === spatial.join()) return globalMean(cx, x, attrInt(cx.node, 'keepdims', 1) === 1);
-  throw new NodeError(`ReduceMean over axes [${axes.join(', ')}] of ${fmt(dimsOf(x))}: layergen has a mean over all spatial axes of [N, C, ...] (globalavgpool) only`);
-};
+function reduceSpatial(kind: 'avg' | 'max'): Mapper {
+  const [opType, what] = kind === 'avg' ? ['ReduceMean', 'a mean'] : ['ReduceMax', 'a maximum'];
+  return (cx) => {
+    const x = cx.tensor(0);
+    const rank = x.shape.length + 1;
+    const axes = (cx.opset >= 18 && cx.has(1) ? nums(cx.constant(1, 'axes')) : [...attrInts(cx.node, 'axes', [])]).map((a) => (a < 0 ? a + rank : a)).sort();
+    const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
+    if (x.batchAxis === 0 && rank >= 3 && axes.join() === spatial.join()) return globalPool(kind, cx, x, attrInt(cx.node, 'keepdims', 1) === 1);
+    throw new NodeError(`${opType} over axes [${axes.join(', ')}] of ${fmt(dimsOf(x))}: layergen has ${what} over all spatial axes of [N, C, ...] (global${kind}pool) only`);
+  };
+}
 
 const batchNorm: Mapper = (cx) => {
   const x = cx.tensor(0);
@@ -158,8 +161,10 @@ export const SPATIAL: Readonly<Record<string, Mapper>> = {
   Conv: conv,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
-  GlobalAveragePool: (cx) => globalMean(cx, cx.tensor(0), true),
-  ReduceMean: reduceMean,
+  GlobalAveragePool: (cx) => globalPool('avg', cx, cx.tensor(0), true),
+  GlobalMaxPool: (cx) => globalPool('max', cx, cx.tensor(0), true),
+  ReduceMean: reduceSpatial('avg'),
+  ReduceMax: reduceSpatial('max'),
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   'layergen.layernorm': layerNorm,
