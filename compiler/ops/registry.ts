@@ -3,6 +3,7 @@ import {
   dropout, elu, gelu, hardsigmoid, hardtanh, identity, leakyRelu, relu, selu, sigmoid, silu, softplus, softsign, tanh,
 } from './activations.js';
 import { flatten, permute, reshape } from './shape.js';
+import { slice } from './slice.js';
 import { linear } from './linear.js';
 import { concat, add, sub, mul, div, take } from './merge.js';
 import { constant } from './constant.js';
@@ -20,7 +21,7 @@ export const OPS: readonly OpDef[] = [
   linear,
   relu, leakyRelu, elu, selu, gelu, silu, softplus, softsign, hardtanh, hardsigmoid, sigmoid, tanh,
   softmax, logSoftmax, identity, dropout,
-  flatten, reshape, permute, concat, add, sub, mul, div, constant,
+  flatten, reshape, permute, slice, concat, add, sub, mul, div, constant,
   rnn, lstm, gru,
   take,
   conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, embedding,

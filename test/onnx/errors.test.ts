@@ -67,13 +67,22 @@ test('inputs without a batch dimension, opsets out of range', () => {
 });
 
 test('using part of a tensor, a constant output, external data: clear errors', () => {
-  const slice = encodeModel({
-    nodes: [gemm, { op: 'Slice', inputs: ['h', 's', 'e', 'a'], outputs: ['y'], name: 'pick' }],
+  const gather = encodeModel({
+    nodes: [gemm, { op: 'Gather', inputs: ['h', 'i'], outputs: ['y'], name: 'pick', attrs: { axis: 1 } }],
     inputs: [['x', ['N', 4]]],
     outputs: [['y', ['N', 2]]],
-    initializers: [W, tensorProto('s', [1], [0], INT64), tensorProto('e', [1], [2], INT64), tensorProto('a', [1], [1], INT64)],
+    initializers: [W, tensorProto('i', [2], [0, 1], INT64)],
   });
-  assert.match(importError(slice), /output "y" \(output\): uses part of a layer's output \(elements 0\.\.1 of 3 per example\); layergen has no layer that selects part of a tensor/);
+  assert.match(importError(gather), /output "y" \(output\): uses part of a layer's output \(elements 0\.\.1 of 3 per example\); layergen has no layer that selects part of a tensor/);
+  const slice = (s: number, e: number, a: number) =>
+    encodeModel({
+      nodes: [gemm, { op: 'Slice', inputs: ['h', 's', 'e', 'a'], outputs: ['y'], name: 'pick' }],
+      inputs: [['x', ['N', 4]]],
+      outputs: [['y', ['N', 2]]],
+      initializers: [W, tensorProto('s', [1], [s], INT64), tensorProto('e', [1], [e], INT64), tensorProto('a', [1], [a], INT64)],
+    });
+  assert.match(importError(slice(0, 2, 0)), /node "pick" \(Slice\): Slice along the batch axis/);
+  assert.match(importError(slice(2, 1, 1)), /node "pick" \(Slice\): Slice 2:1:1 of an axis of size 3 selects no elements/);
   const constant = encodeModel({ nodes: [gemm], inputs: [['x', ['N', 4]]], outputs: [['h', ['N', 3]], ['w', [4, 3]]], initializers: [W] });
   assert.match(importError(constant), /output "w" \(output\): is a constant/);
   const external = encodeModel({

@@ -7,7 +7,7 @@ import { defaultName, importOnnx, importOnnxFile } from '../../compiler/frontend
 import { isFloat32Exact, writeSafetensors } from '../../compiler/frontend/onnx/safetensorsWriter.js';
 import { identifier, NameManager } from '../../compiler/frontend/onnx/write.js';
 import { readSafetensorsWeights } from '../../compiler/frontend/weights/safetensors.js';
-import { encodeModel, modelPath, tensorProto } from './support.js';
+import { encodeModel, INT64, modelPath, tensorProto } from './support.js';
 
 const types = (file: string): string => importOnnxFile(modelPath(file)).layers.map((l) => l.type).join(', ');
 
@@ -30,6 +30,29 @@ test('patterns: one layer per PyTorch module, whatever the opset', () => {
   }
   assert.is(types('layernorm_noaffine.opset14.onnx'), 'layernorm');
   assert.is(types('relu6.opset17.onnx'), 'hardtanh');
+});
+
+test('Slice of a run-time tensor: a slice layer per axis, Python bounds; whole rows of a layer stay views', () => {
+  for (const opset of [14, 17]) {
+    assert.is(types(`slice_channels.opset${opset}.onnx`), 'slice, tanh');
+    assert.is(types(`slice_conv.opset${opset}.onnx`), 'conv1d, slice, slice, reshape, linear');
+  }
+  const model = encodeModel({
+    nodes: [{ op: 'Slice', inputs: ['x', 's', 'e', 'a', 'k'], outputs: ['y'], name: 'cut' }],
+    inputs: [['x', ['N', 3, 6]]],
+    outputs: [['y', ['N', 2, 3]]],
+    initializers: [
+      tensorProto('s', [3], [0, 1, -5], INT64),
+      tensorProto('e', [3], [2 ** 40, 2 ** 31 - 1, 6], INT64),
+      tensorProto('a', [3], [0, 1, -1], INT64),
+      tensorProto('k', [3], [1, 1, 2], INT64),
+    ],
+  });
+  const y = parse(importOnnx(model, 'model.onnx').yaml) as { layers: unknown[] };
+  assert.equal(y.layers, [
+    { name: 'slice', type: 'slice', input: 'x', axis: 0, start: 1 },
+    { name: 'y', type: 'slice', input: 'slice', axis: -1, start: 1, step: 2 },
+  ]);
 });
 
 test('the YAML: inputs and outputs keep their names, attributes as PyTorch had them, weights file', () => {

@@ -163,6 +163,9 @@ function resolve(segs: readonly Seg[]): Seg[] {
   return out;
 }
 
+/** Whether segments resolve to whole layer outputs (so that `materialize` can use them). */
+export const resolvesWhole = (segs: readonly Seg[]): boolean => resolve(segs).every(isWhole);
+
 /** The segments covering elements [from, from + length) of a segment list. */
 export function sliceSegs(segs: readonly Seg[], from: number, length: number): Seg[] {
   const out: Seg[] = [];

@@ -1,12 +1,13 @@
 /**
  * Shape ops on run-time tensors. Most are views: the same per-example data in another ONNX shape
  * (Flatten, Reshape, Squeeze, Unsqueeze, a Transpose that keeps the non-batch axes in order) and
- * need no layer; the rest become permute / concat layers. Gather / Slice with constant indices
- * select whole rows of the data (segments), which is how exporters pick a recurrent layer's
- * last state; a selection that layergen cannot compute is an error where it is used.
+ * need no layer; the rest become permute / concat / slice layers. Gather / Slice with constant
+ * indices select whole rows of the data (segments), which is how exporters pick a recurrent
+ * layer's last state; other Slices become slice layers, and a Gather that layergen cannot
+ * compute is an error where it is used.
  */
 import { attrInt, attrInts, NodeError } from '../model.js';
-import { sliceSegs } from '../net.js';
+import { resolvesWhole, sliceSegs } from '../net.js';
 import { sliceArgs, sliceIndices, squeezeDims, unsqueezeDims } from '../fold.js';
 import { dimsOf, fmt, nums, normAxis, size, view, type Dim, type Seg, type Tensor, type Value } from '../values.js';
 import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
@@ -130,6 +131,10 @@ const gather: Mapper = (cx) => {
   return [selectRows(t, a, indices, outDims)];
 };
 
+/**
+ * Slice: rows of states and rows that are whole layers stay segments (a recurrent layer's last
+ * state picked out of its sequence or h_n); any other selection is a `slice` layer per axis.
+ */
 const slice: Mapper = (cx) => {
   let t = cx.tensor(0);
   for (const s of sliceArgs(cx.node, cx.ins, cx.opset, t.shape.length + 1)) {
@@ -138,11 +143,30 @@ const slice: Mapper = (cx) => {
       throw new NodeError('Slice along the batch axis');
     }
     const a = exampleAxis(t, s.axis);
-    const indices = sliceIndices(t.shape[a]!, s.start, s.end, s.step);
-    if (indices.length === t.shape[a] && indices.every((i, k) => i === k)) continue;
+    const n = t.shape[a]!;
+    const indices = sliceIndices(n, s.start, s.end, s.step);
+    if (indices.length === n && indices.every((i, k) => i === k)) continue;
+    if (indices.length === 0) throw new NodeError(`Slice ${s.start}:${s.end}:${s.step} of an axis of size ${n} selects no elements`);
     const dims = dimsOf(t);
     dims[s.axis] = indices.length;
-    t = selectRows(t, a, indices, dims);
+    const rows = size(t.shape.slice(0, a)) === 1 ? selectRows(t, a, indices, dims) : undefined;
+    // Rows of a state tensor (axes before the batch: h0 / h_n's layers and directions) stay
+    // segments for the recurrent layers that take them; so do rows that resolve to whole layers,
+    // and negative steps (usable only where they resolve, an error where used otherwise).
+    if (rows && (s.axis < t.batchAxis || s.step < 0 || resolvesWhole(rows.segs))) {
+      t = rows;
+      continue;
+    }
+    if (s.step < 0) throw new NodeError(`Slice with step ${s.step}: the slice layer steps forwards only`);
+    const src = cx.net.materialize(t, cx.node.name);
+    const last = indices[indices.length - 1]!;
+    const attrs = {
+      axis: a === t.shape.length - 1 ? -1 : a,
+      ...(indices[0] !== 0 ? { start: indices[0]! } : {}),
+      ...(last + s.step < n ? { end: last + 1 } : {}),
+      ...(s.step !== 1 ? { step: s.step } : {}),
+    };
+    t = result(layer(cx, 'slice', [src], attrs), t.shape.map((d, i) => (i === a ? indices.length : d)), t.batchAxis);
   }
   return [t];
 };
