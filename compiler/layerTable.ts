@@ -4,7 +4,8 @@ import type { AttrSpec } from './ops/types.js';
 
 function attrText(name: string, a: AttrSpec): string {
   if (a.default === undefined || (Array.isArray(a.default) && a.default.length === 0)) return `\`${name}\``;
-  const d = a.type === 'refs' ? '' : `=${Array.isArray(a.default) ? `[${a.default.join(', ')}]` : String(a.default)}`;
+  const shown = a.type === 'int' ? a.shown : undefined;
+  const d = a.type === 'refs' ? '' : `=${Array.isArray(a.default) ? `[${a.default.join(', ')}]` : (shown ?? String(a.default))}`;
   return `\`${name}${d}\``;
 }
 

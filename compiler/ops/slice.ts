@@ -28,7 +28,7 @@ export const slice: OpDef = {
   attrs: {
     axis: { type: 'int', doc: 'axis to slice (negative counts from the end)' },
     start: { type: 'int', default: 0, doc: 'first index' },
-    end: { type: 'int', default: TO_END, doc: 'index to stop before (the default runs to the end)' },
+    end: { type: 'int', default: TO_END, shown: 'end', doc: 'index to stop before (the default runs to the end)' },
     step: { type: 'int', min: 1, default: 1, doc: 'stride' },
   },
   arity: { min: 1, max: 1 },

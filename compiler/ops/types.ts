@@ -3,7 +3,8 @@ import type { Attrs, Node, TensorType } from '../ir/graph.js';
 import type { F, FormulaBuilder } from '../ir/formula.js';
 
 export type AttrSpec =
-  | { readonly type: 'int'; readonly min?: number; readonly default?: number; readonly doc: string }
+  /** `shown`: how docs spell the default when the number stands for something (slice's `end`: the end). */
+  | { readonly type: 'int'; readonly min?: number; readonly default?: number; readonly shown?: string; readonly doc: string }
   | { readonly type: 'float'; readonly min?: number; readonly default?: number; readonly doc: string }
   | { readonly type: 'bool'; readonly default?: boolean; readonly doc: string }
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly doc: string }
