@@ -13,6 +13,7 @@
  * of the blob.
  */
 import { weightsChecksum } from '../../../runtime/weights.js';
+import { transpose2 } from '../../ir/transpose.js';
 import { base64Literal, numLit, type EmittedFile } from '../module.js';
 import { lit } from '../names.js';
 import type { ParamRef } from '../plan.js';
@@ -77,7 +78,7 @@ export function planMemory(req: MemoryRequest): Memory {
   const blob = new Uint8Array(blobLen);
   for (const { t, elem, offset } of blobAt) {
     const tr = req.heap ? req.transposed?.get(t.id) : undefined;
-    const values = tr ? transpose(t.tensor.data, tr.N, tr.K) : t.tensor.data;
+    const values = tr ? transpose2(t.tensor.data, tr.N, tr.K) : t.tensor.data;
     const data = elem === 'f32' ? Float32Array.from(values) : values;
     blob.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
   }
@@ -151,12 +152,4 @@ export function planMemory(req: MemoryRequest): Memory {
     ...fills,
   );
   return { statements, readsFile, files, heapId, memoryId, heapElem: (id) => heapElems.get(id) };
-}
-
-/** [N, K] row-major data as [K, N]. */
-function transpose(data: Float64Array, N: number, K: number): Float64Array {
-  if (data.length !== N * K) throw new Error(`internal: ${data.length} weights are not ${N} x ${K}`);
-  const out = new Float64Array(data.length);
-  for (let o = 0; o < N; o++) for (let k = 0; k < K; k++) out[k * N + o] = data[o * K + k]!;
-  return out;
 }

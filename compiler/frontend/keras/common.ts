@@ -108,21 +108,3 @@ export function sublayer(c: JsonObject, key: string): { className: string; confi
   if (!isObject(v) || typeof v.class_name !== 'string' || !isObject(v.config)) throw new NodeError(`config ${key}: expected {"class_name": ..., "config": {...}}`);
   return { className: v.class_name, config: v.config };
 }
-
-/** Row-major transpose of the axes of `data` (shape `shape`) into the order `perm`. */
-export function transpose(data: ArrayLike<number>, shape: readonly number[], perm: readonly number[]): Float64Array {
-  const out = new Float64Array(data.length);
-  const outShape = perm.map((p) => shape[p]!);
-  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((a, b) => a * b, 1));
-  const idx = new Array<number>(outShape.length).fill(0);
-  for (let o = 0; o < out.length; o++) {
-    let src = 0;
-    for (let k = 0; k < perm.length; k++) src += idx[k]! * strides[perm[k]!]!;
-    out[o] = data[src]!;
-    for (let k = outShape.length - 1; k >= 0; k--) {
-      if (++idx[k]! < outShape[k]!) break;
-      idx[k] = 0;
-    }
-  }
-  return out;
-}

@@ -4,6 +4,7 @@
  * Reshape, Permute, merges, LayerNormalization, BatchNormalization (moving statistics) and
  * Embedding. Keras axes count the batch axis; layergen's do not.
  */
+import { transpose2 } from '../../ir/transpose.js';
 import { NodeError } from '../onnx/model.js';
 import type { ParamTensor } from '../onnx/net.js';
 import { activationOf, applyActivation } from './activations.js';
@@ -30,8 +31,7 @@ const dense: Mapper = (cx) => {
   const bias = bool(c, 'use_bias', true);
   const act = activationOf(cx, c.activation);
   const w = cx.weights([{ name: 'kernel', shape: [inF, units] }, ...(bias ? [{ name: 'bias', shape: [units] }] : [])]);
-  const weight = new Float64Array(units * inF);
-  for (let i = 0; i < inF; i++) for (let o = 0; o < units; o++) weight[o * inF + i] = w[0]![i * units + o]!;
+  const weight = transpose2(w[0]!, inF, units);
   const params = { weight: { shape: [units, inF], data: weight }, ...(bias ? { bias: { shape: [units], data: w[1]! } } : {}) };
   const lin = cx.add('linear', [x], { units, ...(bias ? {} : { bias: false }) }, params, act ? 'linear' : undefined);
   return [keras(applyActivation(cx, lin, act))];

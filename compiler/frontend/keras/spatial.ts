@@ -9,7 +9,8 @@
  */
 import { NodeError } from '../onnx/model.js';
 import { activationOf, applyActivation } from './activations.js';
-import { bool, channelsFirst, ints, keras, num, str, transpose, type Cx, type KValue, type Mapper } from './common.js';
+import { transpose } from '../../ir/transpose.js';
+import { bool, channelsFirst, ints, keras, num, str, type Cx, type KValue, type Mapper } from './common.js';
 
 interface Spatial {
   /** The input channels-first: [C, ...spatial]. */

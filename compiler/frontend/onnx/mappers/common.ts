@@ -68,13 +68,6 @@ export function param(c: Const, shape: readonly number[] = c.shape): ParamTensor
   return { shape: [...shape], data: Float64Array.from(c.data as number[]) };
 }
 
-/** Row-major transpose of a 2-D matrix [r, c] -> [c, r], times `scale`. */
-export function transpose2(data: ArrayLike<number>, r: number, c: number, scale = 1): Float64Array {
-  const out = new Float64Array(r * c);
-  for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[j * r + i] = data[i * c + j]! * scale;
-  return out;
-}
-
 /** The one-element value of a constant or fill. */
 export function scalarOf(v: Const | Fill | undefined, what: string): number {
   if (!v) throw new NodeError(`${what} must be a constant`);

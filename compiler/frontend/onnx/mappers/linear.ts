@@ -6,7 +6,8 @@
  */
 import { NodeError, attrFloat, attrInt } from '../model.js';
 import { dimsOf, fmt, nums, type Const, type Tensor, type Value } from '../values.js';
-import { exampleAxis, layer, result, transpose2, type Cx, type Mapper } from './common.js';
+import { transpose2 } from '../../../ir/transpose.js';
+import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
 
 /** A bias constant broadcast along the last axis: [], [1], [M] or [1, ..., M] -> M values. */
 function biasValues(c: Const, m: number, outRank: number, scale: number): Float64Array {
