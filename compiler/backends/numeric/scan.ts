@@ -10,7 +10,7 @@ import type { CellRef } from '../../ir/scan.js';
 import { renderLoops } from '../render.js';
 import { describe, type ScanStep } from '../plan.js';
 import type { KernelKind } from './wasmKernel.js';
-import { hasIndexLoad, matchContraction, numericView, type Contraction } from './contraction.js';
+import { hasIndexLoad, matchContraction, numericView } from './contraction.js';
 import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';
 import { epilogueCode, formulaCost, kernelKind, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
@@ -26,12 +26,6 @@ export function scanUnrollable(s: ScanStep): boolean {
 /** Initial values of state `st`: the initial-state input (slot `init`) or zeros. */
 function initial(s: ScanStep, st: ScanStep['body']['states'][number], j: string): string {
   return st.init !== undefined ? `a${st.init}[a${st.init}o + ${j}]!` : '0';
-}
-
-/** The contractions (gate affines) among a scan's cells. */
-export function scanContractions(s: ScanStep): Contraction[] {
-  const shapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
-  return s.cells.flatMap(({ formula, cell, inShapes }) => matchContraction(formula, cell.shape, inShapes, shapes) ?? []);
 }
 
 export function scanFn(ctx: NumericCtx, s: ScanStep, unrolled: boolean): StepFn {
@@ -102,7 +96,6 @@ function loopBody(ctx: NumericCtx, s: ScanStep, time: string[], kernels: KernelK
   );
   const source = (r: CellRef): [string, string] =>
     r.kind === 'x' ? ['a0', 'xt'] : [r.kind === 'state' ? stateIds[r.name]! : cellIds[r.name]!, '0'];
-  const resident = (r: CellRef): boolean => r.kind !== 'x' || (ctx.asm?.resident(s.node.inputs[0]!) ?? false);
   const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
   const B = ctx.precision === 'float32' ? 4 : 8;
   const steps: string[] = [];
@@ -114,11 +107,12 @@ function loopBody(ctx: NumericCtx, s: ScanStep, time: string[], kernels: KernelK
       const [x, xo] = source(cell.inputs[c.slot]!);
       const epi = epilogueCode(ctx.precision, c, cell.shape.length, inShapes, s.params);
       const w = s.params[c.weight]!.id;
-      const elem = ctx.asm?.elem(w);
-      if (ctx.asm && elem && resident(cell.inputs[c.slot]!)) {
+      // a kernel weight (layout.ts): its input is in the heap
+      const elem = ctx.kernels?.elem(w);
+      if (ctx.kernels && elem) {
         const kind = kernelKind(ctx.precision, elem);
         kernels.push(kind);
-        steps.push(`${ctx.asm.id}.gemm_${kind}(${w}.byteOffset, ${x}.byteOffset${xo === '0' ? '' : ` + ${xo} * ${B}`}, ${id}.byteOffset, 1, ${c.N}, ${c.K});`);
+        steps.push(`${ctx.kernels.id}.gemm_${kind}(${w}.byteOffset, ${x}.byteOffset${xo === '0' ? '' : ` + ${xo} * ${B}`}, ${id}.byteOffset, 1, ${c.N}, ${c.K});`);
         if (epi) steps.push(`for (let o = 0; o < ${c.N}; o++) ${id}[o] = ${epi(`${id}[o]!`, 'o')};`);
         continue;
       }

@@ -39,7 +39,7 @@ export interface StepFn {
 }
 
 /** The WebAssembly kernels of a module that has them (heap mode). */
-export interface AsmCtx {
+export interface KernelCtx {
   /** The kernels' exports. */
   readonly id: string;
   /** Element type of a weight the kernels read (stored transposed in the heap); undefined for other tensors. */
@@ -59,7 +59,7 @@ export interface NumericCtx {
   isConst(node: number): boolean;
   /** A fresh function name. */
   claim(base: string): string;
-  readonly asm?: AsmCtx;
+  readonly kernels?: KernelCtx;
 }
 
 /** Scalar operations per element (reductions counted with their length). */
@@ -189,17 +189,17 @@ export function gemmFn(ctx: NumericCtx, s: Step, c: Contraction): StepFn {
   const inShapes = s.inTypes.map((t) => t.shape);
   const epi = epilogueCode(ctx.precision, c, s.out.shape.length, inShapes, s.params);
   const common = { name: ctx.claim(`f_${s.node.name}`), ins: [s.node.inputs[c.slot]!], outs: [s.node.id], tensors: Object.values(s.params).map((p) => p.id) };
-  const elem = ctx.asm?.elem(w);
-  if (ctx.asm && elem) {
+  const elem = ctx.kernels?.elem(w);
+  if (ctx.kernels && elem) {
     const kind = kernelKind(ctx.precision, elem);
     const B = ctx.precision === 'float32' ? 4 : 8;
-    const xIn = ctx.asm.resident(s.node.inputs[c.slot]!);
-    const yIn = ctx.asm.resident(s.node.id);
-    const { stageX, stageY } = ctx.asm;
+    const xIn = ctx.kernels.resident(s.node.inputs[c.slot]!);
+    const yIn = ctx.kernels.resident(s.node.id);
+    const { stageX, stageY } = ctx.kernels;
     const body = [
       `const rows = ${c.rows === 1 ? 'n' : `n * ${c.rows}`};`,
       ...(xIn ? [] : [`${stageX}.set(a0.subarray(a0o, a0o + rows * ${c.K}));`]),
-      `${ctx.asm.id}.gemm_${kind}(${w}.byteOffset, ${xIn ? `a0.byteOffset + a0o * ${B}` : `${stageX}.byteOffset`}, ` +
+      `${ctx.kernels.id}.gemm_${kind}(${w}.byteOffset, ${xIn ? `a0.byteOffset + a0o * ${B}` : `${stageX}.byteOffset`}, ` +
         `${yIn ? `y0.byteOffset + y0o * ${B}` : `${stageY}.byteOffset`}, rows, ${c.N}, ${c.K});`,
     ];
     if (epi || !yIn) {
