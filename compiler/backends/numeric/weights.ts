@@ -76,8 +76,10 @@ export function planMemory(req: MemoryRequest): Memory {
     return { t, elem, offset };
   });
   const blob = new Uint8Array(blobLen);
+  /** [N, K] of a weight stored transposed (heap mode: the kernels read it). */
+  const transposedAs = (t: ParamRef): { readonly N: number; readonly K: number } | undefined => (req.heap ? req.transposed?.get(t.id) : undefined);
   for (const { t, elem, offset } of blobAt) {
-    const tr = req.heap ? req.transposed?.get(t.id) : undefined;
+    const tr = transposedAs(t);
     const values = tr ? transpose2(t.tensor.data, tr.N, tr.K) : t.tensor.data;
     const data = elem === 'f32' ? Float32Array.from(values) : values;
     blob.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), offset);
@@ -103,7 +105,7 @@ export function planMemory(req: MemoryRequest): Memory {
     }
   }
   const comment = (t: ParamRef): string => {
-    const tr = req.heap ? req.transposed?.get(t.id) : undefined;
+    const tr = transposedAs(t);
     return `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]${tr ? `, stored transposed as [${tr.K}, ${tr.N}] for the kernels` : ''}`;
   };
   for (const t of inline) {
