@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Graph } from '../compiler/ir/graph.js';
-import type { GpuBackendInfo, GpuOptions } from '../runtime/index.js';
+import type { GpuBackendInfo, GpuOptions } from '@layergen/runtime/gpu';
 import {
   arg,
   first,

@@ -113,7 +113,7 @@ async function runCase(c: Case): Promise<CaseResult> {
   const list = await engines(c, graph, file, ort, tf);
   const agree = await agreement(list);
   const times = await measure(list, { rounds: ROUNDS });
-  const { closeWorkers } = await import('../runtime/index.js');
+  const { closeWorkers } = await import('@layergen/runtime');
   await closeWorkers();
   return { what: `${c.net.label}, batch ${c.batch}`, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads };
 }

@@ -21,7 +21,7 @@
  * emits it: bench/symbolic-lstm.ts.
  */
 
-import { addAll, countNodes, linear, mul, setWeakInterning, sym, type Expr } from '../runtime/symbolic/index.js';
+import { addAll, countNodes, linear, mul, setWeakInterning, sym, type Expr } from '@layergen/runtime';
 
 const ROUNDS = Number(process.argv[process.argv.indexOf('--rounds') + 1]) || 50;
 const SUMS = 512;

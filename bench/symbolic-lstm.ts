@@ -12,7 +12,7 @@
 import { fileURLToPath } from 'node:url';
 import {
   add, addAll, countNodes, linear, mul, setWeakInterning, sigmoid, sym, tanh, type Expr,
-} from '../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 
 type V = Expr | number;
 

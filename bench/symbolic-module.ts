@@ -6,15 +6,15 @@ import { pathToFileURL } from 'node:url';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { compile } from '../compiler/index.js';
-import { countNodes, type Expr } from '../runtime/index.js';
+import { pinRuntime } from '../compiler/backends/templates.js';
+import { countNodes, type Expr } from '@layergen/runtime';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const files = await compile(join(root, 'bench/nets/lstm128.yaml'), { targets: ['symbolic'], lang: 'js' });
 const dir = mkdtempSync(join(root, '.tmp-bench-'));
-const runtime = pathToFileURL(join(root, 'dist/runtime/index.js')).href;
 let main = '';
 for (const f of files) {
-  writeFileSync(join(dir, f.path), f.text.replaceAll("'layergen/runtime'", JSON.stringify(runtime)));
+  writeFileSync(join(dir, f.path), pinRuntime(f.text));
   if (f.path.endsWith('.js')) main = join(dir, f.path);
 }
 const m = (await import(pathToFileURL(main).href)) as { predict(i: Record<string, unknown>): Record<string, Expr[]> };

@@ -16,7 +16,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { countNodes, evaluate, format, freeSymbols, type Expr } from '../runtime/symbolic/index.js';
+import { countNodes, evaluate, format, freeSymbols, type Expr } from '@layergen/runtime';
 import { buildLstm, lstmWeights, type LstmWeights } from './symbolic-lstm.js';
 
 const PYTHON = '/usr/bin/python3';

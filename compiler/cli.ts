@@ -6,13 +6,14 @@ import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
-import { prune, type Expr } from '../runtime/symbolic/index.js';
+import { prune, type Expr } from '@layergen/runtime';
 import { loadNet } from './frontend/index.js';
 import { compile, explain, writeFiles } from './index.js';
 import { progressBar } from './progress.js';
 import { optimize } from './passes/pipeline.js';
-import { verify, verifyTable, type Backend } from './verify.js';
+import { gpujsInstalled, verify, verifyTable, type Backend } from './verify.js';
 import { importCommand } from './cliImport.js';
+import { WEIGHTS_MODES, type WeightsMode } from './backends/numeric/weights.js';
 
 /** User errors: message on stderr, exit 1, no stack trace. */
 function fail(e: unknown): never {
@@ -47,7 +48,12 @@ async function run(argv: string[]): Promise<void> {
           })
           .option('lang', { choices: ['ts', 'js'] as const, default: 'ts' as const, describe: 'emit TypeScript, or ESM JavaScript + .d.ts' })
           .option('precision', { choices: ['float64', 'float32'] as const, default: 'float64' as const, describe: 'numeric precision' })
-          .option('embed-weights', { type: 'boolean', default: false, describe: 'numeric: embed large weights as base64 instead of writing NAME.weights.bin' })
+          .option('weights', {
+            choices: WEIGHTS_MODES,
+            default: 'auto' as WeightsMode,
+            describe: 'numeric: large weights in NAME.weights.bin beside the module (auto: when large; file: always) or embedded as base64 (embed)',
+          })
+          .option('embed-weights', { type: 'boolean', default: false, describe: 'same as --weights embed' })
           .option('dump-after', { type: 'string', describe: 'print the IR after these passes (comma-separated, or all)' }),
       async (a) => {
         const bar = progressBar();
@@ -57,7 +63,7 @@ async function run(argv: string[]): Promise<void> {
             targets: a.target as unknown as Target[],
             lang: a.lang,
             precision: a.precision,
-            embedWeights: a['embed-weights'],
+            weights: a['embed-weights'] ? 'embed' : a.weights,
             onProgress: bar.update,
           });
           bar.end();
@@ -173,6 +179,10 @@ async function run(argv: string[]): Promise<void> {
           const skip = (a.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean);
           const bad = skip.filter((s) => !['float32', 'gpu', 'symbolic'].includes(s));
           if (bad.length) throw new LayergenError(`--skip: unknown backend ${bad.join(', ')} (float32, gpu, symbolic)`);
+          if (!skip.includes('gpu') && !gpujsInstalled()) {
+            process.stderr.write('layergen: gpu skipped: gpu.js is not installed (npm install gpu.js)\n');
+            skip.push('gpu');
+          }
           const rows = await verify(optimize(loadNet(a.net).graph), { points: a.points, seed: a.seed, skip: skip as Backend[] });
           process.stdout.write(verifyTable(rows) + '\n');
           const failed = rows.filter((r) => !r.ok);

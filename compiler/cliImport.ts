@@ -2,12 +2,11 @@
  * `layergen import MODEL.onnx|MODEL.h5|MODEL.keras --out DIR [--name NAME] [--check]`: yargs wiring
  * only; the work is done by frontend/onnx, or frontend/keras for .h5 / .keras files. Writes DIR/NAME.yaml and DIR/NAME.safetensors atomically (nothing is
  * written on error); --check prints the layer table, or the problems, and writes nothing.
+ * The importers (and their heavy libraries, onnx-proto and h5wasm) are loaded only when an import runs.
  */
 import type { CommandModule } from 'yargs';
 import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
-import { importKerasFile, kerasFormat } from './frontend/keras/index.js';
-import { importOnnxFile } from './frontend/onnx/index.js';
 import { writeFiles, type EmittedFile } from './index.js';
 import type { Graph } from './ir/graph.js';
 
@@ -36,13 +35,14 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       const opts = a.name !== undefined ? { name: a.name } : {};
       let r: { name: string; yaml: string; weights: Uint8Array; weightsFile: string; graph: Graph };
       let about: string;
-      if (kerasFormat(a.model)) {
-        const k = await importKerasFile(a.model, opts);
+      const keras = await import('./frontend/keras/index.js');
+      if (keras.kerasFormat(a.model)) {
+        const k = await keras.importKerasFile(a.model, opts);
         r = k;
         const m = k.keras;
         about = `Keras${m.kerasVersion ? ` ${m.kerasVersion}` : ''} ${m.className} (${m.format === 'h5' ? 'legacy .h5' : '.keras'}), ${m.layers} layers`;
       } else {
-        const o = importOnnxFile(a.model, opts);
+        const o = (await import('./frontend/onnx/index.js')).importOnnxFile(a.model, opts);
         r = o;
         about = `ONNX opset ${o.model.opset}${o.model.producer ? ` (${o.model.producer})` : ''}, ${o.model.nodes.length} nodes`;
       }

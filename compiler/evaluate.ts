@@ -1,9 +1,9 @@
 /** `layergen eval`: runs the reference interpreter on numbers or symbols, without writing files. */
-import * as S from '../runtime/symbolic/index.js';
+import * as S from '@layergen/runtime';
 import { symbolic } from './backends/symbolic/algebra.js';
 import { LayergenError } from './errors.js';
 import { paramLabel, size, typeOf, type Graph, type Node, type Tensor } from './ir/graph.js';
-import { paramSymbols, selectsParam } from '../runtime/symbolicIo.js';
+import { paramSymbols, selectsParam } from '@layergen/runtime';
 import { float64, interpret, type Algebra } from './ir/interpret.js';
 
 export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';

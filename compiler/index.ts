@@ -7,6 +7,7 @@ import { join, relative } from 'node:path';
 import { BACKENDS, TARGETS, type Target } from './backends/index.js';
 import { emitModule, type EmittedFile, type Lang } from './backends/module.js';
 import type { Precision } from './backends/numeric/emit.js';
+import type { WeightsMode } from './backends/numeric/weights.js';
 import { LayergenError } from './errors.js';
 import { loadNet, loadNetText, type Loaded } from './frontend/index.js';
 import type { Graph } from './ir/graph.js';
@@ -18,13 +19,20 @@ export { TARGETS, type Target } from './backends/index.js';
 export type { EmittedFile, Lang } from './backends/module.js';
 export type { Precision } from './backends/numeric/emit.js';
 export type { Graph } from './ir/graph.js';
+export type { WeightsMode } from './backends/numeric/weights.js';
 
 export interface CompileOptions {
   readonly targets?: readonly Target[];
   readonly lang?: Lang;
   readonly precision?: Precision;
   readonly pipeline?: PipelineOptions;
-  /** numeric: embed large weights as base64 in the module instead of writing `<net>.weights.bin`. */
+  /**
+   * numeric: where the weights that are not literals in the code go. `auto` (default): a
+   * `<net>.weights.bin` beside the module when they are large, else embedded; `embed`: base64 in
+   * the module (self-contained, e.g. for a bundler); `file`: always the sidecar.
+   */
+  readonly weights?: WeightsMode;
+  /** Same as `weights: 'embed'` (kept for existing callers). */
   readonly embedWeights?: boolean;
   /** Called as compilation advances (stage names, done of total), e.g. for a progress bar. */
   readonly onProgress?: (stage: string, done: number, total: number) => void;
@@ -47,7 +55,7 @@ export async function emit(graph: Graph, source: string, opts: CompileOptions = 
   const targets = opts.targets ?? TARGETS;
   const files: EmittedFile[] = [];
   for (const t of targets) {
-    const spec = BACKENDS[t](graph, { precision: opts.precision ?? 'float64', source, embedWeights: opts.embedWeights ?? false });
+    const spec = BACKENDS[t](graph, { precision: opts.precision ?? 'float64', source, weights: opts.weights ?? (opts.embedWeights ? 'embed' : 'auto') });
     files.push(...(await emitModule(spec, opts.lang ?? 'ts')));
   }
   return files;

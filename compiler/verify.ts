@@ -6,12 +6,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import type { Target } from './backends/index.js';
 import type { Precision } from './backends/numeric/emit.js';
 import { emit } from './index.js';
 import { size, typeOf, type Graph } from './ir/graph.js';
 import { mulberry32 } from './frontend/init.js';
+import { pinRuntime } from './backends/templates.js';
 
 export interface VerifyOptions {
   readonly points?: number;
@@ -23,6 +24,16 @@ export interface VerifyOptions {
 }
 
 export type Backend = 'float32' | 'gpu' | 'symbolic';
+
+/** Whether gpu.js (an optional peer dependency) can be loaded by the runtime; verify skips gpu otherwise. */
+export function gpujsInstalled(): boolean {
+  try {
+    import.meta.resolve('gpu.js');
+    return true;
+  } catch {
+    return false;
+  }
+}
 export const DEFAULT_TOLERANCE: Record<Backend, number> = { float32: 1e-4, gpu: 1e-3, symbolic: 1e-9 };
 
 export interface VerifyRow {
@@ -42,14 +53,12 @@ interface SymbolicPredictor {
   evaluate(e: unknown, env: Record<string, number>): number;
 }
 
-const RUNTIME = pathToFileURL(fileURLToPath(new URL('../runtime/index.js', import.meta.url))).href;
-
 async function load(graph: Graph, target: Target, precision: Precision, dir: string): Promise<unknown> {
-  const files = await emit(graph, 'verify', { targets: [target], lang: 'js', precision, embedWeights: true });
+  const files = await emit(graph, 'verify', { targets: [target], lang: 'js', precision, weights: 'embed' });
   let main = '';
   for (const f of files) {
     const path = join(dir, `${precision}.${f.path}`);
-    writeFileSync(path, f.text.replaceAll("'layergen/runtime'", JSON.stringify(RUNTIME)));
+    writeFileSync(path, pinRuntime(f.text));
     if (f.path.endsWith('.js')) main = path;
   }
   return import(pathToFileURL(main).href);

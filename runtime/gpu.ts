@@ -8,8 +8,9 @@
  * 1-D output of `size * n` threads for a chunk of n examples. Intermediates stay on the device
  * (gpu.js pipeline mode) and only the net's outputs are read back.
  *
- * gpu.js is imported lazily, on the first run, so importing `layergen/runtime` for a numeric or
- * symbolic module never loads it (or headless-gl's native module).
+ * gpu.js is an optional peer dependency of @layergen/runtime, imported lazily on the first run,
+ * so numeric and symbolic modules never load it (or headless-gl's native module); where it is not
+ * installed the first run fails with an error that names the package.
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
@@ -46,6 +47,7 @@ export {
   parseGpuMode,
   type GpuMode,
   type KernelObject,
+  type SupportStatics,
 } from './gpuModes.js';
 
 /** One compute step: a kernel source and where its arguments come from. */
@@ -112,11 +114,21 @@ type GpujsModule = typeof import('gpu.js');
 let gpujs: Promise<GpujsModule> | undefined;
 
 /** gpu.js is CommonJS: under ESM its exports are the named exports, or `default` in some bundlers. */
-function loadGpujs(): Promise<GpujsModule> {
-  gpujs ??= import('gpu.js').then((m) => {
-    const mod = m as GpujsModule & { default?: GpujsModule };
-    return typeof mod.GPU === 'function' ? mod : mod.default!;
-  });
+function loadGpujs(module: string): Promise<GpujsModule> {
+  gpujs ??= import('gpu.js').then(
+    (m) => {
+      const mod = m as GpujsModule & { default?: GpujsModule };
+      return typeof mod.GPU === 'function' ? mod : mod.default!;
+    },
+    (e: unknown) => {
+      gpujs = undefined;
+      const code = (e as { code?: string }).code;
+      if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND' || /Cannot find (module|package) 'gpu\.js'/.test(String(e))) {
+        throw new Error(`${module}: gpu modules need the package gpu.js, which is not installed: npm install gpu.js (an optional peer dependency of @layergen/runtime)`);
+      }
+      throw e;
+    },
+  );
   return gpujs;
 }
 
@@ -141,7 +153,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
   let last: { mode: GpuMode | null; kernel: string } | undefined;
 
   async function init(): Promise<Setup> {
-    const { GPU } = await loadGpujs();
+    const { GPU } = await loadGpujs(net.module);
     let gpu: GPU;
     if (forced) {
       const available = availableGpuModes(GPU as unknown as SupportStatics);

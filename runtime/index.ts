@@ -1,9 +1,13 @@
-/** layergen/runtime: what generated modules import. Never imports the compiler. */
+/**
+ * @layergen/runtime: what generated numeric and symbolic modules import. Never imports the
+ * compiler, has no dependencies and no static `node:` imports, so it bundles for browsers as is.
+ * Generated gpu modules import `@layergen/runtime/gpu` (gpuIndex.ts), which needs gpu.js.
+ */
 export * from './tensor.js';
 export { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum } from './scalar.js';
 export * from './symbolic/index.js';
 export * from './symbolicIo.js';
-export * from './gpu.js';
 export * from './weights.js';
 export { kernelHeap, kernelInstance, type Kernel, type KernelHeap } from './kernels.js';
 export { predictParallel, closeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';
+export { RUNTIME_VERSION, checkRuntime, runtimeCompatible } from './version.js';

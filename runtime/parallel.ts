@@ -3,8 +3,11 @@
  * thread; each worker imports the same generated module and runs its ordinary predictBatch on its
  * share, reading the inputs from and writing the outputs to shared memory. Workers are started on
  * first use, kept for later calls (per module) and do not keep the process alive when idle.
- * node:worker_threads is imported lazily, so the runtime still loads where it does not exist.
+ * node:worker_threads is reached through the host (host.ts), never imported: where it does not
+ * exist (browsers) predictBatchParallel runs the batch in the calling thread. The worker's code is
+ * WORKER_SOURCE below, started with `eval`, so the runtime has no file to locate at run time.
  */
+import { nodeBuiltin } from './host.js';
 import type { FloatArray, FloatArrayCtor } from './tensor.js';
 
 export interface ParallelOptions {
@@ -15,8 +18,8 @@ export interface ParallelOptions {
 }
 
 export interface ParallelJob {
-  /** URL of the generated module (its import.meta.url). */
-  readonly module: string;
+  /** URL of the generated module (its import.meta.url; empty in some bundles: then no workers). */
+  readonly module: string | undefined;
   readonly inputs: Readonly<Record<string, FloatArray>>;
   readonly inputSizes: Readonly<Record<string, number>>;
   readonly outputSizes: Readonly<Record<string, number>>;
@@ -26,7 +29,7 @@ export interface ParallelJob {
   readonly run: () => object;
 }
 
-/** What a worker receives (see parallelWorker.ts). */
+/** What a worker receives (see WORKER_SOURCE). */
 export interface ParallelTask {
   readonly id: number;
   readonly float32: boolean;
@@ -76,22 +79,45 @@ export function sharedView(array: FloatArrayCtor, sab: SharedArrayBuffer, byteOf
 const pools = new Map<string, PoolWorker[]>();
 let nextTask = 0;
 
-async function workersFor(module: string, count: number): Promise<PoolWorker[]> {
-  const { Worker } = await import('node:worker_threads');
+/**
+ * A worker thread (CommonJS, run with `eval`): imports its module and runs its predictBatch on
+ * shares of batches, reading inputs from and writing outputs to shared memory.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const loaded = import(workerData.module);
+parentPort.on('message', async (t) => {
+  try {
+    const mod = await loaded;
+    const Arr = t.float32 ? Float32Array : Float64Array;
+    const B = Arr.BYTES_PER_ELEMENT;
+    const view = (sab, size) => new Arr(sab, t.start * size * B, t.count * size);
+    const inputs = {};
+    for (const [k, sab] of Object.entries(t.inputs)) inputs[k] = view(sab, t.inputSizes[k]);
+    const out = mod.predictBatch(inputs, t.count);
+    for (const [k, sab] of Object.entries(t.outputs)) view(sab, t.outputSizes[k]).set(out[k]);
+    parentPort.postMessage({ id: t.id });
+  } catch (e) {
+    parentPort.postMessage({ id: t.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  }
+});
+`;
+
+function workersFor(Worker: typeof import('node:worker_threads').Worker, module: string, count: number): PoolWorker[] {
   const pool = pools.get(module) ?? [];
   pools.set(module, pool);
-  while (pool.length < count) pool.push(new PoolWorker(new Worker(new URL('./parallelWorker.js', import.meta.url), { workerData: { module } })));
+  while (pool.length < count) pool.push(new PoolWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { module } })));
   return pool.slice(0, count);
 }
 
 /** Runs a numeric module's predictBatch over worker threads (see the file comment). */
 export async function predictParallel(job: ParallelJob, options: ParallelOptions = {}): Promise<Record<string, FloatArray>> {
-  const { availableParallelism } = await import('node:os');
-  const wanted = options.workers ?? availableParallelism();
+  const threads = nodeBuiltin('node:worker_threads');
+  const wanted = options.workers ?? nodeBuiltin('node:os')?.availableParallelism() ?? 1;
   if (!Number.isInteger(wanted) || wanted < 0) throw new RangeError(`workers must be a non-negative integer, got ${String(wanted)}`);
   const count = Math.min(wanted, Math.floor(job.batch / (options.minPerWorker ?? 64)));
-  if (count <= 1) return job.run() as Record<string, FloatArray>;
-  const pool = await workersFor(job.module, count);
+  if (count <= 1 || !threads || !job.module) return job.run() as Record<string, FloatArray>;
+  const pool = workersFor(threads.Worker, job.module, count);
   const bytes = job.array.BYTES_PER_ELEMENT;
   const inputs = Object.fromEntries(
     Object.entries(job.inputs).map(([k, v]) => {

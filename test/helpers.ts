@@ -41,7 +41,7 @@ export function example(flat: readonly number[], batch: number, b: number): numb
 }
 
 let counter = 0;
-/** A fresh directory inside the repo, so generated modules resolve `layergen/runtime` by self-reference. */
+/** A fresh directory inside the repo, so generated modules resolve `@layergen/runtime` (the workspace package). */
 export function tempDir(tag: string): string {
   const dir = repo('.tmp-test', `${process.pid}-${counter++}-${tag.replace(/[^\w-]/g, '_')}`);
   mkdirSync(dir, { recursive: true });

@@ -4,7 +4,7 @@
  * the numeric module and the reference.
  */
 import * as assert from 'uvu/assert';
-import { evaluate, type Expr } from '../runtime/index.js';
+import { evaluate, type Expr } from '@layergen/runtime';
 import { gpuImport } from './backends/gpujs/load.js';
 import { compileAndImport, example, mismatch } from './helpers.js';
 

@@ -3,6 +3,7 @@ import type { Graph } from '../ir/graph.js';
 import { gpuModule } from './gpujs/emit.js';
 import type { ModuleSpec } from './module.js';
 import { numericModule, type Precision } from './numeric/emit.js';
+import type { WeightsMode } from './numeric/weights.js';
 import { symbolicModule } from './symbolic/emit.js';
 import { jacobianModule } from './jacobian/emit.js';
 
@@ -10,8 +11,8 @@ export interface BackendOptions {
   readonly precision: Precision;
   /** The source file as shown in generated headers. */
   readonly source: string;
-  /** numeric: embed large weights as base64 instead of writing a `.weights.bin` sidecar. */
-  readonly embedWeights?: boolean;
+  /** numeric: where non-literal weights go (see CompileOptions.weights). */
+  readonly weights?: WeightsMode;
 }
 
 export const BACKENDS = {

@@ -36,3 +36,21 @@ export function packageVersion(): string {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
+
+/** The runtime package that generated numeric, symbolic and jacobian modules import. */
+export const RUNTIME_MODULE = '@layergen/runtime';
+/** Its entry for gpu modules (the main entry plus the gpu.js runner). */
+export const GPU_RUNTIME_MODULE = '@layergen/runtime/gpu';
+
+/** The first statement of every module: the runtime checks that it can run what this compiler wrote. */
+export function runtimeCheck(modName: string): string[] {
+  return [`/** Throws a clear error if the installed @layergen/runtime cannot run this module. */`, `R.checkRuntime(${JSON.stringify(packageVersion())}, ${modName});`];
+}
+
+/**
+ * Module text with its runtime imports pinned to the runtime this compiler resolves (file URLs),
+ * for modules the compiler itself imports from a temporary folder outside any project (verify).
+ */
+export function pinRuntime(text: string): string {
+  return text.replace(/(['"])(@layergen\/runtime(?:\/gpu)?)\1/g, (_, q: string, spec: string) => JSON.stringify(import.meta.resolve(spec)));
+}

@@ -4,7 +4,7 @@
  * snippet, the gpu.js snippet and the name of the runtime's symbolic constructor.
  * Derivatives live with the symbolic runtime (`diff`), which owns the expression nodes.
  */
-import { erfNum, expNum, sigmoidNum, tanhNum } from '../../runtime/scalar.js';
+import { erfNum, expNum, sigmoidNum, tanhNum } from '@layergen/runtime';
 
 export interface Prim {
   readonly arity: 1 | 2 | 3;

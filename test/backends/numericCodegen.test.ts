@@ -131,6 +131,21 @@ test('large weights go to a checked sidecar; --embed-weights embeds them; both g
   sameValues(a.predictBatch(x, 3).fc2!, Array.from(b.predictBatch(x, 3).fc2!), 'sidecar vs embedded');
 });
 
+test("weights: 'file' writes a sidecar even for a mid-sized net, 'embed' none; both give the same results", async () => {
+  const file = join(dir, 'mid.yaml');
+  writeFileSync(file, 'name: mid\ninputs:\n  x: [40]\nlayers:\n  - {name: fc, type: linear, units: 30}\nseed: 5\n');
+  const auto = await compile(file, { targets: ['numeric'], lang: 'js' });
+  assert.not.ok(auto.some((f) => f.bytes), '1230 parameters stay embedded by default');
+  const side = await compile(file, { targets: ['numeric'], lang: 'js', weights: 'file' });
+  assert.ok(side.some((f) => f.path === 'mid.weights.bin' && f.bytes), "weights: 'file' writes mid.weights.bin");
+  assert.match(side.find((f) => f.path === 'mid.numeric.js')!.text, /R\.weightsFile\(\s*new URL\('\.\/mid\.weights\.bin', import\.meta\.url\)/);
+  const a = await compileAndImport<NumericModule & { ready: Promise<void> }>(relative(ROOT, file), 'numeric', { weights: 'file' });
+  const b = await compileAndImport<NumericModule>(relative(ROOT, file), 'numeric', { weights: 'embed' });
+  await a.ready;
+  const x = inputsFor(optimize(loadNet(file).graph), 2, 7);
+  sameValues(a.predictBatch(x, 2).fc!, Array.from(b.predictBatch(x, 2).fc!), 'file vs embed');
+});
+
 test('a sidecar from another compile is rejected with a clear error', async () => {
   const out = tempDir('sidecar');
   for (const seed of [3, 4]) {
@@ -154,7 +169,7 @@ test('WebAssembly kernels instantiate in a fresh process with nothing on stderr,
     const par = await m.predictBatchParallel(x, 50, { workers: 2, minPerWorker: 1 });
     sameValues(par.fc2!, Array.from(one.fc2!), `${precision} parallel`);
   }
-  const { closeWorkers } = await import('../../runtime/index.js');
+  const { closeWorkers } = await import('@layergen/runtime');
   await closeWorkers();
   // emitted JS, and emitted TS as a user's tsc would transpile it, in a fresh process
   for (const lang of ['js', 'ts'] as const) {

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import * as S from '../../runtime/index.js';
+import * as S from '@layergen/runtime';
 import { compileAndImport, repo } from '../helpers.js';
 
 type Params = Record<string, number[][] | number[]>;

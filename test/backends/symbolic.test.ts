@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { evaluate, format, freeSymbols, type Expr } from '../../runtime/index.js';
+import { evaluate, format, freeSymbols, type Expr } from '@layergen/runtime';
 import { compileAndImport, example, fixtureNames, loadFixture, mismatch, repo } from '../helpers.js';
 
 interface SymbolicModule {

@@ -1,7 +1,7 @@
 /** Symbolic parameters: names, selection by layer, and substituting the numbers back gives the net. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import * as S from '../../runtime/index.js';
+import * as S from '@layergen/runtime';
 import { evalSymbolic } from '../../compiler/evaluate.js';
 import { build, LayergenError } from '../../compiler/index.js';
 import { compileAndImport, repo } from '../helpers.js';

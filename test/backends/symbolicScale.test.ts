@@ -5,7 +5,7 @@
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { countNodes, evaluateAll, type Expr } from '../../runtime/index.js';
+import { countNodes, evaluateAll, type Expr } from '@layergen/runtime';
 import { compileAndImport, mismatch } from '../helpers.js';
 
 interface SymbolicModule {

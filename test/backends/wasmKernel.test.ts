@@ -10,7 +10,7 @@ import {
   wasmKernels,
   type KernelKind,
 } from "../../compiler/backends/numeric/wasmKernel.js";
-import { kernelHeap, kernelInstance } from "../../runtime/kernels.js";
+import { kernelHeap, kernelInstance } from '@layergen/runtime';
 
 const KINDS: readonly KernelKind[] = ["f64w32", "f64w64", "f32"];
 const align8 = (v: number): number => Math.ceil(v / 8) * 8;

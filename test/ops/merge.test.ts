@@ -11,7 +11,7 @@ import { seededParam } from '../../compiler/frontend/init.js';
 import { float64, interpret } from '../../compiler/ir/interpret.js';
 import { optimize } from '../../compiler/passes/pipeline.js';
 import { loadNetText } from '../../compiler/frontend/index.js';
-import * as S from '../../runtime/index.js';
+import * as S from '@layergen/runtime';
 import { compileAndImport, ROOT, tempDir } from '../helpers.js';
 import { errorOf, near, randoms } from './support.js';
 

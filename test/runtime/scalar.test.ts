@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum } from '../../runtime/scalar.js';
+import { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum } from '@layergen/runtime';
 import { repo } from '../helpers.js';
 
 interface Point {

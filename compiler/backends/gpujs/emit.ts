@@ -13,7 +13,7 @@ import type { Graph } from '../../ir/graph.js';
 import { dataInitializer, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { describe, plan, type Plan } from '../plan.js';
-import { fillTemplate, packageVersion } from '../templates.js';
+import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '../templates.js';
 import { addInterfaces, addShapes, dtypeArg } from '../numeric/emit.js';
 import { stepKernel, stepSlots } from './kernel.js';
 import { scanEntry, type KernelDecl } from './scan.js';
@@ -89,7 +89,8 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
         'LAYERGEN_GPU_MODE forces a backend; backendInfo() names the kernel class that ran.',
     }),
     fill(sf: SourceFile) {
-      sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
+      sf.addImportDeclaration({ moduleSpecifier: GPU_RUNTIME_MODULE, namespaceImport: 'R' });
+      sf.addStatements(runtimeCheck(modName));
       addShapes(sf, p);
       addInterfaces(sf, p, 'R.NumericInput', 'Float32Array');
       for (const t of p.tensors) {

@@ -5,7 +5,7 @@
  * float64 code with each shared subexpression computed once.
  */
 import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
-import * as S from '../../../runtime/symbolic/index.js';
+import * as S from '@layergen/runtime';
 import { LayergenError } from '../../errors.js';
 import { size, type Graph } from '../../ir/graph.js';
 import { interpret } from '../../ir/interpret.js';
@@ -14,7 +14,7 @@ import { lit } from '../names.js';
 import { addShapes } from '../numeric/emit.js';
 import { plan } from '../plan.js';
 import { symbolic } from '../symbolic/algebra.js';
-import { fillTemplate, packageVersion } from '../templates.js';
+import { fillTemplate, packageVersion, runtimeCheck, RUNTIME_MODULE } from '../templates.js';
 
 /** Beyond this many DAG nodes the straight-line module would be unreasonably large. */
 const MAX_NODES = 2_000_000;
@@ -50,7 +50,8 @@ export function jacobianModule(g: Graph, opts: { source: string }): ModuleSpec {
       summary: `Outputs and their Jacobian (float64, ${nodes} expression nodes). predict(inputs) -> { outputs, jacobian }.`,
     }),
     fill(sf: SourceFile) {
-      sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
+      sf.addImportDeclaration({ moduleSpecifier: RUNTIME_MODULE, namespaceImport: 'R' });
+      sf.addStatements(runtimeCheck(modName));
       addShapes(sf, { ...p, outputs: p.outputs });
       sf.addTypeAlias({
         isExported: true,

@@ -13,21 +13,21 @@ import type { Graph } from '../../ir/graph.js';
 import { base64Literal, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { plan, type IoRef, type Plan } from '../plan.js';
-import { fillTemplate, packageVersion } from '../templates.js';
+import { fillTemplate, packageVersion, runtimeCheck, RUNTIME_MODULE } from '../templates.js';
 import type { Precision } from './flavor.js';
 import { wasmKernels, type KernelKind } from './wasmKernel.js';
 import { layout } from './layout.js';
 import { scanFn } from './scan.js';
 import { gemmFn, loopsFn, unrolledFn, type NumericCtx, type StepFn } from './steps.js';
-import { planMemory } from './weights.js';
+import { planMemory, type WeightsMode } from './weights.js';
 
 export { numericFlavor, type Precision } from './flavor.js';
 
 export interface NumericOptions {
   readonly precision: Precision;
   readonly source: string;
-  /** Embed large weights as base64 instead of writing `<net>.weights.bin` beside the module. */
-  readonly embedWeights?: boolean;
+  /** Where non-literal weights go: `<net>.weights.bin` beside the module, or base64 inside it. */
+  readonly weights?: WeightsMode;
 }
 
 export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
@@ -40,7 +40,7 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
   const module = `${g.name}.numeric`;
   const memory = planMemory({
     precision: opts.precision,
-    embed: opts.embedWeights ?? false,
+    weights: opts.weights ?? 'auto',
     net: g.name,
     module,
     claim: (base) => p.names.claim(base),
@@ -94,8 +94,8 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
         'predictBatchParallel(inputs, batch, { workers }) (worker threads, Node).',
     }),
     fill(sf: SourceFile) {
-      sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
-      if (memory.readsFile) sf.addImportDeclaration({ moduleSpecifier: 'node:fs', namedImports: ['readFileSync'] });
+      sf.addImportDeclaration({ moduleSpecifier: RUNTIME_MODULE, namespaceImport: 'R' });
+      sf.addStatements(runtimeCheck(modName));
       addShapes(sf, p);
       sf.addVariableStatement({
         isExported: true,
@@ -109,6 +109,16 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
         declarations: [{ name: blockId, initializer: String(block) }],
       });
       sf.addStatements(memory.statements as string[]);
+      sf.addVariableStatement({
+        isExported: true,
+        declarationKind: VariableDeclarationKind.Const,
+        docs: [
+          memory.loaderId
+            ? 'Settles once the weights are in place: at import in Node (read with node:fs), after a fetch in browsers; predict throws until then.'
+            : 'Settles at once: every weight is in this module. (Modules with a `.weights.bin` beside them settle once it is loaded.)',
+        ],
+        declarations: [{ name: 'ready', type: 'Promise<void>', initializer: memory.loaderId ? `${memory.loaderId}.ready` : 'Promise.resolve()' }],
+      });
       if (kinds.length) {
         const names = kinds.map((k: KernelKind) => `gemm_${k}`);
         sf.addStatements([
@@ -151,13 +161,13 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
         returnType: 'void',
         statements: fns.map((f) => `${f.name}(n, ${[...f.ins, ...f.outs].map((u) => `${value(u)}, ${offset(u)}`).join(', ')});`),
       });
-      addEntryPoints(sf, p, { Arr, modName, blockId });
+      addEntryPoints(sf, p, { Arr, modName, blockId, ...(memory.loaderId ? { loaderId: memory.loaderId } : {}) });
     },
   };
 }
 
 /** predictBatch, predictBatchParallel and predict. */
-function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: string; blockId: string }): void {
+function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: string; blockId: string; loaderId?: string }): void {
   const { Arr, modName, blockId } = o;
   const names = `[${p.inputs.map((i) => lit(i.name)).join(', ')}]`;
   const readAll = (batch: string): string[] =>
@@ -173,6 +183,7 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
     ],
     returnType: 'Outputs',
     statements: [
+      ...(o.loaderId ? [`${o.loaderId}.check();`] : []),
       `R.checkBatch(batch, ${modName});`,
       `R.checkInputNames(inputs, ${names}, ${modName});`,
       ...readAll('batch'),

@@ -2,9 +2,10 @@
  * Where a numeric module keeps the tensors its loops read, and its buffers. Small tensors are
  * literal arrays in the code; the others form one *weights blob* — each tensor at an 8-byte
  * aligned offset, as float32 when every value is a float32 (PyTorch weights are: exact, half the
- * memory traffic), else float64 — written beside the module as `<net>.weights.bin` (read with
- * node:fs relative to import.meta.url, checked by size and checksum) or embedded as base64
- * (`embedWeights`, or when small). The blob does not depend on the precision.
+ * memory traffic), else float64 — written beside the module as `<net>.weights.bin` (loaded by
+ * R.weightsFile relative to import.meta.url: node:fs in Node, fetch in browsers; checked by size
+ * and checksum) or embedded as base64 (`embed`, or when small). The blob does not depend on the
+ * precision.
  *
  * With WebAssembly kernels (wasmKernel.ts) everything the kernels touch lives in one heap, the
  * kernels' memory: the blob at offset 0, then intermediates, scratch and staging buffers; tensors
@@ -12,7 +13,7 @@
  * transposed ([K, N]) in the blob. Without, buffers are ordinary typed arrays and tensors views
  * of the blob.
  */
-import { weightsChecksum } from '../../../runtime/weights.js';
+import { weightsChecksum } from '@layergen/runtime';
 import { transpose2 } from '../../ir/transpose.js';
 import { base64Literal, numLit, type EmittedFile } from '../module.js';
 import { lit } from '../names.js';
@@ -25,6 +26,10 @@ export const INLINE_MAX = 256;
 /** Blobs with more elements than this go to a sidecar file (unless embedding is asked for). */
 export const SIDECAR_MIN = 4096;
 
+/** Where the blob goes: `auto` a sidecar when large, `embed` base64 in the module, `file` always a sidecar. */
+export type WeightsMode = 'auto' | 'embed' | 'file';
+export const WEIGHTS_MODES: readonly WeightsMode[] = ['auto', 'embed', 'file'];
+
 export type Elem = 'f32' | 'f64';
 const ARRAY: Record<Elem, string> = { f32: 'Float32Array', f64: 'Float64Array' };
 const BYTES: Record<Elem, number> = { f32: 4, f64: 8 };
@@ -32,7 +37,7 @@ const align = (n: number): number => Math.ceil(n / 8) * 8;
 
 export interface MemoryRequest {
   readonly precision: Precision;
-  readonly embed: boolean;
+  readonly weights: WeightsMode;
   readonly net: string;
   readonly module: string;
   readonly claim: (base: string) => string;
@@ -51,7 +56,8 @@ export interface MemoryRequest {
 export interface Memory {
   /** Module-level statements declaring tensors, buffers, the heap. */
   readonly statements: readonly string[];
-  readonly readsFile: boolean;
+  /** Identifier of the R.WeightsFile that loads the sidecar, when there is one. */
+  readonly loaderId?: string;
   readonly files: readonly EmittedFile[];
   /** Identifier of the heap ArrayBuffer, and of the R.KernelHeap it belongs to (heap mode). */
   readonly heapId?: string;
@@ -88,21 +94,17 @@ export function planMemory(req: MemoryRequest): Memory {
   const want = (t: ParamRef, elem: Elem): Elem => (mod === 'f32' ? 'f32' : req.keepType.has(t.id) ? 'f64' : elem);
   const statements: string[] = [];
   const files: EmittedFile[] = [];
-  let readsFile = false;
   const dataId = req.claim('weightsData');
-  if (blobLen > 0) {
-    const sidecar = !req.embed && stored.reduce((a, t) => a + t.tensor.data.length, 0) > SIDECAR_MIN;
-    if (sidecar) {
-      const file = `${req.net}.weights.bin`;
-      readsFile = true;
-      files.push({ path: file, text: '', bytes: blob });
-      statements.push(
-        `/** Parameters: ${file} beside this module (${blobLen} bytes; compile with --embed-weights to embed them). */`,
-        `const ${dataId} = R.weightsBuffer(readFileSync(new URL(${lit(`./${file}`)}, import.meta.url)), ${blobLen}, ${lit(weightsChecksum(blob))}, ${lit(req.module)}, ${lit(file)});`,
-      );
-    } else {
-      statements.push(`/** Parameters (${blobLen} bytes). */`, `const ${dataId} = R.decodeBytes(${base64Literal(blob)}).buffer;`);
-    }
+  const sidecar = blobLen > 0 && (req.weights === 'file' || (req.weights === 'auto' && stored.reduce((a, t) => a + t.tensor.data.length, 0) > SIDECAR_MIN));
+  const file = `${req.net}.weights.bin`;
+  if (sidecar) {
+    files.push({ path: file, text: '', bytes: blob });
+    statements.push(
+      `/** Parameters: ${file} beside this module (${blobLen} bytes), loaded by \`weights\` below (compile with --weights embed to embed them). */`,
+      ...(req.heap ? [] : [`const ${dataId} = new ArrayBuffer(${blobLen});`]),
+    );
+  } else if (blobLen > 0) {
+    statements.push(`/** Parameters (${blobLen} bytes). */`, `const ${dataId} = R.decodeBytes(${base64Literal(blob)}).buffer;`);
   }
   const comment = (t: ParamRef): string => {
     const tr = transposedAs(t);
@@ -112,21 +114,44 @@ export function planMemory(req: MemoryRequest): Memory {
     const elem = want(t, exactFloat32(t.tensor.data) ? 'f32' : 'f64');
     statements.push(comment(t), `const ${t.id} = new ${ARRAY[elem]}([${Array.from(t.tensor.data, numLit).join(', ')}]);`);
   }
+  /** Statements that put the blob in place: run at once (embedded), or when the sidecar is read. */
+  const fills: string[] = [];
+  /** The statement that loads the sidecar and runs `fills`, and the loader's id. */
+  const loader = (into: string): { readonly statements: string[]; readonly loaderId?: string } => {
+    if (!sidecar) return { statements: fills };
+    const loaderId = req.claim('weights');
+    const url = `new URL(${lit(`./${file}`)}, import.meta.url)`;
+    return {
+      loaderId,
+      statements: [
+        `/** Reads ${file} (Node: at once, with node:fs; browsers: fetched, see \`ready\`), checks its size and checksum, puts it in place. */`,
+        `const ${loaderId} = R.weightsFile(${url}, ${blobLen}, ${lit(weightsChecksum(blob))}, ${lit(req.module)}, ${lit(file)}, (bytes) => {`,
+        `new Uint8Array(${into}, 0, ${blobLen}).set(new Uint8Array(bytes));`,
+        ...fills,
+        '});',
+      ],
+    };
+  };
   const heapElems = new Map<string, Elem>();
   if (!req.heap) {
     for (const { t, elem, offset } of blobAt) {
       const view = `new ${ARRAY[elem]}(${dataId}, ${offset}, ${t.tensor.data.length})`;
       const use = want(t, elem);
-      statements.push(comment(t), `const ${t.id} = ${use === elem ? view : `${ARRAY[use]}.from(${view})`};`);
+      if (use === elem) statements.push(comment(t), `const ${t.id} = ${view};`);
+      else if (!sidecar) statements.push(comment(t), `const ${t.id} = ${ARRAY[use]}.from(${view});`);
+      else {
+        statements.push(comment(t), `const ${t.id} = new ${ARRAY[use]}(${t.tensor.data.length});`);
+        fills.push(`${t.id}.set(${view});`);
+      }
     }
     for (const [id, n] of req.buffers) statements.push(`const ${id} = new ${Arr}(${n});`);
-    return { statements, readsFile, files, heapElem: () => undefined };
+    const load = loader(dataId);
+    return { statements: [...statements, ...(sidecar ? load.statements : [])], files, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: () => undefined };
   }
   // heap mode: blob, converted copies, buffers
   const heapId = req.claim('heap');
   let end = blobLen;
   const views: string[] = [];
-  const fills: string[] = [];
   for (const { t, elem, offset } of blobAt) {
     const use = want(t, elem);
     const n = t.tensor.data.length;
@@ -145,13 +170,14 @@ export function planMemory(req: MemoryRequest): Memory {
   }
   const memoryId = req.claim('memory');
   const pages = heapPages(end);
+  const load = loader(heapId);
   statements.push(
     `/** One heap, the WebAssembly kernels' memory: parameters, then buffers (${end} bytes used). */`,
     `const ${memoryId} = R.kernelHeap(${pages});`,
     `const ${heapId} = ${memoryId}.buffer;`,
-    ...(blobLen > 0 ? [`new Uint8Array(${heapId}, 0, ${blobLen}).set(new Uint8Array(${dataId}));`] : []),
+    ...(blobLen > 0 && !sidecar ? [`new Uint8Array(${heapId}, 0, ${blobLen}).set(new Uint8Array(${dataId}));`] : []),
     ...views,
-    ...fills,
+    ...load.statements,
   );
-  return { statements, readsFile, files, heapId, memoryId, heapElem: (id) => heapElems.get(id) };
+  return { statements, files, heapId, memoryId, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: (id) => heapElems.get(id) };
 }

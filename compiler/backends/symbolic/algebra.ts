@@ -1,5 +1,5 @@
 /** The symbolic algebra for the reference interpreter (`layergen eval --symbolic`). */
-import * as S from '../../../runtime/symbolic/index.js';
+import * as S from '@layergen/runtime';
 import type { Algebra } from '../../ir/interpret.js';
 import { PRIMS } from '../../ops/prims.js';
 

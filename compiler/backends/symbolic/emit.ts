@@ -11,7 +11,7 @@ import { addInterfaces, addShapes } from '../numeric/emit.js';
 import { describe, plan, type AnyStep, type Plan } from '../plan.js';
 import { scanLines } from '../scanCode.js';
 import { renderLoops, type Flavor } from '../render.js';
-import { fillTemplate, packageVersion } from '../templates.js';
+import { fillTemplate, packageVersion, runtimeCheck, RUNTIME_MODULE } from '../templates.js';
 
 export function symbolicFlavor(load: Pick<Flavor, 'input' | 'param' | 'index'>): Flavor {
   return {
@@ -69,11 +69,12 @@ export function symbolicModule(g: Graph, opts: { source: string }): ModuleSpec {
       summary: 'Symbolic evaluator: predict(inputs) with symbol names, numbers or expressions as elements.',
     }),
     fill(sf: SourceFile) {
-      sf.addImportDeclaration({ moduleSpecifier: 'layergen/runtime', namespaceImport: 'R' });
+      sf.addImportDeclaration({ moduleSpecifier: RUNTIME_MODULE, namespaceImport: 'R' });
       sf.addExportDeclaration({
-        moduleSpecifier: 'layergen/runtime',
+        moduleSpecifier: RUNTIME_MODULE,
         namedExports: ['format', 'evaluate', 'substitute', 'diff', 'sym', 'paramSymbolName', 'type Expr'],
       });
+      sf.addStatements(runtimeCheck(modName));
       addShapes(sf, p);
       addInterfaces(sf, p, 'R.SymbolicInput', 'R.Expr[]');
       // Parameters live in module constants `<id>_data`; each call binds `<id>` to the numbers, or to

@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LayergenError } from '../../../compiler/errors.js';
 import { OPS } from '../../../compiler/ops/registry.js';
-import { GPU_MODES, parseGpuMode } from '../../../runtime/index.js';
+import { GPU_MODES, parseGpuMode } from '@layergen/runtime/gpu';
 import { example, fixtureNames, loadFixture } from '../../helpers.js';
 import { gpuImport, gpuMismatch, relError, type GpuModule } from './load.js';
 

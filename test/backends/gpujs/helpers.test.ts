@@ -12,7 +12,7 @@ import {
   sigmoidNum,
   erfNum,
   type GpuHelperName,
-} from '../../../runtime/index.js';
+} from '@layergen/runtime/gpu';
 
 const REFS: Record<GpuHelperName, (x: number) => number> = {
   lgExp: Math.exp,

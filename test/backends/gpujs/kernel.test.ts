@@ -44,7 +44,7 @@ test('kernel sources: start with function, constant loop bounds, no %, closures 
   for (const k of kernels) checkKernelText('mlp', k);
   assert.match(file!.text, /const k_probs = `function \(x0\) \{\n {2}const t = this\.thread\.x;/);
   assert.match(file!.text, /lgExp\(\(x0\[o0 \+ r1\] - acc0\)\)/, 'softmax subtracts its max');
-  assert.match(file!.text, /import \* as R from 'layergen\/runtime';/);
+  assert.match(file!.text, /import \* as R from '@layergen\/runtime\/gpu';/);
   assert.not.match(file!.text, /from 'gpu\.js'/, 'gpu.js comes through the runtime');
 });
 

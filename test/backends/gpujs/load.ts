@@ -13,7 +13,7 @@ import { plan } from '../../../compiler/backends/plan.js';
 import { emitModule, type EmittedFile, type Lang } from '../../../compiler/backends/module.js';
 import { build, buildText } from '../../../compiler/index.js';
 import type { Graph } from '../../../compiler/ir/graph.js';
-import type { GpuBackendInfo, GpuOptions } from '../../../runtime/index.js';
+import type { GpuBackendInfo, GpuOptions } from '@layergen/runtime/gpu';
 import { mismatch, repo, tempDir } from '../../helpers.js';
 
 export type Out = Record<string, Float32Array>;

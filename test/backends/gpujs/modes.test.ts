@@ -14,7 +14,7 @@ import {
   kernelMode,
   parseGpuMode,
   type SupportStatics,
-} from '../../../runtime/gpuModes.js';
+} from '@layergen/runtime/gpu';
 import { ROOT, loadFixture } from '../../helpers.js';
 import { gpuImport, gpuMismatch, gpuWrite } from './load.js';
 

@@ -11,7 +11,7 @@ import * as assert from 'uvu/assert';
 import { buildText, build } from '../../../compiler/index.js';
 import { tensor, typeOf, type Graph, type Node } from '../../../compiler/ir/graph.js';
 import { float64, interpret } from '../../../compiler/ir/interpret.js';
-import { scanBlockRows } from '../../../runtime/index.js';
+import { scanBlockRows } from '@layergen/runtime/gpu';
 import { ROOT, compileAndImport, repo, tempDir } from '../../helpers.js';
 import { gpuFiles, gpuImport, gpuMismatch, relError, type GpuModule } from './load.js';
 
@@ -28,7 +28,7 @@ function data(n: number, seed: number, scale = 1): number[] {
   });
 }
 
-/** Writes a net into the repo (so modules resolve layergen/runtime); returns its repo-relative path. */
+/** Writes a net into the repo (so modules resolve @layergen/runtime); returns its repo-relative path. */
 function netFile(name: string, yaml: string): string {
   const file = join(tempDir(name), `${name}.yaml`);
   writeFileSync(file, yaml);

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   abs, add, addAll, countNodes, div, exp, format, heaviside, isExpr, log, max, maxAll, min, minAll, mul, mulAll,
   neg, num, pow, relu, sigmoid, sqrt, sub, sym, tanh, type Expr,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 
 const x = sym('x');
 const y = sym('y');

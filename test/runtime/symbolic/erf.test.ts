@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { erfNum } from '../../../runtime/symbolic/index.js';
+import { erfNum } from '@layergen/runtime';
 import { close } from './util.js';
 
 // erf of the float64 nearest each x, from mpmath at 40 digits.

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   abs, add, div, erf, erfNum, evaluate, exp, format, freeSymbols, heaviside, log, max, min, mul, neg, num, pow,
   relu, sigmoid, sqrt, sub, substitute, sym, tanh, type Expr, type Language,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { close, rng } from './util.js';
 
 const x = sym('x');

@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { add, isWeakInterning, mul, sym } from '../../../runtime/symbolic/index.js';
+import { add, isWeakInterning, mul, sym } from '@layergen/runtime';
 
-const INDEX = fileURLToPath(new URL('../../../runtime/symbolic/index.js', import.meta.url));
+const INDEX = fileURLToPath(import.meta.resolve('@layergen/runtime'));
 
 const CHILD = `
 const S = await import(${JSON.stringify(INDEX)});

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   abs, add, countNodes, diff, div, erf, evaluate, exp, heaviside, jacobian, linear, log, max, min, mul, num, pow,
   rational, relu, sigmoid, sqrt, sub, sym, tanh, type Expr,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { close, rng } from './util.js';
 
 const x = sym('x');

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import {
   add, addAll, compare, countNodes, evaluate, exp, format, intern, linear, max, mul, neg, num, pow, substitute, sym,
   tanh, type Expr,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { rng } from './util.js';
 
 const x = sym('x');

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import {
   abs, add, addAll, diff, div, evaluate, exact, exp, format, isRational, log, max, min, mul, num, pow, rational,
   sqrt, sub, sym, tanh, type Expr, type Language,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { rng } from './util.js';
 
 const x = sym('x');

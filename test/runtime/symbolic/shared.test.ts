@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import {
   add, DEFAULT_INLINE_MAX, erfNum, evaluate, exp, format, freeSymbols, linear, mul, rational, sigmoid, sym, tanh,
   type Expr, type Language,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { repo } from '../../helpers.js';
 import { close, rng } from './util.js';
 

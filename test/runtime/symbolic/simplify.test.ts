@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import {
   add, countNodes, evaluate, exp, format, freeSymbols, linear, log, max, maxAll, min, minAll, mul, num, pow, prune, rational,
   sigmoid, sub, sym, tanh, type Expr,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { close } from './util.js';
 
 const x = sym('x');

@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import {
   abs, add, div, erf, evaluate, exp, format, heaviside, log, max, min, mul, neg, pow, relu, sigmoid, sqrt, sub,
   sym, sympySymbols, tanh, type Expr,
-} from '../../../runtime/symbolic/index.js';
+} from '@layergen/runtime';
 import { relErr, rng } from './util.js';
 
 const PYTHON = '/usr/bin/python3';

@@ -1,0 +1,165 @@
+/**
+ * Generated modules in a real browser: esbuild bundles a page script that imports the default
+ * numeric module and the symbolic module of samples/mlp.yaml (no options: esbuild's defaults for
+ * the browser), and a second one that imports a numeric module whose weights live in a
+ * `.weights.bin` beside it (format esm, as import.meta.url needs; the page fetches the file).
+ * Headless Chromium (Debian `chromium`) runs both from 127.0.0.1 and posts its outputs back; they
+ * must equal Node's to the bit, and the symbolic text must be the same string.
+ *
+ * Without /usr/bin/chromium the test says so and passes, unless LAYERGEN_EXPECT_BROWSER is set
+ * (CI sets it, so a missing browser fails there).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import * as esbuild from 'esbuild';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { compile } from '../../compiler/index.js';
+import { ROOT, tempDir } from '../helpers.js';
+
+const CHROMIUM = process.env.LAYERGEN_CHROMIUM ?? '/usr/bin/chromium';
+const X = [0.5, -1, 2, 0];
+
+/** The page script: runs the modules and posts what they computed. */
+const entry = (imports: string, body: string): string => `${imports}
+(async () => { ${body} })()
+  .catch((e) => ({ error: String(e && e.stack || e) }))
+  .then((results) => fetch('/result', { method: 'POST', body: JSON.stringify(results) }));
+`;
+const SMALL_IMPORTS = `import * as num from './mlp.numeric.js';\nimport * as sym from './mlp.symbolic.js';`;
+const SMALL_BODY = `await num.ready;
+  const one = Array.from(num.predict({ x: ${JSON.stringify(X)} }).probs);
+  const batch = Array.from(num.predictBatch({ x: [${JSON.stringify(X)}, [1, 1, 1, 1]] }, 2).probs);
+  const par = Array.from((await num.predictBatchParallel({ x: [${JSON.stringify(X)}, [1, 1, 1, 1]] }, 2)).probs);
+  const s = sym.predict({ x: ['a', 'b', 'c', 'd'] }).probs;
+  return { one, batch, par, text: s.map((e) => sym.format(e, 'sympy')), value: s.map((e) => sym.evaluate(e, { a: 0.5, b: -1, c: 2, d: 0 })) };`;
+const SIDE_IMPORTS = `import * as side from './side.numeric.js';`;
+const SIDE_BODY = `let early = '';
+  try { side.predict({ x: new Array(40).fill(0.25) }); } catch (e) { early = e.message; }
+  await side.ready;
+  return { early, out: Array.from(side.predict({ x: new Array(40).fill(0.25) }).fc2) };`;
+
+const NET_SIDE = `name: side
+inputs:
+  x: [40]
+layers:
+  - {name: fc1, type: linear, units: 300}
+  - {type: tanh}
+  - {name: fc2, type: linear, units: 7}
+seed: 3
+`;
+
+async function writeModules(dir: string): Promise<void> {
+  writeFileSync(join(dir, 'side.yaml'), NET_SIDE);
+  for (const [net, targets] of [[join(ROOT, 'samples/mlp.yaml'), ['numeric', 'symbolic']], [join(dir, 'side.yaml'), ['numeric']]] as const) {
+    for (const f of await compile(net, { targets: [...targets], lang: 'js' })) writeFileSync(join(dir, f.path), f.bytes ?? f.text);
+  }
+}
+
+/** Serves `files` on 127.0.0.1 and resolves with the body of the first POST /result. */
+async function serve(files: Record<string, { type: string; body: string | Uint8Array }>, run: (url: string) => () => void, timeoutMs: number): Promise<string> {
+  let stop = (): void => undefined;
+  const server = createServer();
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      server.on('request', (req, res) => {
+        if (req.method === 'POST' && req.url === '/result') {
+          let body = '';
+          req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+          req.on('end', () => {
+            res.end('ok');
+            resolve(body);
+          });
+          return;
+        }
+        const f = files[(req.url ?? '/').split('?')[0]!];
+        if (!f) {
+          res.statusCode = 404;
+          res.end();
+          return;
+        }
+        res.setHeader('content-type', f.type);
+        res.end(f.body);
+      });
+      server.listen(0, '127.0.0.1', () => {
+        const port = (server.address() as { port: number }).port;
+        stop = run(`http://127.0.0.1:${port}/`);
+      });
+      setTimeout(() => reject(new Error(`no result from the page within ${timeoutMs} ms`)), timeoutMs).unref();
+    });
+  } finally {
+    stop();
+    server.close();
+  }
+}
+
+function chromium(url: string): () => void {
+  const profile = mkdtempSync(join(tmpdir(), 'layergen-chromium-'));
+  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--user-data-dir=${profile}`, url];
+  const p = spawn(CHROMIUM, args, { stdio: 'ignore' });
+  return () => {
+    p.kill('SIGKILL');
+    setTimeout(() => rmSync(profile, { recursive: true, force: true }), 500).unref();
+  };
+}
+
+test('esbuild bundles the default numeric and the symbolic module for the browser; Chromium computes what Node computes', async () => {
+  const dir = tempDir('browser');
+  await writeModules(dir);
+  writeFileSync(join(dir, 'small.js'), entry(SMALL_IMPORTS, SMALL_BODY));
+  writeFileSync(join(dir, 'side.js'), entry(SIDE_IMPORTS, SIDE_BODY));
+  // esbuild's defaults for a browser bundle (iife); the sidecar module needs import.meta.url: esm
+  const small = await esbuild.build({ entryPoints: [join(dir, 'small.js')], bundle: true, write: false, logLevel: 'silent', metafile: true });
+  const side = await esbuild.build({ entryPoints: [join(dir, 'side.js')], bundle: true, format: 'esm', write: false, logLevel: 'silent' });
+  assert.equal(small.errors, []);
+  assert.equal(side.errors, []);
+  // the only note esbuild has on the default bundle: predictBatchParallel's import.meta.url is empty in iife
+  assert.equal([...new Set(small.warnings.map((w) => w.id))].filter((id) => id !== 'empty-import-meta'), []);
+  assert.equal(side.warnings, []);
+  const smallJs = small.outputFiles[0]!.text;
+  const imported = Object.values(small.metafile.inputs).flatMap((i) => i.imports.map((m) => m.path));
+  assert.equal(imported.filter((m) => m.startsWith('node:') || /gpu\.js$|gpuIndex/.test(m)), [], 'no node: import and no gpu.js in the bundle');
+  assert.ok(imported.some((m) => m.includes('runtime/dist/index.js')), 'the runtime is bundled');
+  assert.equal(Object.values(small.metafile.outputs).flatMap((o) => o.imports), [], 'nothing left external');
+
+  // what Node computes with the same modules and page code
+  const nodeResults = async (imports: string, body: string, name: string): Promise<unknown> => {
+    const file = join(dir, `${name}.node.js`);
+    writeFileSync(file, `${imports}\nexport const results = await (async () => { ${body} })();\n`);
+    return ((await import(pathToFileURL(file).href)) as { results: unknown }).results;
+  };
+  const wantSmall = await nodeResults(SMALL_IMPORTS, SMALL_BODY, 'small');
+  const wantSide = (await nodeResults(SIDE_IMPORTS, SIDE_BODY, 'side')) as { early: string; out: number[] };
+  assert.is(wantSide.early, '', 'in Node the sidecar is read at import');
+
+  if (!existsSync(CHROMIUM)) {
+    if (process.env.LAYERGEN_EXPECT_BROWSER) assert.unreachable(`${CHROMIUM} is missing (apt-get install chromium)`);
+    console.log(`  browser: ${CHROMIUM} not found, page runs skipped (bundles checked)`);
+    return;
+  }
+  const html = (script: string, module: boolean): string => `<!doctype html><meta charset="utf-8"><script${module ? ' type="module"' : ''} src="/${script}"></script>`;
+  const gotSmall = JSON.parse(
+    await serve({ '/': { type: 'text/html', body: html('small.js', false) }, '/small.js': { type: 'text/javascript', body: smallJs } }, chromium, 60_000),
+  ) as unknown;
+  assert.equal(gotSmall, wantSmall, 'numeric and symbolic results in Chromium equal Node');
+  const gotSide = JSON.parse(
+    await serve(
+      {
+        '/': { type: 'text/html', body: html('side.js', true) },
+        '/side.js': { type: 'text/javascript', body: side.outputFiles[0]!.text },
+        '/side.weights.bin': { type: 'application/octet-stream', body: readFileSync(join(dir, 'side.weights.bin')) },
+      },
+      chromium,
+      60_000,
+    ),
+  ) as { early: string; out: number[] };
+  assert.match(gotSide.early, /side\.numeric: its weights \(side\.weights\.bin\) are still loading: await the module's `ready` promise/);
+  assert.equal(gotSide.out, wantSide.out, 'sidecar weights fetched in Chromium give Node\'s outputs');
+  console.log('  browser: Chromium ran both pages');
+});
+
+test.run();
