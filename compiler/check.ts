@@ -1,5 +1,5 @@
 /** `layergen check`: a table of layers, their input and output shapes and parameter counts. */
-import { fmtShape, size, typeOf, type Graph } from './ir/graph.js';
+import { fmtShape, isConst, size, typeOf, type Graph } from './ir/graph.js';
 
 export function checkTable(g: Graph): string {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
@@ -7,7 +7,7 @@ export function checkTable(g: Graph): string {
   let total = 0;
   for (const n of g.nodes) {
     const count = Object.values(n.params).reduce((a, t) => a + size(t.shape), 0);
-    if (n.op !== 'const') total += count;
+    if (!isConst(n)) total += count;
     const ins = n.inputs.map((i) => byId.get(i)!.name).join(', ');
     rows.push([n.name, n.op, ins || '-', fmtShape(typeOf(n).shape) + (typeOf(n).dtype === 'int' ? ' int' : ''), String(count)]);
   }

@@ -4,6 +4,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
+import { layerList } from './layerTable.js';
 import { LayergenError } from './errors.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '@layergen/runtime';
@@ -148,6 +149,18 @@ async function run(argv: string[]): Promise<void> {
           const text = a.json ? jsonOutputs(outs, a.format as Format) + '\n' : header + printOutputs(outs, a.format as Format, po) + '\n';
           if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
           else process.stdout.write(text);
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .command(
+      'layers [types..]',
+      'list the layer types with their keys, defaults and meanings (or only the named types)',
+      (y) => y.positional('types', { type: 'string', array: true, describe: 'layer types to show (default: all)' }),
+      (a) => {
+        try {
+          process.stdout.write(layerList((a.types as string[] | undefined) ?? []) + '\n');
         } catch (e) {
           fail(e);
         }

@@ -3,7 +3,7 @@
  * per node with its op, inputs, shape and parameters; fused nodes also print their formula.
  */
 import type { F, Ix } from './ir/formula.js';
-import { fmtShape, size, type Graph } from './ir/graph.js';
+import { fmtShape, isFused, isScan, size, type Graph } from './ir/graph.js';
 import { renderIx } from './backends/render.js';
 
 /** Index expressions as the renderer spells them, with `//` and `%` for floor division and modulo. */
@@ -47,7 +47,7 @@ export function dumpGraph(g: Graph): string {
   const notes: string[] = [];
   for (const n of g.nodes) {
     const params = Object.entries(n.params).map(([k, t]) => `${k}${fmtShape(t.shape)}`);
-    const op = n.op === 'fused' ? `fused(${String(n.attrs.ops)})` : n.op === 'scan' ? `scan(${n.attrs.steps} steps${n.attrs.reverse ? ', reversed' : ''})` : n.op;
+    const op = isFused(n) ? `fused(${String(n.attrs.ops)})` : isScan(n) ? `scan(${n.attrs.steps} steps${n.attrs.reverse ? ', reversed' : ''})` : n.op;
     const shape = n.type ? fmtShape(n.type.shape) + (n.type.dtype === 'int' ? ' int' : '') : '?';
     const out = outputs.has(n.id) ? ` -> ${outputs.get(n.id)}` : '';
     rows.push([String(n.id), n.name + out, op, n.inputs.map((i) => byId.get(i)?.name ?? `#${i}`).join(', ') || '-', shape, params.join(' ') || '-']);

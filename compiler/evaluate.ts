@@ -4,7 +4,7 @@ import { symbolic } from './backends/symbolic/algebra.js';
 import { LayergenError } from './errors.js';
 import { paramLabel, size, typeOf, type Graph, type Node, type Tensor } from './ir/graph.js';
 import { paramSymbols, selectsParam } from '@layergen/runtime';
-import { float64, interpret, type Algebra } from './ir/interpret.js';
+import { float64, interpret, type Algebra } from './interpret.js';
 
 export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
 

@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { compile, type CompileOptions, type Target } from '../compiler/index.js';
+import { OPS } from '../compiler/ops/registry.js';
 
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -30,6 +31,27 @@ export function fixtureNames(): string[] {
     .sort();
 }
 
+/** LAYERGEN_TEST_FULL=1 (`npm run test:full`): every fixture in every configuration. */
+export const FULL = process.env.LAYERGEN_TEST_FULL === '1';
+
+/** The layer type a fixture is named after (the longest registered type its name starts with), or 'nets'. */
+export function family(name: string): string {
+  const types = OPS.map((o) => o.type).filter((t) => name.startsWith(t) && /^(_|\d|$)/.test(name.slice(t.length)));
+  return types.sort((a, b) => b.length - a.length)[0] ?? 'nets';
+}
+
+/**
+ * One fixture per layer family (the first by name), plus the named ones: where a configuration
+ * exercises an emitter path that does not depend on the layer (.ts vs .js output, float32 vs
+ * float64 of the same loops), one net per family checks it; the full run checks every fixture.
+ */
+export function perFamily(names: readonly string[], extra: readonly string[] = []): Set<string> {
+  if (FULL) return new Set(names);
+  const seen = new Map<string, string>();
+  for (const n of names) if (!seen.has(family(n))) seen.set(family(n), n);
+  return new Set([...seen.values(), ...extra.filter((n) => names.includes(n))]);
+}
+
 export function loadFixture(name: string): Fixture {
   return { name, ...JSON.parse(readFileSync(repo('test/fixtures', `${name}.json`), 'utf8')) } as Fixture;
 }
@@ -52,13 +74,35 @@ export function cleanTemp(): void {
   rmSync(repo('.tmp-test'), { recursive: true, force: true });
 }
 
+/** Modules of committed nets (samples/, test/fixtures/), per configuration: compiled once per run. */
+const compiled = new Map<string, Promise<unknown>>();
+const COMMITTED = /^(samples|test\/fixtures)\//;
+/** Nets written once and never changed (imported models): compiled once per configuration too. */
+const frozen = new Set<string>();
+/** Marks a repo-relative net (and its weights) as never rewritten, so compileAndImport may share its modules. */
+export function freezeNet(net: string): string {
+  frozen.add(net);
+  return net;
+}
+
 /**
  * Compiles a net and imports one target's module. With lang 'ts' the emitted TypeScript is
- * transpiled here (as a user's build would) before importing.
+ * transpiled here (as a user's build would) before importing. The code is not run through
+ * prettier unless `format: true` is asked for (formatting is tested where it is read). uvu runs
+ * every test file in one process, so a committed net compiled in one configuration is compiled
+ * once for the whole suite and the module shared by every test that asks for it.
  */
-export async function compileAndImport<M>(net: string, target: Target, opts: CompileOptions = {}): Promise<M> {
+export function compileAndImport<M>(net: string, target: Target, opts: CompileOptions = {}): Promise<M> {
+  if (!(COMMITTED.test(net) || frozen.has(net)) || opts.onProgress) return compileAndImportOnce<M>(net, target, opts);
+  const key = JSON.stringify([net, target, { lang: 'js', precision: 'float64', ...opts }]);
+  let m = compiled.get(key);
+  if (!m) compiled.set(key, (m = compileAndImportOnce<M>(net, target, opts)));
+  return m as Promise<M>;
+}
+
+async function compileAndImportOnce<M>(net: string, target: Target, opts: CompileOptions): Promise<M> {
   const lang = opts.lang ?? 'js';
-  const files = await compile(repo(net), { ...opts, targets: [target], lang });
+  const files = await compile(repo(net), { format: false, ...opts, targets: [target], lang });
   const dir = tempDir(`${target}-${lang}`);
   let main = '';
   for (const f of files) {

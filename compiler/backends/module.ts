@@ -44,7 +44,8 @@ function project(): Project {
   return shared;
 }
 
-export async function emitModule(spec: ModuleSpec, lang: Lang): Promise<EmittedFile[]> {
+/** The module's files; `format: false` skips prettier (same code, unformatted). */
+export async function emitModule(spec: ModuleSpec, lang: Lang, format = true): Promise<EmittedFile[]> {
   const sf = project().createSourceFile(`/${spec.base}.ts`, '', { overwrite: true });
   let out;
   let text: string;
@@ -58,13 +59,13 @@ export async function emitModule(spec: ModuleSpec, lang: Lang): Promise<EmittedF
   }
   const tokens = new Set(text.match(TOKEN));
   const extra = spec.files ?? [];
+  const pretty = async (code: string, parser: string): Promise<string> => restoreData(format ? await prettier.format(code, { ...PRETTIER, parser }) : code);
   try {
-    if (!out) return [{ path: `${spec.base}.ts`, text: restoreData(await prettier.format(text, { ...PRETTIER, parser: 'typescript' })) }, ...extra];
+    if (!out) return [{ path: `${spec.base}.ts`, text: await pretty(text, 'typescript') }, ...extra];
     const files: EmittedFile[] = [...extra];
     for (const f of out.getFiles()) {
       const name = f.filePath.replace(/^.*\//, '');
-      const parser = name.endsWith('.d.ts') ? 'typescript' : 'babel';
-      files.push({ path: name, text: restoreData(await prettier.format(f.text, { ...PRETTIER, parser })) });
+      files.push({ path: name, text: await pretty(f.text, name.endsWith('.d.ts') ? 'typescript' : 'babel') });
     }
     return files.sort((a, b) => a.path.localeCompare(b.path));
   } finally {

@@ -3,7 +3,7 @@
  * inputs, outputs, parameters and intermediates, and each compute node's formula and shapes.
  */
 import type { F } from '../ir/formula.js';
-import { paramLabel, size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
+import { isConst, isInput, isScan, paramLabel, size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
 import { formulaOf } from '../ops/registry.js';
 import { cellRefSize, type Cell, type ScanAttrs, type ScanBody } from '../ir/scan.js';
 import { NameManager } from './names.js';
@@ -85,9 +85,9 @@ export function plan(g: Graph): Plan {
   });
   for (const n of g.nodes) {
     sizes.set(n.id, size(typeOf(n).shape));
-    if (n.op === 'input') continue;
-    if (n.op === 'const') {
-      const ref = { id: value.get(n.id) ?? names.claim(`c_${n.name}`), tensor: n.params.value!, label: n.name };
+    if (isInput(n)) continue;
+    if (isConst(n)) {
+      const ref = { id: value.get(n.id) ?? names.claim(`c_${n.name}`), tensor: n.params.value, label: n.name };
       value.set(n.id, ref.id);
       tensors.push(ref);
       continue;
@@ -95,13 +95,15 @@ export function plan(g: Graph): Plan {
     if (!value.has(n.id)) value.set(n.id, names.claim(`t_${n.name}`));
     const params: Record<string, ParamRef> = {};
     for (const [p, t] of Object.entries(n.params)) {
-      const ref = { id: names.claim(`p_${n.name}_${p}`), tensor: t, label: paramLabel(n, p) };
+      // named after the layer the parameter belongs to (`fc1.weight` -> fc1_weight), also in fused nodes
+      const label = paramLabel(n, p);
+      const ref = { id: names.claim(label.replace(/\./g, '_')), tensor: t, label };
       params[p] = ref;
       tensors.push(ref);
     }
     const inTypes = n.inputs.map((i) => typeOf(byId.get(i)!));
     const out = typeOf(n);
-    if (n.op === 'scan') {
+    if (isScan(n)) {
       steps.push(scanStep(n, inTypes, out, params, names));
       continue;
     }

@@ -6,7 +6,7 @@
  */
 import type { F, Ix } from '../ir/formula.js';
 import { flatIndex, freeVars, outVar } from '../ir/formula.js';
-import type { PrimName } from '../ops/prims.js';
+import type { PrimName } from '../ir/prims.js';
 
 export interface Flavor {
   num(v: number): string;
@@ -99,6 +99,8 @@ class Renderer {
       case 'param':
         return fl.param(f.name, this.ix(flatIndex(f.at, this.ctx.paramShapes[f.name]!)));
       case 'prim':
+        // symbolic flavours drop a stabilising shift: x - shift(m) is printed as x, not x - 0
+        if (fl.symbolic && f.op === 'sub' && f.args[1]!.k === 'shift') return this.expr(f.args[0]!);
         return fl.prim(f.op, f.args.map((a) => this.expr(a)));
       case 'shift':
         return fl.symbolic ? fl.num(0) : this.expr(f.body);

@@ -1,6 +1,6 @@
 /** NetSpec -> graph: resolves references (default: the previous layer), rejects cycles, orders nodes. */
 import { LayergenError, type Place } from '../errors.js';
-import type { Graph, Node, Output } from '../ir/graph.js';
+import { isInput, type Graph, type Node, type Output } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import type { LayerSpec, NetSpec } from './spec.js';
 
@@ -81,7 +81,7 @@ export function lower(spec: NetSpec): Graph {
 /** Every output must depend on some net input (constant layers alone give no per-example result). */
 function needInputs(nodes: readonly Node[], outs: readonly Output[]): void {
   const fed = new Set<number>();
-  for (const n of nodes) if (n.op === 'input' || n.inputs.some((i) => fed.has(i))) fed.add(n.id);
+  for (const n of nodes) if (isInput(n) || n.inputs.some((i) => fed.has(i))) fed.add(n.id);
   for (const o of outs) {
     if (!fed.has(o.node)) {
       throw new LayergenError(`outputs: "${o.name}" depends on no net input (only on constant layers); a net computes its outputs from its inputs`, o.place);

@@ -4,7 +4,7 @@
  * index expressions, scalar primitives, and reductions. Numeric loops, gpu.js kernels, the
  * symbolic module and the reference interpreter are all renderings of these formulas.
  */
-import type { PrimName } from '../ops/prims.js';
+import type { PrimName } from './prims.js';
 
 /** Integer index expressions (affine in the loop variables, plus floor-div and mod). */
 export type Ix =

@@ -25,7 +25,7 @@ export type Attrs = Readonly<Record<string, AttrValue>>;
 
 export interface Node {
   readonly id: number;
-  /** Registry key, or the structural kinds `input` and `const`. */
+  /** Registry key, or one of the structural kinds (StructuralKind: input, const, scan, fused). */
   readonly op: string;
   /** Layer name from the YAML (unique in the graph); used in errors and generated names. */
   readonly name: string;
@@ -45,6 +45,56 @@ export interface Node {
   readonly type?: TensorType;
   readonly place?: Place;
 }
+
+/**
+ * The node kinds the IR itself defines; every other `op` is a layer op from the registry. Code
+ * asks `kindOf` (an exhaustive switch) or the guards below, never compares `op` with these names.
+ * - `input`: a net input;
+ * - `const`: a constant tensor, `params.value` (folded or declared constants);
+ * - `scan`: a loop over time running the step program `body` (recurrent layers);
+ * - `fused`: pointwise layers merged into one node with its own `formula` (fuseElementwise).
+ */
+export type StructuralKind = 'input' | 'const' | 'scan' | 'fused';
+const STRUCTURAL: ReadonlySet<string> = new Set<StructuralKind>(['input', 'const', 'scan', 'fused']);
+
+export type InputNode = Node & { readonly op: 'input' };
+export type ConstNode = Node & { readonly op: 'const'; readonly params: { readonly value: Tensor } };
+export type ScanNode = Node & { readonly op: 'scan'; readonly body: ScanBody };
+export type FusedNode = Node & { readonly op: 'fused'; readonly formula: F };
+/** A layer op of the registry (possibly carrying its own formula). */
+export type OpNode = Node & { readonly op: string };
+
+/** A node as a tagged union over its kind, for exhaustive switches. */
+export type NodeKind =
+  | { readonly kind: 'input'; readonly node: InputNode }
+  | { readonly kind: 'const'; readonly node: ConstNode }
+  | { readonly kind: 'scan'; readonly node: ScanNode }
+  | { readonly kind: 'fused'; readonly node: FusedNode }
+  | { readonly kind: 'op'; readonly node: OpNode };
+
+export function kindOf(n: Node): NodeKind {
+  if (!STRUCTURAL.has(n.op)) return { kind: 'op', node: n };
+  switch (n.op as StructuralKind) {
+    case 'input':
+      return { kind: 'input', node: n as InputNode };
+    case 'const':
+      if (!n.params.value) throw new Error(`internal: const node "${n.name}" has no value`);
+      return { kind: 'const', node: n as ConstNode };
+    case 'scan':
+      if (!n.body) throw new Error(`internal: scan node "${n.name}" has no body`);
+      return { kind: 'scan', node: n as ScanNode };
+    case 'fused':
+      if (!n.formula) throw new Error(`internal: fused node "${n.name}" has no formula`);
+      return { kind: 'fused', node: n as FusedNode };
+  }
+}
+
+export const isInput = (n: Node): n is InputNode => kindOf(n).kind === 'input';
+export const isConst = (n: Node): n is ConstNode => kindOf(n).kind === 'const';
+export const isScan = (n: Node): n is ScanNode => kindOf(n).kind === 'scan';
+export const isFused = (n: Node): n is FusedNode => kindOf(n).kind === 'fused';
+/** A layer op of the registry: not one of the structural kinds. */
+export const isLayerOp = (n: Node): boolean => kindOf(n).kind === 'op';
 
 export interface Output {
   /** The name the output is returned under. */

@@ -1,13 +1,15 @@
 /**
- * The reference interpreter: evaluates op formulas over an algebra. With the float64 algebra it
- * is constant folding and the reference for tests; with the symbolic algebra it is `eval --symbolic`.
+ * Formula evaluation over an algebra: one formula for every output element, and scans step by
+ * step. The graph-level reference interpreter (compiler/interpret.ts) runs these with each op's
+ * formula; with the float64 algebra it is constant folding and the reference for tests, with the
+ * symbolic algebra `eval --symbolic`.
  */
-import { PRIMS, type PrimName } from '../ops/prims.js';
-import { formulaOf } from '../ops/registry.js';
+import { PRIMS, type PrimName } from './prims.js';
 import type { F, Ix } from './formula.js';
 import type { CellRef, ScanAttrs } from './scan.js';
 import { evalIx, flatIndex, outVar } from './formula.js';
-import { size, typeOf, type Graph, type Node, type Tensor, type TensorType } from './graph.js';
+import type { Node, Tensor, TensorType } from './graph.js';
+import { size } from './graph.js';
 
 /** Scalar semantics: how numbers, primitives and reductions combine. */
 export interface Algebra<V> {
@@ -36,7 +38,7 @@ export interface ParamData<V> {
 /** Replaces a node's parameter tensor (e.g. by symbols); `undefined` keeps the numbers. */
 export type ParamHook<V> = (n: Node, param: string, t: Tensor) => ParamData<V> | undefined;
 
-function nodeParams<V>(n: Node, hook?: ParamHook<V>): Record<string, ParamData<V>> {
+export function nodeParams<V>(n: Node, hook?: ParamHook<V>): Record<string, ParamData<V>> {
   if (!hook) return n.params;
   return Object.fromEntries(Object.entries(n.params).map(([k, t]) => [k, hook(n, k, t) ?? t]));
 }
@@ -106,31 +108,6 @@ export function evalFormula<V>(
     out[flat] = go(f);
   }
   return out;
-}
-
-/** Evaluates one node given its inputs' values. */
-export function evalNode<V>(n: Node, inTypes: readonly TensorType[], ins: readonly (readonly V[])[], alg: Algebra<V>, hook?: ParamHook<V>): V[] {
-  const out = typeOf(n);
-  const f = n.formula ?? formulaOf(n, inTypes, out);
-  return evalFormula(f, out.shape, inTypes.map((t, s) => ({ shape: t.shape, data: ins[s]! })), nodeParams(n, hook), alg);
-}
-
-/** Runs a whole graph on one example: inputs by input-node name, outputs by output name. */
-export function interpret<V>(
-  g: Graph,
-  inputs: Readonly<Record<string, readonly V[]>>,
-  alg: Algebra<V>,
-  hook?: ParamHook<V>,
-): Record<string, V[]> {
-  const vals = new Map<number, V[]>();
-  const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
-  for (const n of g.nodes) {
-    if (n.op === 'input') vals.set(n.id, [...inputs[n.name]!]);
-    else if (n.op === 'const') vals.set(n.id, Array.from(n.params.value!.data, alg.num));
-    else if (n.op === 'scan') vals.set(n.id, evalScan(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg, hook));
-    else vals.set(n.id, evalNode(n, n.inputs.map((i) => types.get(i)!), n.inputs.map((i) => vals.get(i)!), alg, hook));
-  }
-  return Object.fromEntries(g.outputs.map((o) => [o.name, vals.get(o.node)!]));
 }
 
 /** Runs a scan node: the step program once per time step, in order (reversed when `reverse`). */

@@ -53,6 +53,7 @@ function conv(spatial: 1 | 2): OpDef {
       bias: { type: 'bool', default: true, doc: 'learn an additive bias' },
     },
     arity: { min: 1, max: 1 },
+    channelAffine: { folds: () => true },
     params(a, [x]) {
       const g = geometry(a, x!, spatial);
       const fanIn = (g.inC / g.groups) * prod(g.kernel);

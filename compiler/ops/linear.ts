@@ -14,6 +14,8 @@ export const linear: OpDef = {
     bias: { type: 'bool', default: true, doc: 'learn an additive bias' },
   },
   arity: { min: 1, max: 1 },
+  // on a vector, output feature o is channel o: weight row o and bias o
+  channelAffine: { folds: (out) => out.shape.length === 1 },
   params(a, [x]) {
     const fanIn = inFeatures(x!.shape);
     const units = a.units as number;

@@ -3,7 +3,7 @@ import { ShapeError } from '../errors.js';
 import type { F } from '../ir/formula.js';
 import { I, ix, outIndex, outVar } from '../ir/formula.js';
 import { fmtShape, type TensorType } from '../ir/graph.js';
-import type { PrimName } from './prims.js';
+import type { PrimName } from '../ir/prims.js';
 import { needFloat, normAxis } from './shapeRules.js';
 import type { OpDef } from './types.js';
 

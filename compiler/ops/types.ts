@@ -47,4 +47,11 @@ export interface OpDef {
   readonly internal?: boolean;
   /** True when the formula is pointwise in input 0 (same index, no reduction): fusable. */
   readonly elementwise?: boolean;
+  /**
+   * Output channel c (axis 0 of the output) is an affine map of the input through the rows
+   * `weight[c, ...]`, plus `bias[c]` when the `bias` attr is set: a following per-channel affine
+   * map (an inference batchnorm) can be folded into those parameters (foldBatchNorm). `folds`
+   * narrows it to the output types where axis 0 is the channel (linear: vectors only).
+   */
+  readonly channelAffine?: { folds(out: TensorType): boolean };
 }

@@ -3,7 +3,7 @@
  * parameters with identical data — are computed once; later copies are dropped and their
  * consumers read the first. A copy that is a graph output is kept (each output has its node).
  */
-import { withNodes, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import { isInput, withNodes, type Graph, type Node, type Tensor } from '../ir/graph.js';
 
 /** FNV-1a over a tensor's bytes (bucketing only; equal buckets are compared element by element). */
 function hashData(t: Tensor): string {
@@ -34,7 +34,7 @@ export function cse(g: Graph): Graph {
   const nodes: Node[] = [];
   for (const n0 of g.nodes) {
     const n = n0.inputs.some((i) => replaced.has(i)) ? { ...n0, inputs: n0.inputs.map((i) => replaced.get(i) ?? i) } : n0;
-    if (n.op === 'input') {
+    if (isInput(n)) {
       nodes.push(n);
       continue;
     }

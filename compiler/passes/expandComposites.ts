@@ -3,7 +3,7 @@
  * scans, concat, take — in place, keeping the layer's id so consumers and outputs still refer to
  * it. Runs after inferShapes (expansion needs shapes) and re-infers the new nodes' types.
  */
-import { typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
+import { isLayerOp, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import { inferShapes } from './inferShapes.js';
 
@@ -13,7 +13,7 @@ export function expandComposites(g: Graph): Graph {
   const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
   let changed = false;
   const nodes = g.nodes.flatMap((n): Node[] => {
-    const op = n.op === 'input' || n.op === 'const' || n.op === 'scan' || n.formula ? undefined : getOp(n.op);
+    const op = isLayerOp(n) && !n.formula ? getOp(n.op) : undefined;
     if (!op?.expand) return [n];
     changed = true;
     return op.expand(n, n.inputs.map((i) => types.get(i)!), fresh);

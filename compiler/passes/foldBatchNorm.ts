@@ -1,14 +1,14 @@
 /**
- * foldBatchNorm: a batchnorm (inference mode) right after a linear or conv layer that nothing else
- * reads is folded into that layer's weights and bias:
+ * foldBatchNorm: a batchnorm (inference mode) right after a layer whose op is `channelAffine`
+ * (linear, conv: weight rows and bias per output channel) that nothing else reads is folded into
+ * that layer's weights and bias:
  *   s[c] = weight[c] / sqrt(running_var[c] + eps)   (1 / sqrt(...) without affine)
  *   W'[c, ...] = W[c, ...] * s[c];   b'[c] = (b[c] - running_mean[c]) * s[c] + bias[c]
  * The channel of batchnorm is axis 0 of the per-example shape, so a linear layer folds only when
  * its output is a vector. Values change by float64 rounding only (the fold is computed in float64).
  */
 import { paramLabel, size, tensor, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
-
-const FOLDABLE = new Set(['linear', 'conv1d', 'conv2d']);
+import { lookupOp } from '../ops/registry.js';
 
 export function foldBatchNorm(g: Graph): Graph {
   const uses = new Map<number, number>();
@@ -19,7 +19,7 @@ export function foldBatchNorm(g: Graph): Graph {
   const nodes = g.nodes.map((n) => {
     if (n.op !== 'batchnorm') return n;
     const p = byId.get(n.inputs[0]!)!;
-    const ok = FOLDABLE.has(p.op) && uses.get(p.id) === 1 && !outputs.has(p.id) && (p.op !== 'linear' || typeOf(p).shape.length === 1);
+    const ok = lookupOp(p.op)?.channelAffine?.folds(typeOf(p)) === true && uses.get(p.id) === 1 && !outputs.has(p.id);
     if (!ok) return n;
     folded.add(p.id);
     return fold(p, n);

@@ -5,14 +5,12 @@
  * that carries its own formula (e.g. relu(sum_k W[o,k] x[k] + b[o])). Chains fuse step by step.
  * Every backend then computes the pair in one loop (or one gpu kernel) without the intermediate.
  */
-import { paramLabel, typeOf, withNodes, type Graph, type Node, type Tensor } from '../ir/graph.js';
+import { isFused, isLayerOp, paramLabel, typeOf, withNodes, type Graph, type Node, type Tensor } from '../ir/graph.js';
 import { countInputs, renameParams, scalarSize, substituteInput } from '../ir/substitute.js';
 import { formulaOf, lookupOp } from '../ops/registry.js';
 
 /** A producer duplicated into several uses by the consumer must be this small (reductions are shared). */
 const MAX_DUPLICATED = 24;
-
-const STRUCTURAL = new Set(['input', 'const', 'scan']);
 
 function isPointwise(n: Node): boolean {
   return n.formula === undefined && n.inputs.length === 1 && lookupOp(n.op)?.elementwise === true;
@@ -30,7 +28,7 @@ export function fuseElementwise(g: Graph): Graph {
     const fusable =
       p !== undefined &&
       isPointwise(n) &&
-      !STRUCTURAL.has(p.op) &&
+      (isLayerOp(p) || isFused(p)) &&
       uses.get(p.id) === 1 &&
       !outputs.has(p.id) &&
       typeOf(p).dtype === 'float';
@@ -67,7 +65,7 @@ function fuse(p: Node, c: Node, current: ReadonlyMap<number, Node>): Node | unde
     origin[name] = paramLabel(c, k);
   }
   const formula = substituteInput(renames.size ? renameParams(cf, renames) : cf, 0, pf, typeOf(p).shape.length);
-  const ops = [p.op === 'fused' ? String(p.attrs.ops) : p.op, c.op].join('+');
+  const ops = [isFused(p) ? String(p.attrs.ops) : p.op, c.op].join('+');
   return {
     id: c.id,
     op: 'fused',

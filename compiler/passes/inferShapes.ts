@@ -1,6 +1,6 @@
 /** inferShapes: every node's output type from its op's shape rule; also checks given parameters. */
 import { LayergenError, ShapeError } from '../errors.js';
-import { fmtShape, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
+import { fmtShape, isLayerOp, isScan, typeOf, withNodes, type Graph, type Node } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import { scanShape, type ScanAttrs } from '../ir/scan.js';
 
@@ -8,12 +8,12 @@ export function inferShapes(g: Graph): Graph {
   const done = new Map<number, Node>();
   const nodes = g.nodes.map((n) => {
     let out: Node = n;
-    if (n.op === 'scan') {
+    if (isScan(n)) {
       const ins = n.inputs.map((i) => typeOf(done.get(i)!));
-      out = { ...n, type: { shape: scanShape(n.body!, n.attrs as unknown as ScanAttrs, ins), dtype: 'float' } };
+      out = { ...n, type: { shape: scanShape(n.body, n.attrs as unknown as ScanAttrs, ins), dtype: 'float' } };
     } else if (n.formula !== undefined) {
-      // a fused node: its type was inferred before fusion and its op is not in the registry
-    } else if (n.op !== 'input' && n.op !== 'const') {
+      // a fused node (or a layer given its formula): its type was inferred before
+    } else if (isLayerOp(n)) {
       const op = getOp(n.op);
       const ins = n.inputs.map((i) => typeOf(done.get(i)!));
       try {

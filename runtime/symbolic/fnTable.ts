@@ -1,9 +1,13 @@
 /**
  * The named functions: one row per function with its float64 semantics. The same row
  * serves constant folding at construction and the `evaluate` interpreter, so the two
- * can never disagree. Derivative rules live in `diffRules.ts`, printing in `print/`.
+ * can never disagree; exp and tanh are the numeric modules' own (`runtime/scalar.ts`, within
+ * 2 ulps, the same functions the compiler's PRIMS table folds constants with), so symbolic and
+ * numeric evaluations share one float64 meaning. Derivative rules live in `diffRules.ts`,
+ * printing in `print/`.
  */
 
+import { expNum, tanhNum } from '../scalar.js';
 import { erfNum } from './erf.js';
 
 export type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sqrt' | 'abs' | 'heaviside' | 'max' | 'min' | 'log1p';
@@ -39,9 +43,9 @@ const unary = (order: number, f: (x: number) => number): FnInfo => ({
 });
 
 export const FN_TABLE: Readonly<Record<FnName, FnInfo>> = {
-  exp: unary(0, Math.exp),
+  exp: unary(0, expNum),
   log: unary(1, Math.log),
-  tanh: unary(2, Math.tanh),
+  tanh: unary(2, tanhNum),
   erf: unary(3, erfNum),
   sqrt: unary(4, Math.sqrt),
   abs: unary(5, Math.abs),

@@ -13,9 +13,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../../compiler/index.js';
 import { loadNet } from '../../compiler/frontend/index.js';
-import { float64, interpret, type Algebra } from '../../compiler/ir/interpret.js';
+import { float64, interpret, type Algebra } from '../../compiler/interpret.js';
 import { size, typeOf, type Graph } from '../../compiler/ir/graph.js';
-import { PRIMS } from '../../compiler/ops/prims.js';
+import { PRIMS } from '../../compiler/ir/prims.js';
 import { optimize } from '../../compiler/passes/pipeline.js';
 import { compileAndImport, ROOT, tempDir } from '../helpers.js';
 

@@ -2,7 +2,7 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { importKerasFile, type KerasImportResult } from '../../compiler/frontend/keras/index.js';
-import { ROOT, repo, tempDir } from '../helpers.js';
+import { ROOT, freezeNet, repo, tempDir } from '../helpers.js';
 
 export interface KerasCase {
   batch: number;
@@ -33,11 +33,21 @@ export function kerasFixtures(): KerasFixture[] {
 
 export const modelPath = (file: string): string => repo(FIXTURES, file);
 
-/** Imports a model and writes the net into a fresh temp dir; returns the YAML path relative to the repo. */
+const imported = new Map<string, { result: KerasImportResult; yaml: string; dir: string }>();
+/**
+ * Imports a model and writes the net into a temp dir; returns the YAML path relative to the repo.
+ * Each model is imported once per run and its net never rewritten, so its compiled modules are
+ * shared too (freezeNet). Failed imports are not remembered.
+ */
 export async function importToTemp(file: string, name?: string): Promise<{ result: KerasImportResult; yaml: string; dir: string }> {
+  const key = `${file}\u0000${name ?? ''}`;
+  const known = imported.get(key);
+  if (known) return known;
   const result = await importKerasFile(file, name ? { name } : {});
   const dir = tempDir(`keras-${result.name}`);
   writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
   writeFileSync(join(dir, result.weightsFile), result.weights);
-  return { result, yaml: relative(ROOT, join(dir, `${result.name}.yaml`)), dir };
+  const r = { result, yaml: freezeNet(relative(ROOT, join(dir, `${result.name}.yaml`))), dir };
+  imported.set(key, r);
+  return r;
 }

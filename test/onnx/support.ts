@@ -3,7 +3,7 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { importOnnxFile, type ImportResult } from '../../compiler/frontend/onnx/index.js';
 import onnxProto from 'onnx-proto';
-import { ROOT, repo, tempDir } from '../helpers.js';
+import { ROOT, freezeNet, repo, tempDir } from '../helpers.js';
 
 export interface OnnxCase {
   batch: number;
@@ -34,13 +34,23 @@ export function onnxFixtures(): OnnxFixture[] {
 
 export const modelPath = (file: string): string => repo(FIXTURES, file);
 
-/** Imports a model and writes the net into a fresh temp dir; returns the YAML path relative to the repo. */
+const imported = new Map<string, { result: ImportResult; yaml: string; dir: string }>();
+/**
+ * Imports a model and writes the net into a temp dir; returns the YAML path relative to the repo.
+ * Each model is imported once per run (the test files share it) and its net never rewritten, so
+ * its compiled modules are shared too (freezeNet). Failed imports are not remembered.
+ */
 export function importToTemp(file: string, name?: string): { result: ImportResult; yaml: string; dir: string } {
+  const key = `${file}\u0000${name ?? ''}`;
+  const known = imported.get(key);
+  if (known) return known;
   const result = importOnnxFile(file, name ? { name } : {});
   const dir = tempDir(`onnx-${result.name}`);
   writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
   writeFileSync(join(dir, result.weightsFile), result.weights);
-  return { result, yaml: relative(ROOT, join(dir, `${result.name}.yaml`)), dir };
+  const r = { result, yaml: freezeNet(relative(ROOT, join(dir, `${result.name}.yaml`))), dir };
+  imported.set(key, r);
+  return r;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildText } from '../../compiler/index.js';
 import { seededParam } from '../../compiler/frontend/init.js';
-import { float64, interpret } from '../../compiler/ir/interpret.js';
+import { float64, interpret } from '../../compiler/interpret.js';
 import { optimize } from '../../compiler/passes/pipeline.js';
 import { loadNetText } from '../../compiler/frontend/index.js';
 import * as S from '@layergen/runtime';

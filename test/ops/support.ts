@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert';
 import { buildText, LayergenError } from '../../compiler/index.js';
 import { mulberry32 } from '../../compiler/frontend/init.js';
-import { float64, interpret } from '../../compiler/ir/interpret.js';
+import { float64, interpret } from '../../compiler/interpret.js';
 import type { Tensor } from '../../compiler/ir/graph.js';
 import { mismatch } from '../helpers.js';
 

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { dumpGraph, formulaText } from '../../compiler/dump.js';
 import { loadNet, loadNetText } from '../../compiler/frontend/index.js';
-import { float64, interpret } from '../../compiler/ir/interpret.js';
+import { float64, interpret } from '../../compiler/interpret.js';
 import type { Graph } from '../../compiler/ir/graph.js';
 import { cse } from '../../compiler/passes/cse.js';
 import { foldBatchNorm } from '../../compiler/passes/foldBatchNorm.js';

@@ -14,9 +14,10 @@
  * up to 2^24, is also corrected by its exact remainder.
  */
 import { freeVars, outVar, type F } from '../../ir/formula.js';
-import { PRIMS } from '../../ops/prims.js';
+import { PRIMS } from '../../ir/prims.js';
 import type { ParamRef, Plan, Step } from '../plan.js';
 import { renderElement, type Flavor, type RenderCtx } from '../render.js';
+import { isConst } from '../../ir/graph.js';
 
 /** Where a formula's input slot comes from. */
 export type SlotSource =
@@ -247,7 +248,7 @@ export function kernelSource(args: readonly string[], body: readonly string[]): 
 export function stepSlots(p: Plan, s: Step): SlotSource[] {
   const byId = new Map(p.graph.nodes.map((n) => [n.id, n]));
   return s.node.inputs.map((id) =>
-    byId.get(id)!.op === 'const'
+    isConst(byId.get(id)!)
       ? { kind: 'const', id: p.value.get(id)! }
       : { kind: 'value', size: p.sizes.get(id)! },
   );

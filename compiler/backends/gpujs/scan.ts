@@ -8,6 +8,7 @@ import type { CellRef } from '../../ir/scan.js';
 import { lit } from '../names.js';
 import { describe, type Plan, type ScanStep } from '../plan.js';
 import { elementKernel, type SlotSource } from './kernel.js';
+import { isConst } from '../../ir/graph.js';
 
 /** A kernel source the module declares as a constant. */
 export interface KernelDecl {
@@ -45,7 +46,7 @@ export function scanEntry(
 ): { kernels: KernelDecl[]; literal: string } {
   const { body } = s;
   const byId = new Map(p.graph.nodes.map((n) => [n.id, n]));
-  const isConst = (node: number): boolean => byId.get(node)!.op === 'const';
+  const constant = (node: number): boolean => isConst(byId.get(node)!);
   const seq = s.node.inputs[0]!;
   const F = s.inTypes[0]!.shape[1]!;
   const stateIx = new Map(body.states.map((st, i) => [st.name, i]));
@@ -54,7 +55,7 @@ export function scanEntry(
   const cells = s.cells.map(({ cell, formula, inShapes }, c) => {
     const source = (r: CellRef): { slot: SlotSource; arg: string | null } => {
       if (r.kind === 'x') {
-        return isConst(seq)
+        return constant(seq)
           ? { slot: { kind: 'const', id: p.value.get(seq)!, row: F }, arg: null }
           : { slot: { kind: 'value', size: s.steps * F, row: F }, arg: `{ value: ${valueIndex.get(seq)!} }` };
       }
@@ -79,7 +80,7 @@ export function scanEntry(
   const states = body.states.map((st) => {
     if (st.init === undefined) return `{ size: ${st.size}, init: null }`;
     const node = s.node.inputs[st.init]!;
-    const init = isConst(node) ? `{ constant: ${p.value.get(node)!} }` : `{ value: ${valueIndex.get(node)!} }`;
+    const init = constant(node) ? `{ constant: ${p.value.get(node)!} }` : `{ value: ${valueIndex.get(node)!} }`;
     return `{ size: ${st.size}, init: ${init} }`;
   });
   const emit = cellIx.get(body.emit);

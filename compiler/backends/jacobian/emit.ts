@@ -8,7 +8,7 @@ import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import * as S from '@layergen/runtime';
 import { LayergenError } from '../../errors.js';
 import { size, type Graph } from '../../ir/graph.js';
-import { interpret } from '../../ir/interpret.js';
+import { interpret } from '../../interpret.js';
 import type { ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { addShapes } from '../numeric/emit.js';

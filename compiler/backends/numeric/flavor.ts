@@ -1,5 +1,5 @@
 /** The numeric renderer flavour: float64 as is; float32 rounds each operation's result (Math.fround). */
-import { PRIMS } from '../../ops/prims.js';
+import { PRIMS } from '../../ir/prims.js';
 import { numLit } from '../module.js';
 import type { Flavor } from '../render.js';
 

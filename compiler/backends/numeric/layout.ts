@@ -3,7 +3,7 @@
  * steps, contractions, loops, scans), the values kept in buffers, the block size, the tensors the
  * code reads, and whether WebAssembly kernels (and so one heap) are used, with the weights they read.
  */
-import type { Graph } from '../../ir/graph.js';
+import { isConst, type Graph } from '../../ir/graph.js';
 import { outputNodes, type AnyStep, type Plan, type ScanStep, type Step } from '../plan.js';
 import type { Contraction } from './contraction.js';
 import { matchContraction } from './contraction.js';
@@ -77,7 +77,7 @@ export interface Layout {
 export function layout(g: Graph, p: Plan): Layout {
   const groups = groupSteps(p);
   const outs = outputNodes(p);
-  const consts = new Set(g.nodes.filter((n) => n.op === 'const').map((n) => n.id));
+  const consts = new Set(g.nodes.filter(isConst).map((n) => n.id));
   const isIo = (u: number): boolean => outs.has(u) || g.inputs.includes(u);
   const consumers = new Map<number, number[]>();
   p.steps.forEach((s, k) => s.node.inputs.forEach((u) => consumers.set(u, [...(consumers.get(u) ?? []), k])));

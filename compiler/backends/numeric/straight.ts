@@ -16,7 +16,7 @@
  * the scalar calls (a Float32Array rounds like Math.fround).
  */
 import type { Algebra } from '../../ir/interpret.js';
-import { PRIMS, type PrimName } from '../../ops/prims.js';
+import { PRIMS, type PrimName } from '../../ir/prims.js';
 import { numLit } from '../module.js';
 import type { Precision } from './flavor.js';
 

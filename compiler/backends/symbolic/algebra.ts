@@ -1,7 +1,7 @@
 /** The symbolic algebra for the reference interpreter (`layergen eval --symbolic`). */
 import * as S from '@layergen/runtime';
 import type { Algebra } from '../../ir/interpret.js';
-import { PRIMS } from '../../ops/prims.js';
+import { PRIMS } from '../../ir/prims.js';
 
 type V = S.Expr | number;
 type Ctor = (...a: V[]) => S.Expr;

@@ -4,7 +4,7 @@
  */
 import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
-import { PRIMS } from '../../ops/prims.js';
+import { PRIMS } from '../../ir/prims.js';
 import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { addInterfaces, addShapes } from '../numeric/emit.js';

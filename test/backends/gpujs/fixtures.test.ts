@@ -9,9 +9,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LayergenError } from '../../../compiler/errors.js';
-import { OPS } from '../../../compiler/ops/registry.js';
 import { GPU_MODES, parseGpuMode } from '@layergen/runtime/gpu';
-import { example, fixtureNames, loadFixture } from '../../helpers.js';
+import { example, family, fixtureNames, loadFixture } from '../../helpers.js';
 import { gpuImport, gpuMismatch, relError, type GpuModule } from './load.js';
 
 const TOL = 1e-4;
@@ -21,11 +20,6 @@ const skipped: string[] = [];
 /** Worst relative error per fixture. */
 const worst = new Map<string, number>();
 
-/** The layer type a fixture is named after (the longest registered type its name starts with). */
-function family(name: string): string {
-  const types = OPS.map((o) => o.type).filter((t) => name.startsWith(t) && /^(_|\d|$)/.test(name.slice(t.length)));
-  return types.sort((a, b) => b.length - a.length)[0] ?? 'nets';
-}
 
 /** The module, or null when the compiler rejects a layer type it does not know (yet). */
 async function compileOrSkip(name: string, net: string, lang: 'js' | 'ts'): Promise<GpuModule | null> {

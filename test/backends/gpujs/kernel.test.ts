@@ -9,7 +9,7 @@ import { gpuNum } from '../../../compiler/backends/gpujs/kernel.js';
 import { LayergenError } from '../../../compiler/errors.js';
 import { build, buildText } from '../../../compiler/index.js';
 import { tensor, type Graph, type TensorType } from '../../../compiler/ir/graph.js';
-import { float64, interpret } from '../../../compiler/ir/interpret.js';
+import { float64, interpret } from '../../../compiler/interpret.js';
 import { compileAndImport, fixtureNames, loadFixture, repo } from '../../helpers.js';
 import { gpuFiles, gpuImport, gpuMismatch, kernelSources, typecheck, type GpuModule, type NetSource } from './load.js';
 

@@ -41,14 +41,15 @@ function graphOf(src: NetSource): { graph: Graph; source: string } {
   };
 }
 
-export async function gpuFiles(src: NetSource, lang: Lang): Promise<EmittedFile[]> {
+/** The gpu module's files; `format: false` skips prettier (for modules that are run, not read). */
+export async function gpuFiles(src: NetSource, lang: Lang, format = true): Promise<EmittedFile[]> {
   const { graph, source } = graphOf(src);
-  return emitModule(gpuModule(graph, { source }), lang);
+  return emitModule(gpuModule(graph, { source }), lang, format);
 }
 
 /** Compiles a gpu module into a fresh directory inside the repo; returns its .js file (`ts` is transpiled, as a user's build would). */
 export async function gpuWrite(src: NetSource, lang: Lang = 'js'): Promise<string> {
-  const files = await gpuFiles(src, lang);
+  const files = await gpuFiles(src, lang, false);
   const dir = tempDir(`gpu-${lang}`);
   let main = '';
   for (const f of files) {

@@ -10,7 +10,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { buildText, build } from '../../../compiler/index.js';
 import { tensor, typeOf, type Graph, type Node } from '../../../compiler/ir/graph.js';
-import { float64, interpret } from '../../../compiler/ir/interpret.js';
+import { float64, interpret } from '../../../compiler/interpret.js';
 import { scanBlockRows } from '@layergen/runtime/gpu';
 import { ROOT, compileAndImport, repo, tempDir } from '../../helpers.js';
 import { gpuFiles, gpuImport, gpuMismatch, relError, type GpuModule } from './load.js';
