@@ -5,6 +5,7 @@
  * loop it depends on (softmax's max and sum are computed once per row, not once per element).
  */
 import type { F, Ix } from '../ir/formula.js';
+import { formulaKey } from '../ir/traverse.js';
 import { flatIndex, freeVars, outVar } from '../ir/formula.js';
 import type { PrimName } from '../ir/prims.js';
 
@@ -124,7 +125,7 @@ class Renderer {
       for (const v of s.vars) if (deps.has(v)) at = i;
     });
     const home = this.stack[at]!;
-    const key = JSON.stringify(f);
+    const key = formulaKey(f);
     const hit = home.cache.get(key);
     if (hit) return hit;
     const acc = `acc${this.next++}`;

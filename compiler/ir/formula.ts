@@ -141,7 +141,9 @@ function ixVars(x: Ix, out: Set<string>): void {
     case 'load':
       x.at.forEach((a) => ixVars(a, out));
       return;
-    default:
+    case 'scale':
+    case 'div':
+    case 'mod':
       ixVars(x.a, out);
   }
 }

@@ -4,6 +4,7 @@
  */
 import type { F, Ix } from './formula.js';
 import { outVar } from './formula.js';
+import { walk } from './traverse.js';
 
 /** Rebuilds an index expression with `var` leaves replaced by `vars` (others kept). */
 export function substIx(x: Ix, vars: ReadonlyMap<string, Ix>): Ix {
@@ -16,7 +17,9 @@ export function substIx(x: Ix, vars: ReadonlyMap<string, Ix>): Ix {
       return { k: 'add', a: substIx(x.a, vars), b: substIx(x.b, vars) };
     case 'load':
       return { k: 'load', slot: x.slot, at: x.at.map((a) => substIx(a, vars)) };
-    default:
+    case 'scale':
+    case 'div':
+    case 'mod':
       return { ...x, a: substIx(x.a, vars) };
   }
 }
@@ -54,59 +57,26 @@ function rewrite(f: F, vars: ReadonlyMap<string, Ix>, leaf: (g: Extract<F, { k: 
 
 /** Names of the reduction variables a formula binds. */
 export function boundVars(f: F, out: Set<string> = new Set()): Set<string> {
-  switch (f.k) {
-    case 'reduce':
-      out.add(f.v);
-      return boundVars(f.body, out);
-    case 'prim':
-      f.args.forEach((a) => boundVars(a, out));
-      return out;
-    case 'shift':
-      return boundVars(f.body, out);
-    case 'alt':
-      boundVars(f.numeric, out);
-      return boundVars(f.symbolic, out);
-    case 'guard':
-      boundVars(f.body, out);
-      return boundVars(f.otherwise, out);
-    default:
-      return out;
-  }
+  walk(f, (n) => void (n.k === 'reduce' && out.add(n.v)));
+  return out;
 }
 
 /** How many loads of input `slot` a formula makes (both forms of an `alt` counted). */
 export function countInputs(f: F, slot: number): number {
-  switch (f.k) {
-    case 'input':
-      return f.slot === slot ? 1 : 0;
-    case 'prim':
-      return f.args.reduce((a, g) => a + countInputs(g, slot), 0);
-    case 'reduce':
-    case 'shift':
-      return countInputs(f.body, slot);
-    case 'alt':
-      return countInputs(f.numeric, slot) + countInputs(f.symbolic, slot);
-    case 'guard':
-      return countInputs(f.body, slot) + countInputs(f.otherwise, slot);
-    default:
-      return 0;
-  }
+  let count = 0;
+  walk(f, (n) => void (n.k === 'input' && n.slot === slot && count++));
+  return count;
 }
 
-/** Node count of a formula outside reductions (what a substitution duplicates per use). */
+/** Node count of a formula outside reductions (what a substitution duplicates per use); shifts are free. */
 export function scalarSize(f: F): number {
-  switch (f.k) {
-    case 'prim':
-      return 1 + f.args.reduce((a, g) => a + scalarSize(g), 0);
-    case 'shift':
-      return scalarSize(f.body);
-    case 'alt':
-      return 1 + scalarSize(f.numeric) + scalarSize(f.symbolic);
-    case 'guard':
-      return 1 + scalarSize(f.body) + scalarSize(f.otherwise);
-    default:
-      return 1;
-  }
+  let count = 0;
+  walk(f, (n) => {
+    if (n.k === 'shift') return;
+    count++;
+    if (n.k === 'reduce') return false;
+  });
+  return count;
 }
 
 /** Renames parameters (names absent from `names` are kept). */

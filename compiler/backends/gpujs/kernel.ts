@@ -14,6 +14,7 @@
  * up to 2^24, is also corrected by its exact remainder.
  */
 import { freeVars, outVar, type F } from '../../ir/formula.js';
+import { numericView, walk } from '../../ir/traverse.js';
 import { PRIMS } from '../../ir/prims.js';
 import type { ParamRef, Plan, Step } from '../plan.js';
 import { renderElement, type Flavor, type RenderCtx } from '../render.js';
@@ -138,24 +139,8 @@ export function threadBindings(size: number): string[] {
 
 /** Names of the parameters a formula reads. */
 function paramsUsed(f: F, out: Set<string> = new Set()): Set<string> {
-  switch (f.k) {
-    case 'param':
-      out.add(f.name);
-      return out;
-    case 'prim':
-      f.args.forEach((a) => paramsUsed(a, out));
-      return out;
-    case 'reduce':
-    case 'shift':
-      return paramsUsed(f.body, out);
-    case 'alt':
-      return paramsUsed(f.numeric, out);
-    case 'guard':
-      paramsUsed(f.body, out);
-      return paramsUsed(f.otherwise, out);
-    default:
-      return out;
-  }
+  walk(numericView(f), (n) => void (n.k === 'param' && out.add(n.name)));
+  return out;
 }
 
 /** Indents brace-structured lines by two spaces per level. */

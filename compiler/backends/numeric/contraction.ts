@@ -6,6 +6,7 @@
  */
 import type { F, Ix } from '../../ir/formula.js';
 import { freeVars, outVar } from '../../ir/formula.js';
+import { indexesOf, numericView, rewrite, sameFormula, some, walk } from '../../ir/traverse.js';
 
 export interface Contraction {
   /** Input slot holding x, per example [...lead, K]. */
@@ -24,42 +25,13 @@ export interface Contraction {
 
 const isVar = (x: Ix, name: string): boolean => x.k === 'var' && x.name === name;
 
-/** The numeric view of a formula: `alt` nodes replaced by their numeric form. */
-export function numericView(f: F): F {
-  switch (f.k) {
-    case 'alt':
-      return numericView(f.numeric);
-    case 'prim':
-      return { ...f, args: f.args.map(numericView) };
-    case 'reduce':
-    case 'shift':
-      return { ...f, body: numericView(f.body) };
-    case 'guard':
-      return { ...f, body: numericView(f.body), otherwise: numericView(f.otherwise) };
-    default:
-      return f;
-  }
-}
+export { numericView } from '../../ir/traverse.js';
 
-function collect(f: F, out: F[]): void {
-  switch (f.k) {
-    case 'reduce':
-      out.push(f);
-      collect(f.body, out);
-      return;
-    case 'prim':
-      f.args.forEach((a) => collect(a, out));
-      return;
-    case 'shift':
-      collect(f.body, out);
-      return;
-    case 'guard':
-      collect(f.body, out);
-      collect(f.otherwise, out);
-      return;
-    default:
-      return;
-  }
+/** The reductions in a formula, outermost first. */
+function reductionsOf(f: F): F[] {
+  const out: F[] = [];
+  walk(f, (n) => void (n.k === 'reduce' && out.push(n)));
+  return out;
 }
 
 function ixLoads(x: Ix): boolean {
@@ -71,45 +43,15 @@ function ixLoads(x: Ix): boolean {
     case 'var':
     case 'lit':
       return false;
-    default:
+    case 'scale':
+    case 'div':
+    case 'mod':
       return ixLoads(x.a);
   }
 }
 
 /** True when a formula indexes by data (embedding): such formulas cannot be unrolled at compile time. */
-export function hasIndexLoad(f: F): boolean {
-  switch (f.k) {
-    case 'input':
-    case 'param':
-      return f.at.some(ixLoads);
-    case 'prim':
-      return f.args.some(hasIndexLoad);
-    case 'reduce':
-    case 'shift':
-      return hasIndexLoad(f.body);
-    case 'alt':
-      return hasIndexLoad(f.numeric) || hasIndexLoad(f.symbolic);
-    case 'guard':
-      return f.bounds.some((b) => ixLoads(b.ix)) || hasIndexLoad(f.body) || hasIndexLoad(f.otherwise);
-    default:
-      return false;
-  }
-}
-
-function replace(f: F, key: string, by: F): F {
-  if (f.k === 'reduce' && JSON.stringify(f) === key) return by;
-  switch (f.k) {
-    case 'prim':
-      return { ...f, args: f.args.map((a) => replace(a, key, by)) };
-    case 'shift':
-    case 'reduce':
-      return { ...f, body: replace(f.body, key, by) };
-    case 'guard':
-      return { ...f, body: replace(f.body, key, by), otherwise: replace(f.otherwise, key, by) };
-    default:
-      return f;
-  }
-}
+export const hasIndexLoad = (f: F): boolean => some(f, (n) => indexesOf(n).some(ixLoads));
 
 /** The contraction a formula computes, if it is one (see the file comment). */
 export function matchContraction(
@@ -120,10 +62,8 @@ export function matchContraction(
 ): Contraction | undefined {
   if (outShape.length === 0) return undefined;
   const f = numericView(formula);
-  const reductions: F[] = [];
-  collect(f, reductions);
-  const keys = new Set(reductions.map((r) => JSON.stringify(r)));
-  if (keys.size !== 1) return undefined;
+  const reductions = reductionsOf(f);
+  if (reductions.length === 0 || !reductions.every((r) => sameFormula(r, reductions[0]!))) return undefined;
   const red = reductions[0]!;
   if (red.k !== 'reduce' || red.op !== 'sum' || red.body.k !== 'prim' || red.body.op !== 'mul') return undefined;
   const [a, b] = red.body.args as [F, F];
@@ -141,7 +81,8 @@ export function matchContraction(
   if (xShape.length !== lead.length + 1 || xShape[lead.length] !== K || lead.some((d, i) => xShape[i] !== d)) return undefined;
   if (!x.at.every((ix, d) => isVar(ix, d === lead.length ? red.v : outVar(d)))) return undefined;
   const acc = inShapes.length;
-  const epilogue = replace(f, keys.values().next().value!, { k: 'input', slot: acc, at: [{ k: 'var', name: last }] });
+  const accAt: F = { k: 'input', slot: acc, at: [{ k: 'var', name: last }] };
+  const epilogue = rewrite(f, [(n) => (n.k === 'reduce' && sameFormula(n, red) ? accAt : undefined)]);
   const free = freeVars(epilogue);
   if ([...free].some((v) => v !== last)) return undefined;
   if (readsInputsBesides(epilogue, acc)) return undefined;
@@ -149,10 +90,5 @@ export function matchContraction(
 }
 
 function readsInputsBesides(f: F, acc: number): boolean {
-  if (f.k === 'input') return f.slot !== acc;
-  if (f.k === 'prim') return f.args.some((g) => readsInputsBesides(g, acc));
-  if (f.k === 'guard') return f.bounds.some((b) => ixLoads(b.ix)) || readsInputsBesides(f.body, acc) || readsInputsBesides(f.otherwise, acc);
-  if (f.k === 'shift') return readsInputsBesides(f.body, acc);
-  if (f.k === 'param') return f.at.some(ixLoads);
-  return false;
+  return some(f, (n) => (n.k === 'input' && n.slot !== acc) || indexesOf(n).some(ixLoads));
 }
