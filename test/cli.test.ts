@@ -18,6 +18,8 @@ test('layers lists every registered layer type with its keys; an unknown type is
   assert.is(r.code, 0, r.err);
   for (const t of ['linear', 'lstm', 'conv2d', 'embedding']) assert.match(r.out, new RegExp(`^${t}  \\(`, 'm'));
   assert.match(cli('layers', 'linear').out, /^ {2}units: int, required: output features$/m);
+  assert.match(cli('layers', 'linear').out, /^ {2}parameters: weight \[units, in_features\], bias \[units\]$/m);
+  assert.match(cli('layers', 'lstm').out, /weight_ih_l0 \[4\*units, in\[1\]\], weight_hh_l0 \[4\*units, units\]/);
   const bad = cli('layers', 'linaer');
   assert.is(bad.code, 1);
   assert.match(bad.err, /^layergen: unknown layer type "linaer" \(known: linear, /);
