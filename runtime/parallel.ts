@@ -45,8 +45,10 @@ type WorkerT = import('node:worker_threads').Worker;
 
 class PoolWorker {
   private readonly pending = new Map<number, { resolve: () => void; reject: (e: Error) => void }>();
-  constructor(readonly worker: WorkerT) {
+  /** `onExit` runs when the thread ends (so a pool drops a dead worker and starts a new one next time). */
+  constructor(readonly worker: WorkerT, onExit: (w: PoolWorker) => void = () => undefined) {
     worker.unref();
+    worker.on('exit', () => onExit(this));
     worker.on('message', (m: { id: number; error?: string }) => {
       const p = this.pending.get(m.id);
       if (!p) return;
@@ -86,6 +88,7 @@ let nextTask = 0;
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const loaded = import(workerData.module);
+loaded.catch(() => {}); // a module that fails to load is reported to each task, not as an unhandled rejection
 parentPort.on('message', async (t) => {
   try {
     const mod = await loaded;
@@ -106,7 +109,11 @@ parentPort.on('message', async (t) => {
 function workersFor(Worker: typeof import('node:worker_threads').Worker, module: string, count: number): PoolWorker[] {
   const pool = pools.get(module) ?? [];
   pools.set(module, pool);
-  while (pool.length < count) pool.push(new PoolWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { module } })));
+  const drop = (w: PoolWorker): void => {
+    const i = pool.indexOf(w);
+    if (i >= 0) pool.splice(i, 1);
+  };
+  while (pool.length < count) pool.push(new PoolWorker(new Worker(WORKER_SOURCE, { eval: true, workerData: { module } }), drop));
   return pool.slice(0, count);
 }
 

@@ -5,10 +5,10 @@
 import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 
 mkdirSync('node_modules/.bin', { recursive: true });
-for (const [link, target] of [
-  ['node_modules/layergen', '..'],
-  ['node_modules/.bin/layergen', '../../bin/layergen.js'],
+for (const [link, target, type] of [
+  ['node_modules/layergen', '..', 'junction'], // a junction where Windows has no symlink rights
+  ['node_modules/.bin/layergen', '../../bin/layergen.js', 'file'],
 ]) {
   rmSync(link, { force: true, recursive: false });
-  symlinkSync(target, link);
+  symlinkSync(target, link, type);
 }
