@@ -2,8 +2,20 @@
  * Turns a backend's module (built as ts-morph structures) into files: prettier-formatted
  * TypeScript, or ESM JavaScript plus a .d.ts for `--lang js`.
  */
-import { Project, ScriptTarget, ModuleKind, ts, type SourceFile } from 'ts-morph';
-import * as prettier from 'prettier';
+import type { Project, SourceFile, ts as TS, VariableDeclarationKind } from 'ts-morph';
+import type * as Prettier from 'prettier';
+
+/** `const` declarations in ts-morph structures (its enum's value, so emitters need not load ts-morph). */
+export const CONST = 'const' as VariableDeclarationKind.Const;
+/** `let` declarations, likewise. */
+export const LET = 'let' as VariableDeclarationKind.Let;
+
+/**
+ * ts-morph (with TypeScript, ~0.3 s to load) and prettier load on the first emit, so commands
+ * that emit no module (check, eval, layers, import) start without them.
+ */
+let libs: Promise<{ readonly tsMorph: typeof import('ts-morph'); readonly prettier: typeof Prettier }> | undefined;
+const loadLibs = () => (libs ??= Promise.all([import('ts-morph'), import('prettier')]).then(([tsMorph, prettier]) => ({ tsMorph, prettier })));
 
 export type Lang = 'ts' | 'js';
 
@@ -25,11 +37,12 @@ export interface ModuleSpec {
   readonly files?: readonly EmittedFile[];
 }
 
-const PRETTIER: prettier.Options = { printWidth: 110, singleQuote: true, trailingComma: 'all' };
+const PRETTIER: Prettier.Options = { printWidth: 110, singleQuote: true, trailingComma: 'all' };
 
 let shared: Project | undefined;
 /** One in-memory ts-morph project per process (creating one is the slow part of a small compile). */
-function project(): Project {
+function project(tsMorph: typeof import('ts-morph')): Project {
+  const { Project, ScriptTarget, ModuleKind } = tsMorph;
   shared ??= new Project({
     useInMemoryFileSystem: true,
     compilerOptions: {
@@ -46,16 +59,17 @@ function project(): Project {
 
 /** The module's files; `format: false` skips prettier (same code, unformatted). */
 export async function emitModule(spec: ModuleSpec, lang: Lang, format = true): Promise<EmittedFile[]> {
-  const sf = project().createSourceFile(`/${spec.base}.ts`, '', { overwrite: true });
+  const { tsMorph, prettier } = await loadLibs();
+  const sf = project(tsMorph).createSourceFile(`/${spec.base}.ts`, '', { overwrite: true });
   let out;
   let text: string;
   try {
     spec.fill(sf);
     sf.insertStatements(0, spec.header);
     text = sf.getFullText();
-    out = lang === 'js' ? emitJs(text, spec.base) ?? project().emitToMemory({ targetSourceFile: sf }).getFiles().map((f) => ({ path: f.filePath.replace(/^.*\//, ''), text: f.text })) : undefined;
+    out = lang === 'js' ? emitJs(tsMorph.ts, text, spec.base) ?? project(tsMorph).emitToMemory({ targetSourceFile: sf }).getFiles().map((f) => ({ path: f.filePath.replace(/^.*\//, ''), text: f.text })) : undefined;
   } finally {
-    project().removeSourceFile(sf);
+    project(tsMorph).removeSourceFile(sf);
   }
   const tokens = new Set(text.match(TOKEN));
   const extra = spec.files ?? [];
@@ -70,13 +84,6 @@ export async function emitModule(spec: ModuleSpec, lang: Lang, format = true): P
   }
 }
 
-const TRANSPILE: ts.CompilerOptions = {
-  target: ts.ScriptTarget.ES2022,
-  module: ts.ModuleKind.ESNext,
-  declaration: true,
-  isolatedDeclarations: true,
-  removeComments: false,
-};
 
 /**
  * `.js` + `.d.ts` of a module file by transpiling it alone (TypeScript's transpileModule and
@@ -85,8 +92,15 @@ const TRANSPILE: ts.CompilerOptions = {
  * (a 2 MB jacobian module: 3 s instead of 15 s; the output is the same). Undefined where the
  * declaration emitter reports a problem; the caller then emits through the project.
  */
-function emitJs(text: string, base: string): { path: string; text: string }[] | undefined {
+function emitJs(ts: typeof TS, text: string, base: string): { path: string; text: string }[] | undefined {
   const fileName = `/${base}.ts`;
+  const TRANSPILE: TS.CompilerOptions = {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    declaration: true,
+    isolatedDeclarations: true,
+    removeComments: false,
+  };
   const dts = ts.transpileDeclaration(text, { compilerOptions: TRANSPILE, fileName });
   if (dts.diagnostics?.length) return undefined;
   const js = ts.transpileModule(text, { compilerOptions: TRANSPILE, fileName }).outputText;

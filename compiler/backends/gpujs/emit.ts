@@ -8,9 +8,9 @@
  * and a user's bundler, minifier or TS downlevel pass would otherwise rewrite kernels into
  * forms it cannot translate (`1/0`, integer literals, comma expressions...).
  */
-import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
-import { dataInitializer, type ModuleSpec } from '../module.js';
+import { CONST, LET, dataInitializer, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '../templates.js';
@@ -95,24 +95,24 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
       addInterfaces(sf, p, 'R.NumericInput', 'Float32Array');
       for (const t of p.tensors) {
         sf.addVariableStatement({
-          declarationKind: VariableDeclarationKind.Const,
+          declarationKind: CONST,
           declarations: [{ name: t.id, initializer: dataInitializer(t.tensor.data, 'Float32Array') }],
           leadingTrivia: `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]\n`,
         });
       }
       for (const k of kernels) {
         sf.addVariableStatement({
-          declarationKind: VariableDeclarationKind.Const,
+          declarationKind: CONST,
           docs: [`${k.doc.replace(/\*\//g, '*\\/')}; thread.x = example * size + element.`],
           declarations: [{ name: k.id, initializer: templateLiteral(k.source) }],
         });
       }
       sf.addVariableStatement({
-        declarationKind: VariableDeclarationKind.Const,
+        declarationKind: CONST,
         declarations: [{ name: netId, type: 'R.GpuNet', initializer: net }],
       });
       sf.addVariableStatement({
-        declarationKind: VariableDeclarationKind.Let,
+        declarationKind: LET,
         declarations: [{ name: runnerId, type: 'R.GpuRunner | undefined' }],
       });
       sf.addFunction({

@@ -4,12 +4,12 @@
  * expression DAG (`jacobian` in the symbolic runtime), and the DAG is emitted as straight-line
  * float64 code with each shared subexpression computed once.
  */
-import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
 import * as S from '@layergen/runtime';
 import { LayergenError } from '../../errors.js';
 import { size, type Graph } from '../../ir/graph.js';
 import { interpret } from '../../interpret.js';
-import type { ModuleSpec } from '../module.js';
+import { CONST, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { addShapes } from '../numeric/emit.js';
 import { plan } from '../plan.js';
@@ -79,7 +79,7 @@ export function jacobianModule(g: Graph, opts: { source: string }): ModuleSpec {
       const outSizes = p.outputs.map((o) => size(o.type.shape));
       const inSizes = p.inputs.map((i) => size(i.type.shape));
       sf.addVariableStatement({
-        declarationKind: VariableDeclarationKind.Const,
+        declarationKind: CONST,
         declarations: [{ name: 'layout', initializer: `{ outputs: [${outSizes.join(', ')}], inputs: [${inSizes.join(', ')}] }` }],
       });
       sf.addFunction({

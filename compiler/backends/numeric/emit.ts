@@ -8,9 +8,9 @@
  * products), intermediates in buffers allocated once (layout.ts); predictBatchParallel spreads a
  * batch over worker threads.
  */
-import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
-import { base64Literal, type ModuleSpec } from '../module.js';
+import { CONST, base64Literal, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { plan, type IoRef, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion, runtimeCheck, RUNTIME_MODULE } from '../templates.js';
@@ -99,19 +99,19 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
       addShapes(sf, p);
       sf.addVariableStatement({
         isExported: true,
-        declarationKind: VariableDeclarationKind.Const,
+        declarationKind: CONST,
         declarations: [{ name: 'precision', initializer: lit(opts.precision) }],
       });
       addInterfaces(sf, p, `R.NumericInput`, Arr);
       sf.addVariableStatement({
-        declarationKind: VariableDeclarationKind.Const,
+        declarationKind: CONST,
         docs: ['Examples per block: every layer runs on a block of examples at a time.'],
         declarations: [{ name: blockId, initializer: String(block) }],
       });
       sf.addStatements(memory.statements as string[]);
       sf.addVariableStatement({
         isExported: true,
-        declarationKind: VariableDeclarationKind.Const,
+        declarationKind: CONST,
         docs: [
           memory.loaderId
             ? 'Settles once the weights are in place: at import in Node (read with node:fs), after a fetch in browsers; predict throws until then.'
@@ -244,13 +244,13 @@ export function addShapes(sf: SourceFile, p: Plan): void {
     `{ ${refs.map((r) => `${lit(r.name)}: [${r.type.shape.join(', ')}]`).join(', ')} } as const`;
   sf.addVariableStatement({
     isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    declarationKind: CONST,
     docs: ['Per-example input shapes (row-major, no batch dimension).'],
     declarations: [{ name: 'inputShapes', initializer: obj(p.inputs) }],
   });
   sf.addVariableStatement({
     isExported: true,
-    declarationKind: VariableDeclarationKind.Const,
+    declarationKind: CONST,
     docs: ['Per-example output shapes.'],
     declarations: [{ name: 'outputShapes', initializer: obj(p.outputs) }],
   });

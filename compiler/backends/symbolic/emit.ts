@@ -2,10 +2,10 @@
  * The symbolic backend: the same loops as the numeric module, over expressions. Each element of
  * an input may be a symbol name, a number or an expression; outputs are arrays of expressions.
  */
-import { VariableDeclarationKind, type SourceFile } from 'ts-morph';
+import type { SourceFile } from 'ts-morph';
 import type { Graph } from '../../ir/graph.js';
 import { PRIMS } from '../../ir/prims.js';
-import { dataInitializer, numLit, type ModuleSpec } from '../module.js';
+import { CONST, dataInitializer, numLit, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { addInterfaces, addShapes } from '../numeric/emit.js';
 import { describe, plan, type AnyStep, type Plan } from '../plan.js';
@@ -85,7 +85,7 @@ export function symbolicModule(g: Graph, opts: { source: string }): ModuleSpec {
         const data = params.has(t) ? p.names.claim(`${t.id}_data`) : t.id;
         if (params.has(t)) bindings.push(`const ${t.id} = R.symbolicParam(${data}, ${lit(t.label)}, [${t.tensor.shape.join(', ')}], options);`);
         sf.addVariableStatement({
-          declarationKind: VariableDeclarationKind.Const,
+          declarationKind: CONST,
           declarations: [{ name: data, initializer: dataInitializer(t.tensor.data, 'Float64Array') }],
           leadingTrivia: `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]\n`,
         });
