@@ -5,7 +5,7 @@
  * loop it depends on (softmax's max and sum are computed once per row, not once per element).
  */
 import type { F, Ix } from '../ir/formula.js';
-import { formulaKey } from '../ir/traverse.js';
+import { formulaKey, symbolicView } from '../ir/traverse.js';
 import { flatIndex, freeVars, outVar } from '../ir/formula.js';
 import type { PrimName } from '../ir/prims.js';
 
@@ -26,7 +26,7 @@ export interface Flavor {
   reduceDecl(op: 'sum' | 'max', acc: string, n: number): string;
   reduceStep(op: 'sum' | 'max', acc: string, value: string): string;
   reduceResult(op: 'sum' | 'max', acc: string): string;
-  /** Symbolic flavours take stabilising shifts as 0 and the symbolic form of `alt` nodes. */
+  /** Symbolic flavours render the symbolic view: textbook `alt` forms, stabilising shifts dropped. */
   readonly symbolic: boolean;
 }
 
@@ -100,13 +100,12 @@ class Renderer {
       case 'param':
         return fl.param(f.name, this.ix(flatIndex(f.at, this.ctx.paramShapes[f.name]!)));
       case 'prim':
-        // symbolic flavours drop a stabilising shift: x - shift(m) is printed as x, not x - 0
-        if (fl.symbolic && f.op === 'sub' && f.args[1]!.k === 'shift') return this.expr(f.args[0]!);
         return fl.prim(f.op, f.args.map((a) => this.expr(a)));
+      // symbolic flavours render the symbolic view (viewFor), which has neither shifts nor alts
       case 'shift':
-        return fl.symbolic ? fl.num(0) : this.expr(f.body);
+        return this.expr(f.body);
       case 'alt':
-        return this.expr(fl.symbolic ? f.symbolic : f.numeric);
+        return this.expr(f.numeric);
       case 'guard': {
         const cond = f.bounds.map((b) => `${this.ix(b.ix)} >= 0 && ${this.ix(b.ix)} < ${b.lt}`).join(' && ');
         return `(${cond} ? ${this.expr(f.body)} : ${this.expr(f.otherwise)})`;
@@ -153,6 +152,9 @@ class Renderer {
 
 const scope = (vars: string[] = []): Scope => ({ vars: new Set(vars), stmts: [], cache: new Map() });
 
+/** The formula a flavour renders: symbolic flavours take the symbolic view, the others the formula as it is. */
+const viewFor = (f: F, ctx: RenderCtx): F => (ctx.flavor.symbolic ? symbolicView(f) : f);
+
 /**
  * Statements computing every element of a node's output: nested loops over the output axes,
  * with `write(flatIndex, value)` producing the store statement.
@@ -166,7 +168,7 @@ export function renderLoops(
   const scopes = [scope(), ...outShape.map((_, d) => scope([outVar(d)]))];
   const r = new Renderer(ctx, scopes[0]!);
   scopes.slice(1).forEach((s) => r.push(s));
-  const value = r.expr(f);
+  const value = r.expr(viewFor(f, ctx));
   const flat = renderIx(flatIndex(outShape.map((_, d) => ({ k: 'var', name: outVar(d) }) as Ix), outShape));
   let body = [...scopes[outShape.length]!.stmts, write(flat, value)];
   for (let d = outShape.length - 1; d >= 0; d--) {
@@ -182,6 +184,6 @@ export function renderLoops(
  */
 export function renderElement(f: F, ctx: RenderCtx): { stmts: string[]; value: string } {
   const root = scope();
-  const value = new Renderer(ctx, root).expr(f);
+  const value = new Renderer(ctx, root).expr(viewFor(f, ctx));
   return { stmts: root.stmts, value };
 }

@@ -111,6 +111,17 @@ export function rewrite(f: F, rules: readonly Rule[]): F {
 /** The numeric view of a formula: `alt` nodes replaced by their numeric form. */
 export const numericView = (f: F): F => rewrite(f, [(n) => (n.k === 'alt' ? n.numeric : undefined)]);
 
+/**
+ * The symbolic view: `alt` nodes in their textbook form and stabilising shifts dropped
+ * (`x - shift(m)` is `x`; a shift anywhere else is 0), so symbolic output prints the textbook formula.
+ */
+export const symbolicView = (f: F): F =>
+  rewrite(f, [
+    (n) => (n.k === 'alt' ? n.symbolic : undefined),
+    (n) => (n.k === 'prim' && n.op === 'sub' && n.args[1]!.k === 'shift' ? n.args[0]! : undefined),
+    (n) => (n.k === 'shift' ? { k: 'num', v: 0 } : undefined),
+  ]);
+
 const keys = new WeakMap<F, string>();
 
 function ixKey(x: Ix): string {
