@@ -1,6 +1,6 @@
 /** Shared test helpers: repo paths, fixtures, compiling nets to importable modules, tolerances. */
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { compile, type CompileOptions, type Target } from '../compiler/index.js';
@@ -68,6 +68,17 @@ export function tempDir(tag: string): string {
   const dir = repo('.tmp-test', `${process.pid}-${counter++}-${tag.replace(/[^\w-]/g, '_')}`);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/**
+ * An imported net (YAML + weights file) written into a fresh temp dir and frozen (never rewritten,
+ * so compileAndImport shares its modules); returns its repo-relative YAML path and the dir.
+ */
+export function writeImportedNet(tag: string, net: { name: string; yaml: string; weightsFile: string; weights: Uint8Array }): { yaml: string; dir: string } {
+  const dir = tempDir(`${tag}-${net.name}`);
+  writeFileSync(join(dir, `${net.name}.yaml`), net.yaml);
+  writeFileSync(join(dir, net.weightsFile), net.weights);
+  return { yaml: freezeNet(relative(ROOT, join(dir, `${net.name}.yaml`))), dir };
 }
 
 export function cleanTemp(): void {

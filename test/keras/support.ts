@@ -1,8 +1,7 @@
 /** Keras import test helpers: the fixtures of test/fixtures/keras (written by make_keras.py), imported into a temp dir. */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
 import { importKerasFile, type KerasImportResult } from '../../compiler/frontend/keras/index.js';
-import { ROOT, freezeNet, repo, tempDir } from '../helpers.js';
+import { repo, writeImportedNet } from '../helpers.js';
 
 export interface KerasCase {
   batch: number;
@@ -44,10 +43,7 @@ export async function importToTemp(file: string, name?: string): Promise<{ resul
   const known = imported.get(key);
   if (known) return known;
   const result = await importKerasFile(file, name ? { name } : {});
-  const dir = tempDir(`keras-${result.name}`);
-  writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
-  writeFileSync(join(dir, result.weightsFile), result.weights);
-  const r = { result, yaml: freezeNet(relative(ROOT, join(dir, `${result.name}.yaml`))), dir };
+  const r = { result, ...writeImportedNet('keras', result) };
   imported.set(key, r);
   return r;
 }

@@ -1,9 +1,9 @@
 /** ONNX import test helpers: the fixtures of test/fixtures/onnx, importing them into a temp dir. */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { importOnnxFile, type ImportResult } from '../../compiler/frontend/onnx/index.js';
 import onnxProto from 'onnx-proto';
-import { ROOT, freezeNet, repo, tempDir } from '../helpers.js';
+import { repo, tempDir, writeImportedNet } from '../helpers.js';
 
 export interface OnnxCase {
   batch: number;
@@ -45,10 +45,7 @@ export function importToTemp(file: string, name?: string): { result: ImportResul
   const known = imported.get(key);
   if (known) return known;
   const result = importOnnxFile(file, name ? { name } : {});
-  const dir = tempDir(`onnx-${result.name}`);
-  writeFileSync(join(dir, `${result.name}.yaml`), result.yaml);
-  writeFileSync(join(dir, result.weightsFile), result.weights);
-  const r = { result, yaml: freezeNet(relative(ROOT, join(dir, `${result.name}.yaml`))), dir };
+  const r = { result, ...writeImportedNet('onnx', result) };
   imported.set(key, r);
   return r;
 }

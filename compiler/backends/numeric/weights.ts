@@ -145,8 +145,8 @@ export function planMemory(req: MemoryRequest): Memory {
       }
     }
     for (const [id, n] of req.buffers) statements.push(`const ${id} = new ${Arr}(${n});`);
-    const load = loader(dataId);
-    return { statements: [...statements, ...(sidecar ? load.statements : [])], files, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: () => undefined };
+    const load = loader(dataId); // without a sidecar `fills` is empty here: views and .from copies are in place
+    return { statements: [...statements, ...load.statements], files, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: () => undefined };
   }
   // heap mode: blob, converted copies, buffers
   const heapId = req.claim('heap');
