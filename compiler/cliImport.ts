@@ -9,12 +9,33 @@ import { checkTable } from './check.js';
 import { LayergenError } from './errors.js';
 import { writeFiles, type EmittedFile } from './index.js';
 import type { Graph } from './ir/graph.js';
+import type { ShapeSpec, Specialisation } from './frontend/onnx/specialise.js';
 
 interface ImportArgs {
   readonly model: string;
   readonly out?: string;
   readonly name?: string;
   readonly check: boolean;
+  readonly shape?: readonly string[];
+  readonly const?: readonly string[];
+}
+
+/** The --shape / --const lists as a specialisation (each name once). */
+async function specOf(a: ImportArgs): Promise<Specialisation> {
+  const { parseShapeArg, parseConstArg } = await import('./frontend/onnx/index.js');
+  const shapes: Record<string, ShapeSpec> = Object.create(null);
+  const consts: Record<string, readonly number[]> = Object.create(null);
+  for (const s of a.shape ?? []) {
+    const [name, dims] = parseShapeArg(String(s));
+    if (name in shapes) throw new LayergenError(`--shape ${name} is given twice`);
+    shapes[name] = dims;
+  }
+  for (const c of a.const ?? []) {
+    const [name, vals] = parseConstArg(String(c));
+    if (name in consts) throw new LayergenError(`--const ${name} is given twice`);
+    consts[name] = vals;
+  }
+  return { shapes, consts };
 }
 
 export const importCommand: CommandModule<object, ImportArgs> = {
@@ -26,23 +47,32 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       .option('out', { alias: 'o', type: 'string', describe: 'output directory (required unless --check)' })
       .option('name', { type: 'string', describe: "the net's name (default: the model file's base name as an identifier)" })
       .option('check', { type: 'boolean', default: false, describe: 'list the layers that would be imported, or the problems; write nothing' })
+      .option('shape', {
+        type: 'string',
+        array: true,
+        describe: 'ONNX: fix an input\'s shape, NAME=D1,D2,... with N for the batch axis (any axis: h=2,N,64); without N the batch is fixed (input=1,512)',
+      })
+      .option('const', { type: 'string', array: true, describe: 'ONNX: fix an input to a value and drop it from the inputs, NAME=VALUE or NAME=V1,V2,... (sr=16000)' })
       .check((a) => {
         if (!a.check && !a.out) throw new Error('--out DIR is required (or --check)');
         return true;
       }) as never,
   handler: async (a) => {
     try {
-      const opts = a.name !== undefined ? { name: a.name } : {};
+      const onnx = () => import('./frontend/onnx/index.js');
+      const spec = a.shape?.length || a.const?.length ? await specOf(a) : {};
+      const opts = { ...(a.name !== undefined ? { name: a.name } : {}), ...spec };
       let r: { name: string; yaml: string; weights: Uint8Array; weightsFile: string; graph: Graph };
       let about: string;
       const keras = await import('./frontend/keras/index.js');
       if (keras.kerasFormat(a.model)) {
+        if (a.shape?.length || a.const?.length) throw new LayergenError('--shape and --const apply to ONNX models; a Keras model has its shapes in its config', { file: a.model });
         const k = await keras.importKerasFile(a.model, opts);
         r = k;
         const m = k.keras;
         about = `Keras${m.kerasVersion ? ` ${m.kerasVersion}` : ''} ${m.className} (${m.format === 'h5' ? 'legacy .h5' : '.keras'}), ${m.layers} layers`;
       } else {
-        const o = (await import('./frontend/onnx/index.js')).importOnnxFile(a.model, opts);
+        const o = (await onnx()).importOnnxFile(a.model, opts);
         r = o;
         about = `ONNX opset ${o.model.opset}${o.model.producer ? ` (${o.model.producer})` : ''}, ${o.model.nodes.length} nodes`;
       }

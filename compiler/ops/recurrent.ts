@@ -57,7 +57,7 @@ interface CellOpts {
 }
 
 /** The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh. */
-function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts): ScanBody {
+function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts, emit = 'h'): ScanBody {
   const b = new Builder();
   const j = outVar(0);
   const G = GATES[kind];
@@ -115,7 +115,7 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
     }
   }
   const states = STATES[kind].map((name) => ({ name, size: H, ...(init[name] !== undefined ? { init: init[name] } : {}) }));
-  return { states, cells, next: Object.fromEntries(STATES[kind].map((s) => [s, s])), emit: 'h' };
+  return { states, cells, next: Object.fromEntries(STATES[kind].map((s) => [s, s])), emit };
 }
 
 function recurrent(kind: Kind, torch: string, doc: string): OpDef {
@@ -145,7 +145,12 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
         doc: 'run the sequence backwards only (ONNX direction="reverse"); output row t is the state after steps T-1..t, `return: last` the state after step 0; not with bidirectional',
       },
       bias: { type: 'bool', default: true, doc: 'learn b_ih and b_hh' },
-      return: { type: 'enum', values: ['sequence', 'last'], default: 'sequence', doc: 'every step [T, units*dirs], or the final state [units*dirs]' },
+      return: {
+        type: 'enum',
+        values: kind === 'lstm' ? ['sequence', 'last', 'cell'] : ['sequence', 'last'],
+        default: 'sequence',
+        doc: `every step [T, units*dirs], or the final state [units*dirs]${kind === 'lstm' ? ', or the final cell state c_n [units*dirs] (last layer)' : ''}`,
+      },
       initial: { type: 'refs', keys: STATES[kind], default: {}, doc: `initial states by input name (${STATES[kind].join(', ')}), each [layers*dirs, units]; zeros otherwise` },
       ...extra,
     },
@@ -183,7 +188,7 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
         }
         needFloat(t, `initial state "${s}"`);
       }
-      return { shape: a.return === 'last' ? [H * D] : [T, H * D], dtype: 'float' };
+      return { shape: a.return === 'sequence' ? [T, H * D] : [H * D], dtype: 'float' };
     },
     expand(n, ins, fresh) {
       const a = n.attrs;
@@ -212,7 +217,9 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
             ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
           };
           const opts = { relu: a.nonlinearity === 'relu', resetAfter: a.reset_after !== false };
-          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, opts);
+          // The last layer of a `return: cell` LSTM emits c (its final row is c_n); every other scan emits h.
+          const emit = a.return === 'cell' && l === L - 1 ? 'c' : 'h';
+          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, opts, emit);
           const backward = d === 1 || a.reverse === true;
           const origin = Object.fromEntries(
             Object.keys(params).map((k) => [k, `${n.name}.${k.replace('w_', 'weight_').replace('b_', 'bias_')}${s}`]),
@@ -220,11 +227,11 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
           const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: backward }, { body, params, origin });
           dirs.push(scan);
           // The final state of a direction is its output row at the last step it processes.
-          if (l === L - 1 && a.return === 'last') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: backward ? 0 : T - 1 }));
+          if (l === L - 1 && a.return !== 'sequence') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: backward ? 0 : T - 1 }));
         }
         seq = D === 2 ? make('concat', `${n.name}/l${l}`, dirs, { axis: -1 }) : dirs[0]!;
       }
-      const outs = a.return === 'last' ? last : [seq];
+      const outs = a.return === 'sequence' ? [seq] : last;
       const result: Node =
         outs.length === 1
           ? { ...nodes.find((m) => m.id === outs[0])!, id: n.id, name: n.name }

@@ -14,6 +14,7 @@ import { conv1d, conv2d } from './conv.js';
 import { avgpool1d, avgpool2d, globalavgpool, globalmaxpool, maxpool1d, maxpool2d } from './pool.js';
 import { batchnorm, layernorm } from './norm.js';
 import { embedding } from './embedding.js';
+import { abs, amax, amin, exp, log, mean, neg, pad, pow, sqrt, sum } from './math.js';
 import { FormulaBuilder, type F } from '../ir/formula.js';
 import type { Node, TensorType } from '../ir/graph.js';
 
@@ -25,6 +26,7 @@ export const OPS: readonly OpDef[] = [
   rnn, lstm, gru,
   take,
   conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, embedding,
+  sqrt, log, exp, abs, neg, pow, mean, sum, amax, amin, pad,
 ];
 
 const byType = new Map(OPS.map((op) => [op.type, op]));

@@ -7,10 +7,10 @@
 import { LayergenError } from '../../errors.js';
 import { FOLDERS, SHAPE_ONLY } from './fold.js';
 import { MAPPERS, type Cx } from './mappers/index.js';
-import { NodeError, type OnnxModel, type OnnxNode, type OnnxValueInfo } from './model.js';
+import { NodeError, attrGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from './model.js';
 import { NetBuilder, whole } from './net.js';
 import { rewritePatterns } from './patterns.js';
-import { fmt, type Const, type Fill, type Source, type Tensor, type Value } from './values.js';
+import { fmt, unbatched, type Const, type Fill, type Source, type Tensor, type Value } from './values.js';
 
 export interface Problem {
   /** The node's name, or `input x` / `output y`. */
@@ -29,15 +29,26 @@ export interface Converted {
 /** Opsets the importer knows the semantics of (what torch.onnx.export writes and a little around it). */
 export const OPSETS = { min: 7, max: 18 } as const;
 
-export function convert(model: OnnxModel): Converted {
+export interface ConvertOptions {
+  /**
+   * The batch is fixed (`--shape` without N): every input keeps its whole ONNX shape as the
+   * per-example shape, and shapes fold to numbers, so that Ifs on the batch size are decided.
+   */
+  readonly fixedBatch?: boolean;
+  /** A suggestion for fixing the batch, shown where something depends on it (`--shape input=1,512`). */
+  readonly batchHint?: string;
+}
+
+export function convert(model: OnnxModel, opts: ConvertOptions = {}): Converted {
   const net = new NetBuilder();
   const problems: Problem[] = [];
   const env = new Map<string, Value>(model.initializers);
-  const staticBatch = model.inputs.some((i) => i.dims && i.dims.length > 0 && i.dims.every((d) => typeof d === 'number'));
+  const fixed = opts.fixedBatch === true;
+  const staticBatch = !fixed && model.inputs.some((i) => i.dims && i.dims.length > 0 && i.dims.every((d) => typeof d === 'number'));
 
   for (const info of model.inputs) {
     try {
-      env.set(info.name, inputValue(net, info));
+      env.set(info.name, fixed ? fixedInput(net, info) : inputValue(net, info));
     } catch (e) {
       if (!(e instanceof NodeError)) throw e;
       problems.push({ where: `input "${info.name}"`, op: 'input', message: e.message });
@@ -45,12 +56,8 @@ export function convert(model: OnnxModel): Converted {
     }
   }
 
-  const nodes = rewritePatterns(model.nodes, model.initializers, model.outputs.map((o) => o.name));
-  for (const node of nodes) {
-    const ins = node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
-    const outs = runNode(node, ins, model, net, staticBatch, problems);
-    node.outputs.forEach((o, i) => o && env.set(o, outs[i] ?? { kind: 'poison', reason: `output ${i} of ${node.opType} is not supported` }));
-  }
+  const run = { model, net, staticBatch, fixed, batchHint: opts.batchHint, problems };
+  runGraph(model.nodes, model.initializers, model.outputs.map((o) => o.name), env, run, 0);
 
   const outputs: { onnxName: string; src: Source }[] = [];
   const taken = new Set<number>(net.inputs.map((i) => i.id));
@@ -80,9 +87,70 @@ export function convert(model: OnnxModel): Converted {
   return { net, outputs, problems };
 }
 
-function runNode(node: OnnxNode, ins: readonly (Value | undefined)[], model: OnnxModel, net: NetBuilder, staticBatch: boolean, problems: Problem[]): Value[] {
+interface Run {
+  readonly model: OnnxModel;
+  readonly net: NetBuilder;
+  readonly staticBatch: boolean;
+  readonly fixed: boolean;
+  readonly batchHint: string | undefined;
+  readonly problems: Problem[];
+}
+
+/**
+ * Runs a graph's nodes in order (patterns rewritten first). An If whose condition is known
+ * runs the taken branch in place (its nodes read and write the same values, as ONNX scoping
+ * allows: names are unique across a model), so nested Ifs inline recursively; an If on a run-time
+ * or batch-dependent condition is an error naming the node.
+ */
+function runGraph(nodes0: readonly OnnxNode[], initializers: ReadonlyMap<string, Const>, outputs: readonly string[], env: Map<string, Value>, run: Run, depth: number): void {
+  const consts = new Map<string, Const>([...env].filter((e): e is [string, Const] => e[1].kind === 'const'));
+  for (const [k, v] of initializers) consts.set(k, v);
+  for (const [k, v] of initializers) env.set(k, v);
+  const nodes = rewritePatterns(nodes0, consts, outputs);
+  for (const node of nodes) {
+    const ins = node.inputs.map((name) => (name === '' ? undefined : env.get(name)));
+    if (node.opType === 'If' && (node.domain === '' || node.domain === 'ai.onnx')) {
+      runIf(node, ins, env, run, depth);
+      continue;
+    }
+    const outs = runNode(node, run.fixed ? ins.map((v) => (v?.kind === 'tensor' ? unbatched(v) : v)) : ins, run);
+    node.outputs.forEach((o, i) => o && env.set(o, outs[i] ?? { kind: 'poison', reason: `output ${i} of ${node.opType} is not supported` }));
+  }
+}
+
+function runIf(node: OnnxNode, ins: readonly (Value | undefined)[], env: Map<string, Value>, run: Run, depth: number): void {
+  const poison = (message?: string): void => {
+    if (message) run.problems.push({ where: `node ${JSON.stringify(node.name)}`, op: 'If', message });
+    node.outputs.forEach((o) => o && env.set(o, { kind: 'poison' }));
+  };
+  const cond = ins[0];
+  if (!cond) return poison(`condition "${node.inputs[0] ?? ''}" is not produced by any node, initializer or graph input`);
+  if (cond.kind === 'poison') return poison(); // the cause is reported where it arose
+  if (cond.kind === 'tensor') {
+    return poison('the condition is computed from the net inputs at run time; layergen decides an If at import time: fix the input it depends on with --const NAME=VALUE (or --shape)');
+  }
+  if (cond.kind === 'fill' || cond.data.length !== 1) return poison(`the condition has shape ${fmt(cond.kind === 'fill' ? cond.dims : cond.shape)}; If takes one value`);
+  const v = cond.data[0]!;
+  if (v === 'N') return poison(`the condition is the batch size itself; ${fixHint(run)}`);
+  let branch;
+  try {
+    branch = attrGraph(node, v !== 0 ? 'then_branch' : 'else_branch');
+  } catch (e) {
+    if (e instanceof NodeError) return poison(e.message);
+    throw e;
+  }
+  if (branch.outputs.length !== node.outputs.length) return poison(`the ${v !== 0 ? 'then' : 'else'} branch has ${branch.outputs.length} outputs for ${node.outputs.length}`);
+  runGraph(branch.nodes, branch.initializers, branch.outputs, env, run, depth + 1);
+  node.outputs.forEach((o, i) => o && env.set(o, env.get(branch.outputs[i]!) ?? { kind: 'poison', reason: `output ${i} of If "${node.name}", which its branch does not compute` }));
+}
+
+const fixHint = (run: Run): string =>
+  run.fixed ? 'it cannot be decided' : `an If on it cannot be decided for a symbolic batch: fix the batch size${run.batchHint ? ` (e.g. ${run.batchHint})` : ' with --shape'}`;
+
+function runNode(node: OnnxNode, ins: readonly (Value | undefined)[], run: Run): Value[] {
+  const { model, net, staticBatch, problems } = run;
   const problem = (message: string): Value[] => {
-    problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message });
+    problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message: /of the batch size cannot be folded/.test(message) ? `${message}; ${fixHint(run)}` : message });
     return node.outputs.map(() => ({ kind: 'poison' }));
   };
   const domain = node.domain === 'ai.onnx' ? '' : node.domain;
@@ -155,13 +223,30 @@ export function hintOf(nodeName: string, type: string): string {
   return !path ? type : /^[0-9]/.test(path) ? `${type}_${path}` : path;
 }
 
+/** A graph input of a fixed-batch import: its whole ONNX shape, every dimension known. */
+function fixedInput(net: NetBuilder, info: OnnxValueInfo): Tensor {
+  if (info.elemType !== 'float' && info.elemType !== 'int') throw new NodeError(`has type ${info.typeName}; layergen inputs are float or int tensors`);
+  const dims = info.dims;
+  if (!dims || dims.some((d) => typeof d !== 'number')) {
+    throw new NodeError(`shape ${dims ? fmt(dims) : '(unknown)'} is not fully known, but the batch is fixed: give every dimension with --shape ${info.name}=...`);
+  }
+  const shape = dims.length ? (dims as number[]) : [1];
+  const src = net.addInput(info.name, shape, info.elemType);
+  return whole(src, dims as number[], -1);
+}
+
 /** A graph input: its batch axis (the dynamic one, or a leading 1) dropped. */
 function inputValue(net: NetBuilder, info: OnnxValueInfo): Tensor {
   if (info.elemType !== 'float' && info.elemType !== 'int') throw new NodeError(`has type ${info.typeName}; layergen inputs are float or int tensors`);
   const dims = info.dims;
-  if (!dims || dims.length === 0) throw new NodeError('has no known shape (a tensor with a batch axis and at least one more axis is needed)');
+  if (!dims || dims.length === 0) {
+    throw new NodeError(`has no known shape (a tensor with a batch axis and at least one more axis is needed); a scalar such as a sample rate can be fixed with --const ${info.name}=VALUE`);
+  }
   const dynamic = dims.flatMap((d, i) => (typeof d !== 'number' ? [i] : []));
-  if (dynamic.length > 1) throw new NodeError(`shape ${fmt(dims)} has ${dynamic.length} dynamic dimensions; only the batch dimension may be dynamic`);
+  if (dynamic.length > 1) {
+    const eg = dims.map((d, i) => (i === dynamic[0] ? 'N' : typeof d === 'number' ? d : 'SIZE')).join(',');
+    throw new NodeError(`shape ${fmt(dims)} has ${dynamic.length} dynamic dimensions; only the batch dimension may be dynamic: fix the others with --shape ${info.name}=${eg} (N marks the batch axis)`);
+  }
   const batchAxis = dynamic.length === 1 ? dynamic[0]! : dims[0] === 1 ? 0 : -1;
   if (batchAxis < 0) throw new NodeError(`shape ${fmt(dims)} has no batch dimension (a dynamic dimension, or a leading 1): export with dynamic_axes={"${info.name}": {0: "batch"}} or a batch of 1`);
   const shape = dims.filter((_, i) => i !== batchAxis) as number[];

@@ -375,6 +375,15 @@ export const FOLDERS: Readonly<Record<string, Folder>> = {
     const [c, a, b] = [0, 1, 2].map((i) => asConst(need(ins, i), `input ${i}`)) as [Const, Const, Const];
     return [elementwise([c, a, b], a.dtype, (x, y, z) => (x === 0 ? z! : y!))];
   },
+  Size: (_n, ins) => {
+    const v = ins[0];
+    if (!v || v.kind === 'poison') throw new NodeError('input 0 is missing');
+    const dims = v.kind === 'tensor' ? dimsOf(v) : dimsOfKnown(v);
+    if (dims.includes('N')) return sym('Size');
+    return [constant('int', [], [size(dims as number[])])];
+  },
+  And: (_n, ins) => [elementwise([asConst(need(ins, 0), 'input 0'), asConst(need(ins, 1), 'input 1')], 'bool', (x, y) => +(x !== 0 && y !== 0))],
+  Or: (_n, ins) => [elementwise([asConst(need(ins, 0), 'input 0'), asConst(need(ins, 1), 'input 1')], 'bool', (x, y) => +(x !== 0 || y !== 0))],
   Not: (_n, ins) => [elementwise([asConst(need(ins, 0), 'input 0')], 'bool', (x) => (x === 'N' ? 0 : +(x === 0)))],
   Add: binary('Add'),
   Sub: binary('Sub'),
@@ -396,4 +405,4 @@ export const FOLDERS: Readonly<Record<string, Folder>> = {
 };
 
 /** Ops that fold even with a run-time tensor input (they only look at its shape). */
-export const SHAPE_ONLY = new Set(['Shape']);
+export const SHAPE_ONLY = new Set(['Shape', 'Size']);

@@ -14,13 +14,15 @@ import { loadNetText } from '../index.js';
 import { convert, OPSETS, problemsError } from './convert.js';
 import { loadOnnx } from './load.js';
 import type { OnnxModel } from './model.js';
+import { specialise, type Specialisation } from './specialise.js';
 import { identifier, writeNet, type ImportedNet } from './write.js';
 
 export { loadOnnx } from './load.js';
 export type { OnnxModel } from './model.js';
 export type { ImportedNet } from './write.js';
+export { parseConstArg, parseShapeArg, type Specialisation } from './specialise.js';
 
-export interface ImportOptions {
+export interface ImportOptions extends Specialisation {
   /** The net's name; default: the file's base name made a valid identifier. */
   readonly name?: string;
 }
@@ -40,11 +42,12 @@ export function defaultName(file: string): string {
 export function importOnnx(bytes: Uint8Array, file: string, opts: ImportOptions = {}): ImportResult {
   const name = opts.name ?? defaultName(file);
   if (!NET_NAME.test(name)) throw new LayergenError(`--name: "${name}" is not a valid net name ([A-Za-z_][A-Za-z0-9_]*)`);
-  const model = loadOnnx(bytes, file);
+  const loaded = loadOnnx(bytes, file);
+  const { model, fixedBatch, batchHint } = specialise(loaded, opts, file);
   if (model.opset < OPSETS.min || model.opset > OPSETS.max) {
     throw new LayergenError(`opset ${model.opset} is not supported (layergen imports opsets ${OPSETS.min} to ${OPSETS.max}; torch.onnx.export(..., opset_version=17) works)`, { file });
   }
-  const converted = convert(model);
+  const converted = convert(model, { fixedBatch, ...(batchHint ? { batchHint } : {}) });
   if (converted.problems.length) throw problemsError(file, converted.problems);
   const header = ` Imported from ${basename(file)} (ONNX opset ${model.opset}${model.producer ? `, ${model.producer}` : ''}) by layergen import.`;
   const net = writeNet(converted, name, header);

@@ -8,7 +8,7 @@ import type Long from 'long';
 import onnxProto from 'onnx-proto';
 import { LayergenError } from '../../errors.js';
 import { decodeFloats, halfToNumber, bf16ToNumber } from '../weights/floats.js';
-import type { Attr, ElemType, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
+import type { Attr, ElemType, OnnxGraph, OnnxModel, OnnxNode, OnnxValueInfo } from './model.js';
 import { constant, fmt, size, type Const, type ConstDType } from './values.js';
 
 const { onnx } = onnxProto;
@@ -59,23 +59,14 @@ export function loadOnnx(bytes: Uint8Array, file: string): OnnxModel {
   const opset = m.opsetImport.find((o) => !o.domain || o.domain === 'ai.onnx');
   if (!opset) throw fail('the model imports no opset of the default ONNX domain');
   try {
-    const initializers = new Map<string, Const>();
-    for (const t of g.initializer ?? []) initializers.set(t.name ?? '', tensorConst(t, `initializer "${t.name}"`));
-    const nodes = (g.node ?? []).map((n, i): OnnxNode => ({
-      name: n.name || `${n.opType}#${i}`,
-      opType: n.opType ?? '',
-      domain: n.domain ?? '',
-      inputs: [...(n.input ?? [])],
-      outputs: [...(n.output ?? [])],
-      attrs: new Map((n.attribute ?? []).map((a) => [a.name ?? '', attr(a, `node "${n.name || `${n.opType}#${i}`}": attribute ${a.name}`)])),
-    }));
+    const body = decodeGraph(g, '', 0);
     return {
       opset: int64(opset.version),
       producer: [m.producerName, m.producerVersion].filter(Boolean).join(' '),
       graphName: g.name ?? '',
-      nodes,
-      initializers,
-      inputs: (g.input ?? []).filter((v) => !initializers.has(v.name ?? '')).map(valueInfo),
+      nodes: body.nodes,
+      initializers: body.initializers,
+      inputs: (g.input ?? []).filter((v) => !body.initializers.has(v.name ?? '')).map(valueInfo),
       outputs: (g.output ?? []).map(valueInfo),
     };
   } catch (e) {
@@ -86,6 +77,31 @@ export function loadOnnx(bytes: Uint8Array, file: string): OnnxModel {
 
 class LoadError extends Error {}
 
+/** How deep If branches may nest (exporters write a few levels; a deeper file is hostile or corrupt). */
+const MAX_GRAPH_DEPTH = 64;
+
+/**
+ * A graph's nodes and initializers; subgraphs (If branches) are decoded with it. Unnamed nodes are
+ * `<OpType>#<index>`, prefixed inside a branch by the If's name and branch (`If_0/then/Relu#3`).
+ */
+function decodeGraph(g: onnxProto.onnx.IGraphProto, prefix: string, depth: number): OnnxGraph {
+  if (depth > MAX_GRAPH_DEPTH) throw new LoadError(`subgraphs nest more than ${MAX_GRAPH_DEPTH} deep`);
+  const initializers = new Map<string, Const>();
+  for (const t of g.initializer ?? []) initializers.set(t.name ?? '', tensorConst(t, `initializer "${t.name}"`));
+  const nodes = (g.node ?? []).map((n, i): OnnxNode => {
+    const name = n.name || `${prefix}${n.opType}#${i}`;
+    return {
+      name,
+      opType: n.opType ?? '',
+      domain: n.domain ?? '',
+      inputs: [...(n.input ?? [])],
+      outputs: [...(n.output ?? [])],
+      attrs: new Map((n.attribute ?? []).map((a) => [a.name ?? '', attr(a, `node "${name}": attribute ${a.name}`, `${name}/${a.name}/`, depth)])),
+    };
+  });
+  return { nodes, initializers, outputs: (g.output ?? []).map((o) => o.name ?? '') };
+}
+
 function valueInfo(v: onnxProto.onnx.IValueInfoProto): OnnxValueInfo {
   const tt = v.type?.tensorType;
   const info = tt ? DTYPES[tt.elemType ?? 0] : undefined;
@@ -93,7 +109,7 @@ function valueInfo(v: onnxProto.onnx.IValueInfoProto): OnnxValueInfo {
   return { name: v.name ?? '', elemType: info?.kind ?? 'other', typeName: tt ? (info?.name ?? `type ${tt.elemType}`) : 'a non-tensor type', dims };
 }
 
-function attr(a: onnxProto.onnx.IAttributeProto, what: string): Attr {
+function attr(a: onnxProto.onnx.IAttributeProto, what: string, prefix: string, depth: number): Attr {
   const T = onnx.AttributeProto.AttributeType;
   const text = (b: Uint8Array | null | undefined): string => Buffer.from(b ?? []).toString('utf8');
   switch (a.type) {
@@ -111,6 +127,8 @@ function attr(a: onnxProto.onnx.IAttributeProto, what: string): Attr {
       return { type: 'ints', value: (a.ints ?? []).map(int64) };
     case T.STRINGS:
       return { type: 'strings', value: (a.strings ?? []).map(text) };
+    case T.GRAPH:
+      return { type: 'graph', value: decodeGraph(a.g ?? {}, prefix, depth + 1) };
     default:
       return { type: 'other', value: String(a.type) };
   }

@@ -12,6 +12,8 @@ export type Attr =
   | { readonly type: 'floats'; readonly value: readonly number[] }
   | { readonly type: 'ints'; readonly value: readonly number[] }
   | { readonly type: 'strings'; readonly value: readonly string[] }
+  /** A subgraph (If's then_branch / else_branch). */
+  | { readonly type: 'graph'; readonly value: OnnxGraph }
   | { readonly type: 'other'; readonly value: string };
 
 export interface OnnxNode {
@@ -23,6 +25,13 @@ export interface OnnxNode {
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   readonly attrs: ReadonlyMap<string, Attr>;
+}
+
+/** A subgraph: its nodes (which may read any value of the enclosing graphs), initializers and output names. */
+export interface OnnxGraph {
+  readonly nodes: readonly OnnxNode[];
+  readonly initializers: ReadonlyMap<string, Const>;
+  readonly outputs: readonly string[];
 }
 
 export type ElemType = 'float' | 'int' | 'bool' | 'other';
@@ -96,6 +105,12 @@ export function attrFloats(n: OnnxNode, key: string): readonly number[] | undefi
 
 export function attrStrings(n: OnnxNode, key: string): readonly string[] | undefined {
   return get(n, key, 'strings')?.value as readonly string[] | undefined;
+}
+
+export function attrGraph(n: OnnxNode, key: string): OnnxGraph {
+  const a = get(n, key, 'graph');
+  if (!a) throw new NodeError(`missing attribute ${key}`);
+  return a.value as OnnxGraph;
 }
 
 export function attrTensor(n: OnnxNode, key: string): Const | undefined {

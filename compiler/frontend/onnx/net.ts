@@ -114,21 +114,30 @@ export class NetBuilder {
     let src: Source;
     if (segs.length === 1 && isWhole(segs[0]!)) src = segs[0]!.src;
     else {
-      const partial = segs.find((s) => !isWhole(s));
-      if (partial) {
-        throw new NodeError(
-          `uses part of a layer's output (elements ${partial.offset}..${partial.offset + partial.length - 1} of ${size(partial.src.shape)} per example); ` +
-            'layergen has no layer that selects part of a tensor',
-        );
-      }
-      // Whole layers joined along their first axis: one concat layer (flattened first where the rest differs).
+      // Whole layers joined along their first axis: one concat layer (flattened first where the rest
+      // differs); part of a layer's data is a slice of it, flattened (rows of a state, a gate block).
       const tail = (s: Seg) => fmtShape(s.src.shape.slice(1));
-      const parts = segs.every((s) => tail(s) === tail(segs[0]!)) ? segs.map((s) => s.src) : segs.map((s) => this.reshape(s.src, [size(s.src.shape)], node));
-      src = this.add('concat', parts, { axis: 0 }, {}, 'concat', node);
+      const parts =
+        segs.every(isWhole) && segs.every((s) => tail(s) === tail(segs[0]!))
+          ? segs.map((s) => s.src)
+          : segs.map((s) => (isWhole(s) ? this.reshape(s.src, [size(s.src.shape)], node) : this.part(s, node)));
+      src = parts.length === 1 ? parts[0]! : this.add('concat', parts, { axis: 0 }, {}, 'concat', node);
     }
     if (shape === 'any') return src;
     if (size(shape) !== size(src.shape)) throw new NodeError(`internal: ${fmt(src.shape)} cannot hold ${fmt(shape)}`);
     return this.reshape(src, shape, node);
+  }
+
+  /** Elements offset .. offset + length - 1 of a source's per-example data, as a [length] slice layer (one per range). */
+  part(s: Seg, node: string): Source {
+    const key = `${s.src.id}@${s.offset}+${s.length}`;
+    let r = this.reshapes.get(key);
+    if (!r) {
+      const flat = this.reshape(s.src, [size(s.src.shape)], node);
+      r = this.add('slice', [flat], { axis: 0, ...(s.offset ? { start: s.offset } : {}), ...(s.offset + s.length < size(s.src.shape) ? { end: s.offset + s.length } : {}) }, {}, 'slice', node);
+      this.reshapes.set(key, r);
+    }
+    return r;
   }
 
   /** `src` in another shape (the same row-major data): itself, or a reshape layer (one per shape). */

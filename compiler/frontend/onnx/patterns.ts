@@ -28,9 +28,16 @@ class PatternGraph {
     outputs: readonly string[],
   ) {
     for (const [k, v] of initializers) this.consts.set(k, v);
+    // Values read inside If branches count as uses of the enclosing graph's values.
+    const countUses = (ns: readonly OnnxNode[]): void => {
+      for (const n of ns) {
+        for (const i of n.inputs) if (i) this.useCount.set(i, (this.useCount.get(i) ?? 0) + 1);
+        for (const a of n.attrs.values()) if (a.type === 'graph') countUses(a.value.nodes), a.value.outputs.forEach((o) => this.useCount.set(o, (this.useCount.get(o) ?? 0) + 1));
+      }
+    };
+    countUses(nodes);
     for (const n of nodes) {
       for (const o of n.outputs) this.producers.set(o, n);
-      for (const i of n.inputs) if (i) this.useCount.set(i, (this.useCount.get(i) ?? 0) + 1);
       if (n.opType === 'Constant' && n.outputs[0]) {
         try {
           this.consts.set(n.outputs[0], FOLDERS.Constant!(n, [], 0)[0] as Const);

@@ -48,7 +48,10 @@ export interface Tensor {
   readonly dtype: 'float' | 'int';
   /** The ONNX shape without the batch axis. */
   readonly shape: readonly number[];
-  /** Where the batch axis sits in the ONNX shape. */
+  /**
+   * Where the batch axis sits in the ONNX shape; -1 when the import fixed the batch (every
+   * shape known, `--shape` without N): then `shape` is the whole ONNX shape.
+   */
   readonly batchAxis: number;
   /** The per-example data, row-major, as the concatenation of these segments. */
   readonly segs: readonly Seg[];
@@ -69,12 +72,35 @@ export const fmt = (dims: readonly (Dim | string | null)[]): string => `[${dims.
 /** The full ONNX dims of a tensor value, batch included. */
 export function dimsOf(t: Tensor): Dim[] {
   const d: Dim[] = [...t.shape];
+  if (t.batchAxis < 0) return d;
   d.splice(t.batchAxis, 0, 'N');
   return d;
 }
 
+/**
+ * A fixed-batch tensor (batchAxis -1) seen with its batch at `axis`, an axis of size 1 (the same
+ * data: layers that work per example, such as conv and recurrent layers, take it so); other
+ * tensors are returned as they are.
+ */
+export function batchAt(t: Tensor, axis: number, what: string): Tensor {
+  if (t.batchAxis >= 0) return t;
+  if (t.shape[axis] !== 1) throw new NodeError(`${what}: axis ${axis} of ${fmt(t.shape)} must be the batch axis (size 1 with the batch fixed)`);
+  return { ...t, shape: t.shape.filter((_, i) => i !== axis), batchAxis: axis };
+}
+
+/** A tensor with the batch fixed to 1 seen without a batch axis (the batch axis becomes a 1 of its shape). */
+export function unbatched(t: Tensor): Tensor {
+  if (t.batchAxis < 0) return t;
+  return { ...t, shape: dimsOf(t).map((d) => (d === 'N' ? 1 : d)), batchAxis: -1 };
+}
+
 /** A tensor value with a new ONNX shape over the same per-example data. */
 export function view(t: Tensor, dims: readonly Dim[]): Tensor {
+  if (t.batchAxis < 0) {
+    if (dims.includes('N')) throw new NodeError(`internal: shape ${fmt(dims)} of a fixed-batch import holds the batch symbol`);
+    if (size(dims as number[]) !== size(t.shape)) throw new NodeError(`internal: cannot view ${fmt(t.shape)} as ${fmt(dims)}`);
+    return { ...t, shape: [...(dims as number[])] };
+  }
   const at = dims.indexOf('N');
   if (at < 0 || dims.lastIndexOf('N') !== at) throw new NodeError(`internal: shape ${fmt(dims)} must hold the batch axis once`);
   const shape = dims.filter((d): d is number => d !== 'N');

@@ -102,7 +102,7 @@ function withConstant(cx: Cx, op: Op, t: Tensor, c: Const | Fill, tensorFirst: b
   if (t.dtype !== 'float') throw new NodeError(`${op} needs float operands; the tensor operand is an int tensor`);
   const { data, lead } = broadcastTo(c, t);
   const shape = [...new Array<number>(lead).fill(1), ...t.shape];
-  const batchAxis = t.batchAxis + lead;
+  const batchAxis = t.batchAxis < 0 ? -1 : t.batchAxis + lead;
   const neutral = NEUTRAL[op];
   if ((tensorFirst || op === 'Add' || op === 'Mul') && data.every((v) => v === neutral)) return [{ ...t, shape, batchAxis }];
   const x = cx.net.materialize(t, cx.node.name);

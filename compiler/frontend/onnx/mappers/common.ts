@@ -2,7 +2,7 @@
 import type { AttrValue } from '../../../ir/graph.js';
 import { NodeError, type OnnxNode } from '../model.js';
 import { whole, type NetBuilder, type ParamTensor } from '../net.js';
-import { normAxis, size, type Const, type Fill, type Source, type Tensor, type Value } from '../values.js';
+import { batchAt, normAxis, size, type Const, type Fill, type Source, type Tensor, type Value } from '../values.js';
 
 export interface Cx {
   readonly node: OnnxNode;
@@ -52,14 +52,17 @@ export function pointwise(cx: Cx, type: string, attrs: Readonly<Record<string, A
 
 /** The per-example axis of an ONNX axis; an error when it is the batch axis. */
 export function exampleAxis(t: Tensor, axis: number, what = 'axis'): number {
+  if (t.batchAxis < 0) return normAxis(axis, t.shape.length, what);
   const a = normAxis(axis, t.shape.length + 1, what);
   if (a === t.batchAxis) throw new NodeError(`${what} ${axis} is the batch axis; layergen layers work on each example separately`);
   return a > t.batchAxis ? a - 1 : a;
 }
 
-/** Layers that assume the batch axis first ([N, C, ...]: conv, pooling, norms). */
-export function batchFirst(t: Tensor, what: string): void {
-  if (t.batchAxis !== 0) throw new NodeError(`${what} needs the batch axis first, got it at axis ${t.batchAxis}`);
+/** Layers that assume the batch axis first ([N, C, ...]: conv, pooling, norms); a fixed-batch tensor is seen so. */
+export function batchFirst(t: Tensor, what: string): Tensor {
+  const b = batchAt(t, 0, what);
+  if (b.batchAxis !== 0) throw new NodeError(`${what} needs the batch axis first, got it at axis ${b.batchAxis}`);
+  return b;
 }
 
 /** A constant's values as a float64 parameter tensor. */

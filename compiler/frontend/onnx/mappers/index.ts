@@ -3,10 +3,11 @@ import { ACTIVATIONS } from './activations.js';
 import { ARITHMETIC } from './arithmetic.js';
 import type { Mapper } from './common.js';
 import { LINEAR } from './linear.js';
+import { MATH } from './math.js';
 import { RECURRENT } from './recurrent.js';
 import { SHAPE } from './shape.js';
 import { SPATIAL } from './spatial.js';
 
 export type { Cx, Mapper } from './common.js';
 
-export const MAPPERS: Readonly<Record<string, Mapper>> = { ...ACTIVATIONS, ...ARITHMETIC, ...LINEAR, ...SHAPE, ...SPATIAL, ...RECURRENT };
+export const MAPPERS: Readonly<Record<string, Mapper>> = { ...ACTIVATIONS, ...ARITHMETIC, ...LINEAR, ...MATH, ...SHAPE, ...SPATIAL, ...RECURRENT };

@@ -5,7 +5,7 @@
  * is [out, in]. alpha and beta scale the weight and the bias.
  */
 import { NodeError, attrFloat, attrInt } from '../model.js';
-import { dimsOf, fmt, nums, type Const, type Tensor, type Value } from '../values.js';
+import { batchAt, dimsOf, fmt, nums, type Const, type Tensor, type Value } from '../values.js';
 import { transpose2 } from '../../../ir/transpose.js';
 import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
 
@@ -23,7 +23,7 @@ function biasValues(c: Const, m: number, outRank: number, scale: number): Float6
 /** linear on input 0 with weight [out, in] (row-major data) and an optional bias. */
 function linearLayer(cx: Cx, x: Tensor, weight: Float64Array, m: number, k: number, bias: Float64Array | null): Value[] {
   if (x.dtype !== 'float') throw new NodeError('needs a float input');
-  const last = x.shape.length + 1 - 1;
+  const last = dimsOf(x).length - 1;
   exampleAxis(x, last, 'the last axis');
   if (x.shape[x.shape.length - 1] !== k) throw new NodeError(`input of shape ${fmt(dimsOf(x))} does not end in the weight's ${k} input features`);
   const src = cx.net.materialize(x, cx.node.name);
@@ -50,7 +50,7 @@ function matmul(cx: Cx, bias: Const | null): Value[] {
 function gemm(cx: Cx): Value[] {
   const n = cx.node;
   if (attrInt(n, 'transA', 0) !== 0) throw new NodeError('Gemm with transA = 1 (the batch would be transposed)');
-  const x = cx.tensor(0);
+  const x = batchAt(cx.tensor(0), 0, 'Gemm');
   if (x.shape.length !== 1 || x.batchAxis !== 0) throw new NodeError(`Gemm input of shape ${fmt(dimsOf(x))}: expected [batch, features]`);
   const alpha = attrFloat(n, 'alpha', 1);
   const beta = attrFloat(n, 'beta', 1);

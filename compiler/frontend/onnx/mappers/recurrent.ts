@@ -12,7 +12,7 @@
  * reverse layer); GRU linear_before_reset = 0 is `reset_after: false`.
  */
 import { NodeError, attrFloats, attrInt, attrString, attrStrings } from '../model.js';
-import { dimsOf, fmt, nums, size, type Const, type Fill, type Seg, type Source, type Tensor, type Value } from '../values.js';
+import { batchAt, dimsOf, fmt, nums, size, type Const, type Fill, type Seg, type Source, type Tensor, type Value } from '../values.js';
 import { isWhole, type ParamTensor } from '../net.js';
 import { result, type Cx, type Mapper } from './common.js';
 
@@ -59,7 +59,7 @@ function initialState(cx: Cx, i: number, what: string, d: number, h: number, bat
     if ((v as Const | Fill).kind === 'fill' ? (v as Fill).value === 0 : (v as Const).data.every((x) => x === 0)) return undefined;
     throw new NodeError(`${what} is a non-zero constant; layergen takes initial states as net inputs (or zeros)`);
   }
-  const t = cx.tensor(i);
+  const t = batchAt(cx.tensor(i), batchAxis, what);
   if (t.shape.join() !== [d, h].join() || t.batchAxis !== batchAxis) throw new NodeError(`${what} of shape ${fmt(dimsOf(t))}: expected ${fmt(batchAxis === 1 ? [d, 'N', h] : ['N', d, h])}`);
   return t.segs;
 }
@@ -112,7 +112,7 @@ function recurrent(kind: Kind): Mapper {
     const resetAfter = lbr === 1;
     const act = activations(cx, kind, D);
 
-    const x = cx.tensor(0);
+    const x = batchAt(cx.tensor(0), batchAxis, 'input X');
     if (x.shape.length !== 2 || x.batchAxis !== batchAxis) throw new NodeError(`input X of shape ${fmt(dimsOf(x))}: expected ${layout === 0 ? '[T, N, features]' : '[N, T, features]'}`);
     const [T, F] = x.shape as [number, number];
     if (cx.has(4)) {
@@ -195,7 +195,11 @@ function recurrent(kind: Kind): Mapper {
     const y: Tensor = result(seq, [T, D, h], layout === 0 ? 2 : 0);
     const yh: Tensor = result(last, [D, h], batchAxis);
     const outs: Value[] = [y, yh];
-    if (kind === 'lstm') outs.push({ kind: 'poison', reason: 'the final cell state Y_c of LSTM (layergen returns hidden states only)' });
+    if (kind === 'lstm') {
+      // Y_c: the final cell state of the chain's last layer (a `return: cell` layer, written only when used).
+      const cell = cx.net.add(kind, [chain.input], { ...attrs, return: 'cell' }, params, `${chain.hint}_cell`, n.name, extra);
+      outs.push(result(cell, [D, h], batchAxis));
+    }
     return outs;
   };
 }

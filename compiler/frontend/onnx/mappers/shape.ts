@@ -15,6 +15,15 @@ import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
 /** Resolves a Reshape target against a tensor: 0 copies, -1 infers, the batch stays one axis. */
 function reshapeTarget(t: Tensor, target: readonly Dim[], allowZero: boolean, staticBatch: boolean): Dim[] {
   const from = dimsOf(t);
+  if (t.batchAxis < 0) {
+    // The batch is fixed: every dimension is known, and -1 takes what is left.
+    const out = target.map((d, i) => (d === 0 && !allowZero ? from[i]! : d)) as number[];
+    const free = out.indexOf(-1);
+    const known = size(out.filter((d) => d !== -1));
+    if (free >= 0) out[free] = size(t.shape) / known;
+    if (size(out) !== size(t.shape) || out.some((d) => !Number.isInteger(d) || d < 1) || target.includes('N')) throw new NodeError(`cannot reshape ${fmt(from)} to ${fmt(target)}`);
+    return out;
+  }
   const out = target.map((d, i) => (d === 0 && !allowZero ? from[i]! : d));
   const per = size(t.shape);
   const known = size(out.filter((d): d is number => d !== 'N' && d !== -1));
@@ -79,10 +88,10 @@ const transpose: Mapper = (cx) => {
   if (perm.length !== dims.length || new Set(perm).size !== perm.length) throw new NodeError(`perm [${perm.join(', ')}] is not a permutation of ${dims.length} axes`);
   const outDims = perm.map((p) => dims[p]!);
   const b = t.batchAxis;
-  const q = perm.filter((p) => p !== b).map((p) => (p > b ? p - 1 : p));
+  const q = b < 0 ? perm : perm.filter((p) => p !== b).map((p) => (p > b ? p - 1 : p));
   if (q.every((p, i) => p === i)) return [view(t, outDims)];
   const src = cx.net.materialize(t, cx.node.name);
-  return [result(layer(cx, 'permute', [src], { dims: q }), outDims.filter((d): d is number => d !== 'N'), perm.indexOf(b))];
+  return [result(layer(cx, 'permute', [src], { dims: q }), outDims.filter((d): d is number => d !== 'N'), b < 0 ? -1 : perm.indexOf(b))];
 };
 
 const squeeze: Mapper = (cx) => {
@@ -126,7 +135,7 @@ const gather: Mapper = (cx) => {
   const indices = nums(idx, 'indices').map((i) => (i < 0 ? i + n : i));
   if (indices.some((i) => i < 0 || i >= n)) throw new NodeError(`indices out of range for an axis of size ${n}`);
   const dims = dimsOf(t);
-  const onnxAxis = a >= t.batchAxis ? a + 1 : a;
+  const onnxAxis = t.batchAxis >= 0 && a >= t.batchAxis ? a + 1 : a;
   const outDims = [...dims.slice(0, onnxAxis), ...idx.shape, ...dims.slice(onnxAxis + 1)];
   return [selectRows(t, a, indices, outDims)];
 };
@@ -137,7 +146,7 @@ const gather: Mapper = (cx) => {
  */
 const slice: Mapper = (cx) => {
   let t = cx.tensor(0);
-  for (const s of sliceArgs(cx.node, cx.ins, cx.opset, t.shape.length + 1)) {
+  for (const s of sliceArgs(cx.node, cx.ins, cx.opset, dimsOf(t).length)) {
     if (s.axis === t.batchAxis) {
       if (s.start === 0 && s.step === 1 && s.end >= 2 ** 31) continue;
       throw new NodeError('Slice along the batch axis');

@@ -41,8 +41,7 @@ function windowOf(n: OnnxNode, spatialIn: readonly number[], kernel: readonly nu
 
 /** The input of a spatial op: [N, C, L] or [N, C, H, W] with the batch first. */
 function spatialInput(cx: Cx, what: string): Tensor {
-  const x = cx.tensor(0);
-  batchFirst(x, what);
+  const x = batchFirst(cx.tensor(0), what);
   if (x.dtype !== 'float') throw new NodeError(`${what} needs a float input`);
   if (x.shape.length !== 2 && x.shape.length !== 3) {
     throw new NodeError(`${what} of a ${x.shape.length - 1}-d input ${fmt(dimsOf(x))}: layergen has 1-d and 2-d ${what === 'Conv' ? 'convolutions' : 'pooling'} only`);
@@ -98,29 +97,48 @@ function pool(kind: 'max' | 'avg'): Mapper {
 }
 
 /** Mean or maximum over all spatial axes: GlobalAveragePool / GlobalMaxPool (keep them as 1s) and ReduceMean / ReduceMax over them. */
-function globalPool(kind: 'avg' | 'max', cx: Cx, x: Tensor, keep: boolean): Value[] {
-  batchFirst(x, cx.node.opType);
+function globalPool(kind: 'avg' | 'max', cx: Cx, x0: Tensor, keep: boolean): Value[] {
+  const x = batchFirst(x0, cx.node.opType);
   if (x.shape.length < 2) throw new NodeError(`input ${fmt(dimsOf(x))} has no spatial axes`);
   const src = cx.net.materialize(x, cx.node.name);
   const out = layer(cx, `global${kind}pool`, [src]);
   return [result(out, keep ? [x.shape[0]!, ...x.shape.slice(1).map(() => 1)] : [x.shape[0]!], 0)];
 }
 
-function reduceSpatial(kind: 'avg' | 'max'): Mapper {
-  const [opType, what] = kind === 'avg' ? ['ReduceMean', 'a mean'] : ['ReduceMax', 'a maximum'];
+/**
+ * ReduceMean / ReduceMax / ReduceMin / ReduceSum: over all spatial axes of [N, C, ...] a global
+ * pool (as PyTorch's adaptive pools export), over other per-example axes a mean / amax / amin /
+ * sum layer; the batch axis cannot be reduced. Axes are an attribute before opset 18 (13 for
+ * ReduceSum), an input from then on; no axes means all (noop_with_empty_axes = 1: none).
+ */
+function reduce(kind: 'mean' | 'amax' | 'amin' | 'sum'): Mapper {
   return (cx) => {
     const x = cx.tensor(0);
-    const rank = x.shape.length + 1;
-    const axes = (cx.opset >= 18 && cx.has(1) ? nums(cx.constant(1, 'axes')) : [...attrInts(cx.node, 'axes', [])]).map((a) => (a < 0 ? a + rank : a)).sort();
+    const rank = dimsOf(x).length;
+    const fromInput = cx.opset >= (kind === 'sum' ? 13 : 18);
+    const given = fromInput ? (cx.has(1) ? nums(cx.constant(1, 'axes')) : []) : [...attrInts(cx.node, 'axes', [])];
+    const keep = attrInt(cx.node, 'keepdims', 1) === 1;
+    if (given.length === 0 && fromInput && attrInt(cx.node, 'noop_with_empty_axes', 0) === 1) return [x];
+    const axes = (given.length ? given : dimsOf(x).map((_, i) => i).filter((i) => i !== x.batchAxis)).map((a) => (a < 0 ? a + rank : a)).sort();
     const spatial = Array.from({ length: rank - 2 }, (_, i) => i + 2);
-    if (x.batchAxis === 0 && rank >= 3 && axes.join() === spatial.join()) return globalPool(kind, cx, x, attrInt(cx.node, 'keepdims', 1) === 1);
-    throw new NodeError(`${opType} over axes [${axes.join(', ')}] of ${fmt(dimsOf(x))}: layergen has ${what} over all spatial axes of [N, C, ...] (global${kind}pool) only`);
+    if ((kind === 'mean' || kind === 'amax') && x.batchAxis === 0 && rank >= 3 && axes.join() === spatial.join()) {
+      return globalPool(kind === 'mean' ? 'avg' : 'max', cx, x, keep);
+    }
+    const per = axes.map((a) => exampleAxis(x, a, 'reduced axis'));
+    const src = cx.net.materialize(x, cx.node.name);
+    const out = layer(cx, kind, [src], { axes: per, ...(keep ? { keepdims: true } : {}) });
+    const dims = dimsOf(x);
+    const outDims = keep ? dims.map((d, i) => (axes.includes(i) ? 1 : d)) : dims.filter((_, i) => !axes.includes(i));
+    const batch = x.batchAxis < 0 ? -1 : outDims.indexOf('N');
+    const shape = outDims.filter((d): d is number => d !== 'N');
+    // A reduction to nothing but the batch axis is a layer of shape [1]; its ONNX value has shape [N].
+    if (shape.length === 0) return [{ ...result(out, [1], 0), shape: [], batchAxis: 0 }];
+    return [result(out, shape, batch)];
   };
 }
 
 const batchNorm: Mapper = (cx) => {
-  const x = cx.tensor(0);
-  batchFirst(x, 'BatchNormalization');
+  const x = batchFirst(cx.tensor(0), 'BatchNormalization');
   if (attrInt(cx.node, 'training_mode', 0) !== 0) throw new NodeError('BatchNormalization in training mode');
   const c = x.shape[0]!;
   const [weight, bias, mean, variance] = [1, 2, 3, 4].map((i) => cx.constant(i, ['scale', 'B', 'mean', 'var'][i - 1]!));
@@ -163,8 +181,10 @@ export const SPATIAL: Readonly<Record<string, Mapper>> = {
   AveragePool: pool('avg'),
   GlobalAveragePool: (cx) => globalPool('avg', cx, cx.tensor(0), true),
   GlobalMaxPool: (cx) => globalPool('max', cx, cx.tensor(0), true),
-  ReduceMean: reduceSpatial('avg'),
-  ReduceMax: reduceSpatial('max'),
+  ReduceMean: reduce('mean'),
+  ReduceMax: reduce('amax'),
+  ReduceMin: reduce('amin'),
+  ReduceSum: reduce('sum'),
   BatchNormalization: batchNorm,
   LayerNormalization: layerNorm,
   'layergen.layernorm': layerNorm,
