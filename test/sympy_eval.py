@@ -38,5 +38,9 @@ def value(root):
     return float(memo[id(root)])
 
 
+# cse convention: each replacement symbol's value from the inputs and the earlier ones
+for s, e in ns.get("replacements", []):
+    env[s] = sp.Float(value(e), 30)
+    memo.clear()
 out = ns["result"]
 print(json.dumps([value(e) for e in (out if isinstance(out, list) else [out])]))

@@ -98,6 +98,8 @@ for item in job:
     else:
         exprs = parse_expr(text, local_dict=local)
     subs = {Symbol(n): Float(repr(v)) for n, v in item["env"].items()}
+    for s, e in ns.get("replacements", []) if "result =" in text else []:  # cse convention, in order
+        subs[s] = e.xreplace(subs).evalf(30)
     out.append([float(e.xreplace(subs).evalf(30)) for e in exprs])
 print(json.dumps(out))
 `;

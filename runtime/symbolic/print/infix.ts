@@ -16,6 +16,12 @@ export interface InfixSpec {
   readonly symbol: (name: string) => string;
   readonly calls: Readonly<Record<FnName, (args: readonly string[]) => string>>;
   readonly list: (items: readonly string[]) => string;
+  /**
+   * Sums of at least `min` terms as one n-ary call (`Add(a, b, -c)`): SymPy would otherwise
+   * parse `a + b + ...` into a binary tree as deep as the sum is long (2400 terms of a linear
+   * layer exceed Python's recursion limit).
+   */
+  readonly naryAdd?: { readonly min: number; readonly call: string };
 }
 
 /** Function-call spelling `name(a, b)` (or with other brackets). */
@@ -64,6 +70,11 @@ export function infixSyntax(spec: InfixSpec): Syntax {
       return { s: `-${wrap ? paren(p).s : p.s}`, prec: Prec.Neg };
     },
     sum(first, rest: readonly SumPart[]) {
+      const nary = spec.naryAdd;
+      if (nary && rest.length + 1 >= nary.min) {
+        const terms = [first.s, ...rest.map(({ minus, term }) => (minus ? `-${atLeast(term, Prec.Mul).s}` : term.s))];
+        return atom(`${nary.call}(${terms.join(', ')})`);
+      }
       const tail = rest.map(({ minus, term }) => `${minus ? ' - ' : ' + '}${atLeast(term, Prec.Mul).s}`);
       return { s: first.s + tail.join(''), prec: Prec.Add, leadPow: first.leadPow };
     },

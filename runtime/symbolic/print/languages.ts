@@ -36,6 +36,7 @@ export const SYMPY: Syntax = infixSyntax({
     max: callAs('Max'), min: callAs('Min'), log1p: (a) => `log(1 + ${a[0]})`,
   },
   list: squareList,
+  naryAdd: { min: 8, call: 'Add' },
 });
 
 /**

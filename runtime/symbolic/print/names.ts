@@ -82,10 +82,10 @@ const PYTHON_KEYWORDS = new Set([
 
 /** What a SymPy definitions snippet imports (print/layout.ts), plus its `result`. */
 export const SYMPY_IMPORTS = [
-  'Symbol', 'Rational', 'Integer', 'Float', 'exp', 'log', 'tanh', 'erf', 'sqrt', 'Abs', 'Heaviside', 'Max', 'Min',
-  'oo', 'nan', 'evaluate',
+  'Symbol', 'Rational', 'Integer', 'Float', 'Add', 'exp', 'log', 'tanh', 'erf', 'sqrt', 'Abs', 'Heaviside', 'Max', 'Min',
+  'oo', 'nan', 'evaluate', 'symbols',
 ] as const;
-export const SYMPY_SNIPPET_NAMES: ReadonlySet<string> = new Set<string>([...SYMPY_IMPORTS, 'result']);
+export const SYMPY_SNIPPET_NAMES: ReadonlySet<string> = new Set<string>([...SYMPY_IMPORTS, 'result', 'replacements', 'reduced']);
 
 export function sympyName(name: string): string {
   const plain = /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) && !PYTHON_KEYWORDS.has(name) && !SYMPY_SNIPPET_NAMES.has(name);
