@@ -5,7 +5,8 @@ import type { Attrs } from '../ir/graph.js';
 import { needFloat } from './shapeRules.js';
 import type { AttrSpec, OpDef } from './types.js';
 
-function pointwise(
+/** A pointwise op defined by its scalar formula (also used by ops/math.ts). */
+export function pointwise(
   type: string,
   torch: string,
   doc: string,

@@ -9,31 +9,16 @@ import { I, ix, outIndex, outVar } from '../ir/formula.js';
 import { fmtShape, size, type Attrs, type TensorType } from '../ir/graph.js';
 import type { PrimName } from '../ir/prims.js';
 import { needFloat, normAxis } from './shapeRules.js';
-import type { AttrSpec, OpDef } from './types.js';
-
-function unary(type: string, torch: string, doc: string, f: (x: F, b: FormulaBuilder, a: Attrs) => F, attrs: Readonly<Record<string, AttrSpec>> = {}): OpDef {
-  return {
-    type,
-    torch,
-    doc,
-    attrs,
-    arity: { min: 1, max: 1 },
-    elementwise: true,
-    shape: (_a, [x]) => {
-      needFloat(x!);
-      return x!;
-    },
-    formula: (a, _ins, out, b) => f(b.input(0, outIndex(out.shape.length)), b, a),
-  };
-}
+import { pointwise } from './activations.js';
+import type { OpDef } from './types.js';
 
 const prim1 = (p: PrimName) => (x: F, b: FormulaBuilder) => b.prim(p, x);
 
-export const sqrt = unary('sqrt', 'torch.sqrt', 'sqrt(x) (NaN below 0)', prim1('sqrt'));
-export const log = unary('log', 'torch.log', 'natural logarithm (-inf at 0, NaN below 0)', prim1('log'));
-export const exp = unary('exp', 'torch.exp', 'e^x', prim1('exp'));
-export const abs = unary('abs', 'torch.abs', '|x|', prim1('abs'));
-export const neg = unary('neg', 'torch.neg', '-x', prim1('neg'));
+export const sqrt = pointwise('sqrt', 'torch.sqrt', 'sqrt(x) (NaN below 0)', prim1('sqrt'));
+export const log = pointwise('log', 'torch.log', 'natural logarithm (-inf at 0, NaN below 0)', prim1('log'));
+export const exp = pointwise('exp', 'torch.exp', 'e^x', prim1('exp'));
+export const abs = pointwise('abs', 'torch.abs', '|x|', prim1('abs'));
+export const neg = pointwise('neg', 'torch.neg', '-x', prim1('neg'));
 
 /** x^e: repeated products for small integer e (exact as torch.pow), sqrt for 1/2, else exp(e log x). */
 function power(x: F, e: number, b: FormulaBuilder): F {
@@ -54,7 +39,7 @@ function power(x: F, e: number, b: FormulaBuilder): F {
   return b.prim('exp', b.prim('mul', b.num(e), b.prim('log', x)));
 }
 
-export const pow = unary(
+export const pow = pointwise(
   'pow',
   'torch.pow(x, exponent)',
   'x ** exponent for a constant exponent (integers up to 8 as products, 0.5 as sqrt, others as exp(exponent log x), NaN for x < 0)',
@@ -92,7 +77,7 @@ function reduction(type: Reduce, torch: string, doc: string): OpDef {
       if (shape.length === 0) shape.push(1);
       return { shape, dtype: 'float' };
     },
-    formula(a, [x], out, b) {
+    formula(a, [x], _out, b) {
       const axes = reducedAxes(a, x!);
       const reduced = axes.map((d) => x!.shape[d]!);
       const n = size(reduced);
@@ -101,17 +86,13 @@ function reduction(type: Reduce, torch: string, doc: string): OpDef {
       const at = (flat: string): Ix[] => {
         const idx: Ix[] = new Array(x!.shape.length);
         kept.forEach((d, k) => (idx[d] = ix(outVar(a.keepdims ? d : k))));
-        let rest = reduced.length;
         axes.forEach((d, k) => {
-          rest--;
           const inner = size(reduced.slice(k + 1));
           const q = I.div(flat, inner);
           idx[d] = k === 0 ? q : I.mod(q, reduced[k]!);
         });
-        void rest;
         return idx;
       };
-      void out;
       if (type === 'amax') return b.max(n, (v) => b.input(0, at(v)));
       if (type === 'amin') return b.prim('neg', b.max(n, (v) => b.prim('neg', b.input(0, at(v)))));
       const s = b.sum(n, (v) => b.input(0, at(v)));
