@@ -23,6 +23,13 @@ export interface ParallelJob {
   readonly inputs: Readonly<Record<string, FloatArray>>;
   readonly inputSizes: Readonly<Record<string, number>>;
   readonly outputSizes: Readonly<Record<string, number>>;
+  /**
+   * Inputs and outputs whose batch axis is not the first (predictBatch takes and returns them in
+   * their own layout): the elements of an example before that axis. A share of the batch is then
+   * `outer` strided blocks, copied out for the worker and back into place after.
+   */
+  readonly inputOuter?: Readonly<Record<string, number>>;
+  readonly outputOuter?: Readonly<Record<string, number>>;
   readonly batch: number;
   readonly array: FloatArrayCtor;
   /** The whole batch in this thread (the module's predictBatch), for batches too small to share. */
@@ -37,6 +44,10 @@ export interface ParallelTask {
   readonly outputs: Readonly<Record<string, SharedArrayBuffer>>;
   readonly inputSizes: Readonly<Record<string, number>>;
   readonly outputSizes: Readonly<Record<string, number>>;
+  readonly inputOuter: Readonly<Record<string, number>>;
+  readonly outputOuter: Readonly<Record<string, number>>;
+  /** The whole batch; the share is examples start .. start + count - 1. */
+  readonly batch: number;
   readonly start: number;
   readonly count: number;
 }
@@ -95,10 +106,26 @@ parentPort.on('message', async (t) => {
     const Arr = t.float32 ? Float32Array : Float64Array;
     const B = Arr.BYTES_PER_ELEMENT;
     const view = (sab, size) => new Arr(sab, t.start * size * B, t.count * size);
+    // A share of a tensor whose batch axis has \`outer\` elements before it: \`outer\` strided blocks.
+    const block = (sab, size, outer, o) => {
+      const inner = size / outer;
+      return new Arr(sab, (o * t.batch + t.start) * inner * B, t.count * inner);
+    };
     const inputs = {};
-    for (const [k, sab] of Object.entries(t.inputs)) inputs[k] = view(sab, t.inputSizes[k]);
+    for (const [k, sab] of Object.entries(t.inputs)) {
+      const outer = t.inputOuter[k];
+      if (!outer) { inputs[k] = view(sab, t.inputSizes[k]); continue; }
+      const share = new Arr(t.count * t.inputSizes[k]);
+      for (let o = 0; o < outer; o++) share.set(block(sab, t.inputSizes[k], outer, o), o * share.length / outer);
+      inputs[k] = share;
+    }
     const out = mod.predictBatch(inputs, t.count);
-    for (const [k, sab] of Object.entries(t.outputs)) view(sab, t.outputSizes[k]).set(out[k]);
+    for (const [k, sab] of Object.entries(t.outputs)) {
+      const outer = t.outputOuter[k];
+      if (!outer) { view(sab, t.outputSizes[k]).set(out[k]); continue; }
+      const n = out[k].length / outer;
+      for (let o = 0; o < outer; o++) block(sab, t.outputSizes[k], outer, o).set(out[k].subarray(o * n, (o + 1) * n));
+    }
     parentPort.postMessage({ id: t.id });
   } catch (e) {
     parentPort.postMessage({ id: t.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
@@ -139,7 +166,19 @@ export async function predictParallel(job: ParallelJob, options: ParallelOptions
   await Promise.all(
     pool.map((w, i) => {
       const start = i * per;
-      const task = { id: nextTask++, float32, inputs, outputs, inputSizes: job.inputSizes, outputSizes: job.outputSizes, start, count: Math.min(per, job.batch - start) };
+      const task: ParallelTask = {
+        id: nextTask++,
+        float32,
+        inputs,
+        outputs,
+        inputSizes: job.inputSizes,
+        outputSizes: job.outputSizes,
+        inputOuter: job.inputOuter ?? {},
+        outputOuter: job.outputOuter ?? {},
+        batch: job.batch,
+        start,
+        count: Math.min(per, job.batch - start),
+      };
       return task.count > 0 ? w.run(task) : undefined;
     }),
   );

@@ -21,9 +21,15 @@ export function checkInputNames(inputs: object, names: readonly string[], module
   }
 }
 
+/** A per-example shape with the batch dimension inserted at `axis` (0: first). */
+export function batchShape(shape: readonly number[], batch: number, axis = 0): number[] {
+  return [...shape.slice(0, axis), batch, ...shape.slice(axis)];
+}
+
 /**
- * Flattens one input to row-major elements, checking its size against `shape` (with a leading
- * batch dimension when `batch` is given). Nested arrays must match the shape exactly.
+ * Flattens one input to row-major elements, checking its size against `shape` (with the batch
+ * dimension at `batchAxis`, first by default, when `batch` is given). Nested arrays must match
+ * the shape exactly.
  */
 export function flattenInput<T>(
   value: unknown,
@@ -32,8 +38,9 @@ export function flattenInput<T>(
   batch: number | undefined,
   module: string,
   accept: (v: unknown) => v is T,
+  batchAxis = 0,
 ): T[] {
-  const full = batch === undefined ? shape : [batch, ...shape];
+  const full = batch === undefined ? shape : batchShape(shape, batch, batchAxis);
   const n = full.reduce((a, b) => a * b, 1);
   const where = `${module}: input "${name}"`;
   if (value === null || typeof value !== 'object' || !('length' in (value as object))) {
@@ -73,7 +80,10 @@ function checkElem<T>(v: unknown, accept: (v: unknown) => v is T, where: string,
 
 const isNumber = (v: unknown): v is number => typeof v === 'number';
 
-/** One numeric input as a typed array of the module's precision. */
+/**
+ * One numeric input as a typed array of the module's precision, in its own layout (the batch
+ * dimension at `batchAxis`; see batchToFront).
+ */
 export function readInput(
   inputs: Record<string, unknown>,
   name: string,
@@ -82,11 +92,44 @@ export function readInput(
   Ctor: FloatArrayCtor,
   module: string,
   dtype: 'float' | 'int' = 'float',
+  batchAxis = 0,
 ): FloatArray {
   const v = inputs[name];
-  if (dtype === 'int') return Ctor.from(flattenInput(v, name, shape, batch, module, isInteger));
+  if (dtype === 'int') return Ctor.from(flattenInput(v, name, shape, batch, module, isInteger, batchAxis));
   if (v instanceof Ctor && v.length === shape.reduce((a, b) => a * b, batch ?? 1)) return v;
-  return Ctor.from(flattenInput(v, name, shape, batch, module, isNumber));
+  return Ctor.from(flattenInput(v, name, shape, batch, module, isNumber, batchAxis));
+}
+
+/** Examples' elements before and after the batch axis: [prod(shape[:axis]), prod(shape[axis:])]. */
+export function batchSplit(shape: readonly number[], axis: number): [number, number] {
+  const prod = (s: readonly number[]): number => s.reduce((a, b) => a * b, 1);
+  return [prod(shape.slice(0, axis)), prod(shape.slice(axis))];
+}
+
+/**
+ * Flat data with its batch dimension at `axis` of the per-example `shape` (an ONNX state
+ * [2, batch, 64] has axis 1), as batch-first data: the layout the generated code computes in.
+ * The data itself when the two layouts agree (axis 0, a batch of 1, or only unit axes before it).
+ */
+export function batchToFront<A extends FloatArray>(data: A, shape: readonly number[], batch: number, axis: number): A {
+  const [outer, inner] = batchSplit(shape, axis);
+  if (outer === 1 || batch === 1) return data;
+  const out = new (data.constructor as new (n: number) => A)(data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let b = 0; b < batch; b++) out.set(data.subarray((o * batch + b) * inner, (o * batch + b + 1) * inner), (b * outer + o) * inner);
+  }
+  return out;
+}
+
+/** The inverse of batchToFront: batch-first data with its batch dimension moved to `axis`. */
+export function batchFromFront<A extends FloatArray>(data: A, shape: readonly number[], batch: number, axis: number): A {
+  const [outer, inner] = batchSplit(shape, axis);
+  if (outer === 1 || batch === 1) return data;
+  const out = new (data.constructor as new (n: number) => A)(data.length);
+  for (let o = 0; o < outer; o++) {
+    for (let b = 0; b < batch; b++) out.set(data.subarray((b * outer + o) * inner, (b * outer + o + 1) * inner), (o * batch + b) * inner);
+  }
+  return out;
 }
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);

@@ -3,7 +3,7 @@
  * inputs, outputs, parameters and intermediates, and each compute node's formula and shapes.
  */
 import type { F } from '../ir/formula.js';
-import { isConst, isInput, isScan, paramLabel, size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
+import { inputBatchAxis, isConst, isInput, isScan, paramLabel, size, typeOf, type Graph, type Node, type Tensor, type TensorType } from '../ir/graph.js';
 import { formulaOf } from '../ops/registry.js';
 import { cellRefSize, type Cell, type ScanAttrs, type ScanBody } from '../ir/scan.js';
 import { NameManager } from './names.js';
@@ -49,6 +49,8 @@ export interface IoRef {
   readonly id: string;
   readonly node: number;
   readonly type: TensorType;
+  /** Where the batch axis sits in predictBatch's layout of this input or output (0: first). */
+  readonly batchAxis: number;
 }
 
 export interface Plan {
@@ -74,12 +76,12 @@ export function plan(g: Graph): Plan {
   const byId = new Map(g.nodes.map((n) => [n.id, n]));
   const inputs = g.inputs.map((id) => {
     const n = byId.get(id)!;
-    const ref = { name: n.name, id: names.claim(`in_${n.name}`), node: id, type: typeOf(n) };
+    const ref = { name: n.name, id: names.claim(`in_${n.name}`), node: id, type: typeOf(n), batchAxis: inputBatchAxis(n) };
     value.set(id, ref.id);
     return ref;
   });
   const outputs = g.outputs.map((o) => {
-    const ref = { name: o.name, id: names.claim(`out_${o.name}`), node: o.node, type: typeOf(byId.get(o.node)!) };
+    const ref = { name: o.name, id: names.claim(`out_${o.name}`), node: o.node, type: typeOf(byId.get(o.node)!), batchAxis: o.batchAxis ?? 0 };
     value.set(o.node, ref.id);
     return ref;
   });

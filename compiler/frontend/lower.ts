@@ -63,7 +63,7 @@ export function lower(spec: NetSpec): Graph {
       op: 'input',
       name: i.name,
       inputs: [],
-      attrs: {},
+      attrs: i.batchAxis ? { batch_axis: i.batchAxis } : {},
       params: {},
       type: { shape: i.shape, dtype: i.dtype },
       place: i.place,
@@ -98,7 +98,7 @@ function outputs(spec: NetSpec, ids: Map<string, number>, inputNames: Set<string
     if (!ids.has(o.name)) throw new LayergenError(`outputs: unknown layer "${o.name}" (layers: ${spec.layers.map((l) => l.name).join(', ')})`, o.place);
     if (seen.has(o.name)) throw new LayergenError(`outputs: "${o.name}" is listed twice`, o.place);
     seen.add(o.name);
-    return { name: o.name, node: ids.get(o.name)!, place: o.place };
+    return { name: o.name, node: ids.get(o.name)!, ...(o.batchAxis ? { batchAxis: o.batchAxis } : {}), place: o.place };
   });
 }
 

@@ -4,7 +4,7 @@ import { isMap, isSeq } from 'yaml';
 import type { AttrValue } from '../ir/graph.js';
 import { OPS, lookupOp } from '../ops/registry.js';
 import type { AttrSpec } from '../ops/types.js';
-import { LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type ParamValue } from './spec.js';
+import { LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type OutputSpec, type ParamValue } from './spec.js';
 import { YamlReader, describe } from './yamlReader.js';
 
 const TOP_KEYS = ['name', 'inputs', 'layers', 'outputs', 'weights', 'seed'];
@@ -28,7 +28,7 @@ export function parseNet(text: string, file: string): NetSpec {
   const counts = new Map<string, number>();
   const layers = items.map((item) => parseLayer(r, item, counts));
   const outputsNode = top.get('outputs')?.value as YNode | undefined;
-  const outputs = outputsNode === undefined ? undefined : refList(r, outputsNode, 'outputs');
+  const outputs = outputsNode === undefined ? undefined : outputList(r, outputsNode);
   const w = top.get('weights')?.value as YNode | undefined;
   const s = top.get('seed')?.value as YNode | undefined;
   return {
@@ -56,8 +56,10 @@ function parseInputs(r: YamlReader, node: YNode): InputSpec[] {
     if (!LAYER_NAME.test(name) || name.includes('.')) r.fail(pair.key, `${what}: invalid name (use [A-Za-z_][A-Za-z0-9_-]*)`);
     let shapeNode = pair.value as YNode;
     let dtype: 'float' | 'int' = 'float';
+    let axisNode: YNode | undefined;
     if (isMap(shapeNode)) {
-      const d = r.map(shapeNode, what, ['shape', 'dtype']);
+      const d = r.map(shapeNode, what, ['shape', 'dtype', 'batch_axis']);
+      axisNode = d.get('batch_axis')?.value as YNode | undefined;
       const dt = d.get('dtype')?.value as YNode | undefined;
       if (dt !== undefined) {
         const s = r.string(dt, `${what}: dtype`);
@@ -70,7 +72,32 @@ function parseInputs(r: YamlReader, node: YNode): InputSpec[] {
     }
     const dims = r.seq(shapeNode, `${what}: shape`).map((d) => r.int(d, `${what}: shape`, undefined, 1));
     if (dims.length === 0) r.fail(shapeNode, `${what}: shape must have at least one dimension`);
-    return { name, shape: dims, dtype, place: r.place(pair.key) };
+    const batchAxis = axisNode === undefined ? 0 : batchAxisValue(r, axisNode, what, dims.length);
+    return { name, shape: dims, dtype, ...(batchAxis ? { batchAxis } : {}), place: r.place(pair.key) };
+  });
+}
+
+/** `batch_axis`: 0 (first, the default) up to `rank` (last) in predictBatch's layout. */
+function batchAxisValue(r: YamlReader, n: YNode, what: string, rank?: number): number {
+  const v = r.int(n, `${what}: batch_axis`, undefined, 0);
+  if (rank !== undefined && v > rank) r.fail(n, `${what}: batch_axis must be in 0..${rank} (the shape has ${rank} axes), got ${v}`);
+  return v;
+}
+
+/** `outputs:` a name, or a list of names and `{name, batch_axis}` maps. */
+function outputList(r: YamlReader, node: YNode): OutputSpec[] {
+  const items = isSeq(node) ? r.seq(node, 'outputs') : [node];
+  if (items.length === 0) r.fail(node, 'outputs: expected at least one name');
+  return items.map((n) => {
+    if (!isMap(n)) return { name: r.string(n, 'outputs'), place: r.place(n) };
+    const m = r.map(n, 'outputs', ['name', 'batch_axis']);
+    const nameNode = m.get('name')?.value as YNode | undefined;
+    if (nameNode === undefined) r.fail(n, 'outputs: missing "name"');
+    const name = r.string(nameNode, 'outputs: name');
+    const a = m.get('batch_axis')?.value as YNode | undefined;
+    // The rank is the layer's, known after shape inference (checked there).
+    const batchAxis = a === undefined ? 0 : batchAxisValue(r, a, `output "${name}"`);
+    return { name, ...(batchAxis ? { batchAxis } : {}), place: r.place(nameNode) };
   });
 }
 

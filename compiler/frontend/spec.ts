@@ -6,6 +6,18 @@ export interface InputSpec {
   readonly name: string;
   readonly shape: readonly number[];
   readonly dtype: DType;
+  /**
+   * Where the batch axis sits in `predictBatch`'s layout of this input (0, the default: first;
+   * up to the rank, e.g. 1 for an ONNX state [2, batch, 64]). Examples are the same either way.
+   */
+  readonly batchAxis?: number;
+  readonly place: Place;
+}
+
+/** A net output: a layer's name, and where its batch axis sits in `predictBatch`'s result. */
+export interface OutputSpec {
+  readonly name: string;
+  readonly batchAxis?: number;
   readonly place: Place;
 }
 
@@ -30,7 +42,7 @@ export interface NetSpec {
   readonly name: string;
   readonly inputs: readonly InputSpec[];
   readonly layers: readonly LayerSpec[];
-  readonly outputs?: readonly { readonly name: string; readonly place: Place }[];
+  readonly outputs?: readonly OutputSpec[];
   readonly weights?: { readonly path: string; readonly place: Place };
   readonly seed?: { readonly value: number; readonly place: Place };
 }

@@ -100,7 +100,15 @@ export interface Output {
   /** The name the output is returned under. */
   readonly name: string;
   readonly node: number;
+  /** Where the batch axis sits in `predictBatch`'s result (0, first, when absent). */
+  readonly batchAxis?: number;
   readonly place?: Place;
+}
+
+/** Where an input's batch axis sits in `predictBatch`'s layout: its `batch_axis` attribute, or 0. */
+export function inputBatchAxis(n: Node): number {
+  const a = n.attrs['batch_axis'];
+  return typeof a === 'number' ? a : 0;
 }
 
 export interface Graph {

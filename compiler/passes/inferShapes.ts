@@ -27,6 +27,12 @@ export function inferShapes(g: Graph): Graph {
     done.set(n.id, out);
     return out;
   });
+  for (const o of g.outputs) {
+    const rank = typeOf(done.get(o.node)!).shape.length;
+    if ((o.batchAxis ?? 0) > rank) {
+      throw new LayergenError(`output "${o.name}": batch_axis must be in 0..${rank} (the layer's output has ${rank} axes), got ${o.batchAxis}`, o.place);
+    }
+  }
   return withNodes(g, nodes);
 }
 

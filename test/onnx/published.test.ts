@@ -17,6 +17,10 @@ interface Module {
 }
 
 type Ort = typeof import('onnxruntime-node');
+interface BatchModule {
+  predictBatch(inputs: Record<string, unknown>, batch: number): Record<string, Float64Array>;
+  predictBatchParallel(inputs: Record<string, unknown>, batch: number, options: { workers: number; minPerWorker: number }): Promise<Record<string, Float64Array>>;
+}
 let ort: Ort | null = null;
 try {
   ort = await import('onnxruntime-node');
@@ -45,9 +49,12 @@ test('silero VAD v5 without specialisation: the errors say what to fix', () => {
   assert.match(msg, /input "input".*--shape input=/);
 });
 
-test('silero VAD v5 with a symbolic batch (--shape state=2,N,128): imports, the state batched on axis 1', () => {
-  const r = importOnnxFile(VAD, { shapes: { input: ['N', 576], state: [2, 'N', 128] }, consts: { sr: [16000] } });
-  assert.match(r.yaml, /state: \[2, 128\]/);
+const BATCHED = { shapes: { input: ['N', 576], state: [2, 'N', 128] }, consts: { sr: [16000] } } as const;
+
+test('silero VAD v5 with a symbolic batch (--shape state=2,N,128): imports, the state batched on axis 1 in and out', () => {
+  const r = importOnnxFile(VAD, BATCHED);
+  assert.match(r.yaml, /state: \{shape: \[2, 128\], batch_axis: 1\}/);
+  assert.match(r.yaml, /outputs:\n  - output\n  - \{name: stateN, batch_axis: 1\}\n/);
 });
 
 if (ort) {
@@ -80,6 +87,36 @@ if (ort) {
     }
     // The state is carried: the same chunk after others gives another probability than at the start.
     assert.ok(new Set(probs.map((p) => p.toFixed(6))).size > 1, `probabilities ${probs.join(', ')}`);
+  });
+
+  test('silero VAD v5 with a symbolic batch: predictBatch and predictBatchParallel take and return the state in ONNX layout [2, batch, 128], two streamed chunks of 3 streams equal onnxruntime', async () => {
+    const { yaml } = writeImportedNet('published-batched', importOnnxFile(VAD, BATCHED));
+    const m = await compileAndImport<BatchModule>(yaml, 'numeric');
+    const session = await rt.InferenceSession.create(VAD);
+    const B = 3;
+    let ortState = new Float32Array(2 * B * 128);
+    // Distinct states per stream, so that a mixed-up batch axis shows.
+    for (let i = 0; i < ortState.length; i++) ortState[i] = 0.1 * Math.sin(i * 0.013);
+    let ourState: Float64Array = Float64Array.from(ortState);
+    for (let k = 0; k < 2; k++) {
+      const x = new Float32Array(B * 576);
+      for (let b = 0; b < B; b++) x.set(chunk(k * B + b), b * 576);
+      const o = await session.run({
+        input: new rt.Tensor('float32', x, [B, 576]),
+        state: new rt.Tensor('float32', ortState, [2, B, 128]),
+        sr: new rt.Tensor('int64', BigInt64Array.from([16000n]), []),
+      });
+      const ours = m.predictBatch({ input: Float64Array.from(x), state: ourState }, B);
+      const par = await m.predictBatchParallel({ input: Float64Array.from(x), state: ourState }, B, { workers: 2, minPerWorker: 1 });
+      const p = Array.from(o.output!.data as Float32Array);
+      const st = Array.from(o.stateN!.data as Float32Array);
+      for (const [how, r] of [['predictBatch', ours], ['predictBatchParallel', par]] as const) {
+        const bad = mismatch(r.output!, p, 1e-4, 1, `${how} chunk ${k} output`) ?? mismatch(r.stateN!, st, 1e-4, 1, `${how} chunk ${k} state`);
+        assert.ok(!bad, bad ?? '');
+      }
+      ortState = Float32Array.from(st);
+      ourState = ours.stateN!;
+    }
   });
 }
 

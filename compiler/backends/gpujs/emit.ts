@@ -14,7 +14,7 @@ import { CONST, LET, dataInitializer, type ModuleSpec } from '../module.js';
 import { lit } from '../names.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '../templates.js';
-import { addInterfaces, addShapes, dtypeArg } from '../numeric/emit.js';
+import { addInterfaces, addShapes, batchAxisArgs, batchDoc, dtypeArg, outputLayout } from '../numeric/emit.js';
 import { stepKernel, stepSlots } from './kernel.js';
 import { scanEntry, type KernelDecl } from './scan.js';
 
@@ -131,7 +131,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
         name: 'predictBatch',
         isExported: true,
         isAsync: true,
-        docs: ['Evaluates `batch` examples; each input has a leading batch dimension (flat or nested).'],
+        docs: [batchDoc(p)],
         parameters: [
           { name: 'inputs', type: 'Inputs' },
           { name: 'batch', type: 'number' },
@@ -140,13 +140,14 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
         statements: [
           `R.checkBatch(batch, ${modName});`,
           `R.checkInputNames(inputs, [${names}], ${modName});`,
-          ...p.inputs.map(
-            (i) =>
-              `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, Float32Array, ${modName}${dtypeArg(i)}) as Float32Array;`,
-          ),
+          ...p.inputs.map((i) => {
+            const read = `R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], batch, Float32Array, ${modName}${batchAxisArgs(i)})`;
+            return `const ${i.id} = ${i.batchAxis ? `R.batchToFront(${read}, inputShapes[${lit(i.name)}], batch, ${i.batchAxis})` : read} as Float32Array;`;
+          }),
           `${runnerId} ??= R.createGpuRunner(${netId});`,
           `const outs = await ${runnerId}.run([${p.inputs.map((i) => i.id).join(', ')}], batch);`,
-          `return { ${p.outputs.map((o, j) => `${lit(o.name)}: outs[${j}]!`).join(', ')} };`,
+          ...p.outputs.map((o, j) => `const ${o.id} = outs[${j}]!;`),
+          `return { ${p.outputs.map((o) => `${lit(o.name)}: ${outputLayout(o)}`).join(', ')} };`,
         ],
       });
       sf.addFunction({

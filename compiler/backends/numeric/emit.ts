@@ -170,13 +170,17 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
 function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: string; blockId: string; loaderId?: string }): void {
   const { Arr, modName, blockId } = o;
   const names = `[${p.inputs.map((i) => lit(i.name)).join(', ')}]`;
-  const readAll = (batch: string): string[] =>
-    p.inputs.map((i) => `const ${i.id} = R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${batch}, ${Arr}, ${o.modName}${dtypeArg(i)}) as ${Arr};`);
+  // Inputs in their own layout (`front`: moved to the batch-first layout the code computes in).
+  const readAll = (batch: string, front: boolean): string[] =>
+    p.inputs.map((i) => {
+      const read = `R.readInput(inputs, ${lit(i.name)}, inputShapes[${lit(i.name)}], ${batch}, ${Arr}, ${o.modName}${batchAxisArgs(i)})`;
+      return `const ${i.id} = ${front && i.batchAxis ? `R.batchToFront(${read}, inputShapes[${lit(i.name)}], ${batch}, ${i.batchAxis})` : read} as ${Arr};`;
+    });
   const sizes = (refs: readonly IoRef[]): string => `{ ${refs.map((r) => `${lit(r.name)}: ${p.sizes.get(r.node)}`).join(', ')} }`;
   sf.addFunction({
     name: 'predictBatch',
     isExported: true,
-    docs: ['Evaluates `batch` examples; each input has a leading batch dimension (flat or nested).'],
+    docs: [batchDoc(p)],
     parameters: [
       { name: 'inputs', type: 'Inputs' },
       { name: 'batch', type: 'number' },
@@ -186,12 +190,12 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
       ...(o.loaderId ? [`${o.loaderId}.check();`] : []),
       `R.checkBatch(batch, ${modName});`,
       `R.checkInputNames(inputs, ${names}, ${modName});`,
-      ...readAll('batch'),
+      ...readAll('batch', true),
       ...p.outputs.map((r) => `const ${r.id} = new ${Arr}(batch * ${p.sizes.get(r.node)});`),
       `for (let b = 0; b < batch; b += ${blockId}) {`,
       `forward(Math.min(${blockId}, batch - b), ${[...p.inputs, ...p.outputs].map((r) => `${r.id}, b * ${p.sizes.get(r.node)}`).join(', ')});`,
       '}',
-      `return { ${p.outputs.map((r) => `${lit(r.name)}: ${r.id}`).join(', ')} };`,
+      `return { ${p.outputs.map((r) => `${lit(r.name)}: ${outputLayout(r)}`).join(', ')} };`,
     ],
   });
   sf.addFunction({
@@ -210,10 +214,10 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
     statements: [
       `R.checkBatch(batch, ${modName});`,
       `R.checkInputNames(inputs, ${names}, ${modName});`,
-      ...readAll('batch'),
+      ...readAll('batch', false),
       'return R.predictParallel(',
       `{ module: import.meta.url, inputs: { ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, inputSizes: ${sizes(p.inputs)}, ` +
-        `outputSizes: ${sizes(p.outputs)}, batch, array: ${Arr}, run: () => predictBatch({ ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, batch) },`,
+        `outputSizes: ${sizes(p.outputs)}, ${outerSizes(p)}batch, array: ${Arr}, run: () => predictBatch({ ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, batch) },`,
       'options,',
       ') as Promise<Outputs>;',
     ],
@@ -237,6 +241,34 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
 
 /** The dtype argument of runtime input readers: only int inputs pass one. */
 export const dtypeArg = (i: IoRef): string => (i.type.dtype === 'int' ? ", 'int'" : '');
+
+/** The dtype and batch-axis arguments of R.readInput for reading a batch in the input's own layout. */
+export const batchAxisArgs = (i: IoRef): string => (i.batchAxis ? `, ${lit(i.type.dtype)}, ${i.batchAxis}` : dtypeArg(i));
+
+/** An output value computed batch-first, returned in its own layout (its batch at `batchAxis`). */
+export const outputLayout = (r: IoRef): string =>
+  r.batchAxis ? `R.batchFromFront(${r.id}, outputShapes[${lit(r.name)}], batch, ${r.batchAxis})` : r.id;
+
+/** predictBatch's doc comment: the layout of every input and output. */
+export function batchDoc(p: Plan): string {
+  const inner = [...p.inputs, ...p.outputs].filter((r) => r.batchAxis);
+  if (!inner.length) return 'Evaluates `batch` examples; each input has a leading batch dimension (flat or nested).';
+  const list = inner.map((r) => `${r.name}: [${batchShapeText(r)}]`).join(', ');
+  return `Evaluates \`batch\` examples. Each input and output has its batch dimension first (flat or nested), except ${list}.`;
+}
+
+const batchShapeText = (r: IoRef): string => [...r.type.shape.slice(0, r.batchAxis).map(String), 'batch', ...r.type.shape.slice(r.batchAxis).map(String)].join(', ');
+
+/** predictParallel's `inputOuter`/`outputOuter`: per input and output with an inner batch axis, its elements before that axis. */
+function outerSizes(p: Plan): string {
+  const map = (refs: readonly IoRef[]): string =>
+    `{ ${refs
+      .filter((r) => r.batchAxis)
+      .map((r) => `${lit(r.name)}: ${r.type.shape.slice(0, r.batchAxis).reduce((a, b) => a * b, 1)}`)
+      .join(', ')} }`;
+  if (![...p.inputs, ...p.outputs].some((r) => r.batchAxis)) return '';
+  return `inputOuter: ${map(p.inputs)}, outputOuter: ${map(p.outputs)}, `;
+}
 
 /** `inputShapes` and `outputShapes`, exported by every target. */
 export function addShapes(sf: SourceFile, p: Plan): void {

@@ -22,7 +22,7 @@ export interface Problem {
 export interface Converted {
   readonly net: NetBuilder;
   /** Graph outputs in order: ONNX name and the layer that computes it. */
-  readonly outputs: readonly { readonly onnxName: string; readonly src: Source }[];
+  readonly outputs: readonly { readonly onnxName: string; readonly src: Source; readonly batchAxis?: number }[];
   readonly problems: readonly Problem[];
 }
 
@@ -59,7 +59,7 @@ export function convert(model: OnnxModel, opts: ConvertOptions = {}): Converted 
   const run = { model, net, staticBatch, fixed, batchHint: opts.batchHint, problems };
   runGraph(model.nodes, model.initializers, model.outputs.map((o) => o.name), env, run, 0);
 
-  const outputs: { onnxName: string; src: Source }[] = [];
+  const outputs: { onnxName: string; src: Source; batchAxis: number }[] = [];
   const taken = new Set<number>(net.inputs.map((i) => i.id));
   for (const o of model.outputs) {
     const v = env.get(o.name);
@@ -75,7 +75,7 @@ export function convert(model: OnnxModel, opts: ConvertOptions = {}): Converted 
       // Each output is a layer of its own name: an input, or a layer already named for another output, gets an identity layer.
       if (taken.has(src.id)) src = net.add('identity', [src], {}, {}, 'identity', where);
       taken.add(src.id);
-      outputs.push({ onnxName: o.name, src });
+      outputs.push({ onnxName: o.name, src, batchAxis: Math.max(v.batchAxis, 0) });
     } catch (e) {
       if (!(e instanceof NodeError)) throw e;
       problems.push({ where, op: 'output', message: e.message });
@@ -251,7 +251,7 @@ function inputValue(net: NetBuilder, info: OnnxValueInfo): Tensor {
   if (batchAxis < 0) throw new NodeError(`shape ${fmt(dims)} has no batch dimension (a dynamic dimension, or a leading 1): export with dynamic_axes={"${info.name}": {0: "batch"}} or a batch of 1`);
   const shape = dims.filter((_, i) => i !== batchAxis) as number[];
   if (shape.length === 0) throw new NodeError(`shape ${fmt(dims)} has nothing but the batch dimension; layergen inputs have at least one axis per example`);
-  const src = net.addInput(info.name, shape, info.elemType);
+  const src = net.addInput(info.name, shape, info.elemType, batchAxis);
   return whole(src, shape, batchAxis);
 }
 

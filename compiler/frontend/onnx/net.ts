@@ -18,6 +18,8 @@ export interface ParamTensor {
 
 export interface InputDraft extends Source {
   readonly onnxName: string;
+  /** The batch axis's place among the ONNX dimensions, where it is not the first (net.yaml `batch_axis`). */
+  readonly batchAxis: number;
 }
 
 export interface LayerDraft extends Source {
@@ -42,8 +44,8 @@ export class NetBuilder {
   private nextId = 0;
   private readonly reshapes = new Map<string, Source>();
 
-  addInput(onnxName: string, shape: readonly number[], dtype: 'float' | 'int'): InputDraft {
-    const d: InputDraft = { id: this.nextId++, onnxName, shape: [...shape], dtype };
+  addInput(onnxName: string, shape: readonly number[], dtype: 'float' | 'int', batchAxis = 0): InputDraft {
+    const d: InputDraft = { id: this.nextId++, onnxName, shape: [...shape], dtype, batchAxis };
     this.inputs.push(d);
     return d;
   }

@@ -77,9 +77,15 @@ export function writeNet(c: Converted, netName: string, header: string): Importe
   const weightsFile = `${netName}.safetensors`;
   const doc = new Document({
     name: netName,
-    inputs: Object.fromEntries(c.net.inputs.map((i) => [name(i), i.dtype === 'int' ? { shape: [...i.shape], dtype: 'int' } : [...i.shape]])),
+    inputs: Object.fromEntries(
+      c.net.inputs.map((i) => [
+        name(i),
+        i.dtype === 'int' || i.batchAxis ? { shape: [...i.shape], ...(i.dtype === 'int' ? { dtype: 'int' } : {}), ...(i.batchAxis ? { batch_axis: i.batchAxis } : {}) } : [...i.shape],
+      ]),
+    ),
     layers: yamlLayers,
-    outputs: c.outputs.map((o) => name(o.src)),
+    // An output whose batch axis is not the first (an LSTM's Y_h [layers, batch, hidden]) keeps ONNX's layout in predictBatch.
+    outputs: c.outputs.map((o) => (o.batchAxis ? { name: name(o.src), batch_axis: o.batchAxis } : name(o.src))),
     weights: weightsFile,
   });
   doc.commentBefore = header;
@@ -91,7 +97,9 @@ export function writeNet(c: Converted, netName: string, header: string): Importe
     Map(_, node, path) {
       const parent = path[path.length - 1];
       const key = isPair(parent) && isScalar(parent.key) ? parent.key.value : undefined;
-      if (key !== 'inputs' && key !== 'layers' && path.length > 1 && !isSeq(parent)) node.flow = true;
+      const grand = path[path.length - 2];
+      const inOutputs = isSeq(parent) && isPair(grand) && isScalar(grand.key) && grand.key.value === 'outputs';
+      if ((key !== 'inputs' && key !== 'layers' && path.length > 1 && !isSeq(parent)) || inOutputs) node.flow = true;
     },
   });
   const yaml = doc.toString({ lineWidth: 0, flowCollectionPadding: false });
