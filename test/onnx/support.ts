@@ -63,7 +63,14 @@ export interface TinyNode {
   inputs: string[];
   outputs: string[];
   name?: string;
-  attrs?: Record<string, number | number[] | string>;
+  attrs?: Record<string, number | number[] | string | TinyGraph>;
+}
+
+/** A subgraph attribute (an If's branch): its nodes, outputs and initializers. */
+export interface TinyGraph {
+  nodes: TinyNode[];
+  outputs: [string, (number | string)[]][];
+  initializers?: onnxProto.onnx.ITensorProto[];
 }
 
 /** A tensor initializer in float_data (float) or int64_data (int). */
@@ -71,9 +78,10 @@ export function tensorProto(name: string, dims: number[], values: number[], type
   return type === FLOAT ? { name, dims, dataType: FLOAT, floatData: values } : { name, dims, dataType: type, int64Data: values };
 }
 
-function attrProto(name: string, v: number | number[] | string): onnxProto.onnx.IAttributeProto {
+function attrProto(name: string, v: number | number[] | string | TinyGraph): onnxProto.onnx.IAttributeProto {
   const T = onnx.AttributeProto.AttributeType;
   if (typeof v === 'string') return { name, type: T.STRING, s: Buffer.from(v) };
+  if (!Array.isArray(v) && typeof v === 'object') return { name, type: T.GRAPH, g: graphProto(name, v.nodes, [], v.outputs, v.initializers ?? []) };
   if (Array.isArray(v)) return { name, type: T.INTS, ints: v };
   return Number.isInteger(v) ? { name, type: T.INT, i: v } : { name, type: T.FLOAT, f: v };
 }
@@ -90,20 +98,30 @@ export function encodeModel(m: {
   initializers?: onnxProto.onnx.ITensorProto[];
   opset?: number;
 }): Uint8Array {
-  const graph: onnxProto.onnx.IGraphProto = {
-    name: 'tiny',
-    node: m.nodes.map((n, i) => ({
-      name: n.name ?? `${n.op}_${i}`,
+  const graph = graphProto('tiny', m.nodes, m.inputs, m.outputs, m.initializers ?? []);
+  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: m.opset ?? 17 }], producerName: 'test', graph }).finish();
+}
+
+function graphProto(
+  name: string,
+  nodes: TinyNode[],
+  inputs: [string, (number | string)[], number?][],
+  outputs: [string, (number | string)[]][],
+  initializers: onnxProto.onnx.ITensorProto[],
+): onnxProto.onnx.IGraphProto {
+  return {
+    name,
+    node: nodes.map((n, i) => ({
+      name: n.name ?? `${name === 'tiny' ? '' : `${name}_`}${n.op}_${i}`,
       opType: n.op,
       input: n.inputs,
       output: n.outputs,
       attribute: Object.entries(n.attrs ?? {}).map(([k, v]) => attrProto(k, v)),
     })),
-    input: m.inputs.map(([n, d, t]) => valueInfo(n, d, t ?? FLOAT)),
-    output: m.outputs.map(([n, d]) => valueInfo(n, d)),
-    initializer: m.initializers ?? [],
+    input: inputs.map(([n, d, t]) => valueInfo(n, d, t ?? FLOAT)),
+    output: outputs.map(([n, d]) => valueInfo(n, d)),
+    initializer: initializers,
   };
-  return onnx.ModelProto.encode({ irVersion: 8, opsetImport: [{ domain: '', version: m.opset ?? 17 }], producerName: 'test', graph }).finish();
 }
 
 /** Writes bytes to a temp file and returns its path. */
