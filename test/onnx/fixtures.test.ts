@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { LayergenError } from '../../compiler/errors.js';
 import { compileAndImport, mismatch } from '../helpers.js';
 import { checkSymbolic, type NumericModule } from '../importedNets.js';
-import { importToTemp, modelPath, onnxFixtures, type OnnxFixture } from './support.js';
+import { importToTemp, modelPath, onnxFixtures, onnxLayoutInputs, type OnnxFixture } from './support.js';
 
 /** Relative to |ref|, absolute below 1e-6 (sums that cancel to ~0 differ by rounding only). */
 const TOL = 1e-6;
@@ -38,7 +38,7 @@ for (const fx of onnxFixtures()) {
       assert.equal(m.inputShapes, Object.fromEntries(Object.entries(fx.inputs!).map(([k, v]) => [k, v.shape])), 'input names and shapes');
       assert.equal(m.outputShapes, fx.outputs, 'output names (in order) and shapes');
       for (const c of fx.cases!) {
-        const got = m.predictBatch(c.inputs, c.batch);
+        const got = m.predictBatch(onnxLayoutInputs(fx, c), c.batch);
         for (const [o, ref] of Object.entries(c.float64)) assert.is(mismatch(got[o]!, ref, TOL, FLOOR, `batch ${c.batch} output ${o}`), null);
       }
     });

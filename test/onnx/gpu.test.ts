@@ -6,7 +6,7 @@
 import { test } from 'uvu';
 import { perFamily } from '../helpers.js';
 import { checkGpu } from '../importedNets.js';
-import { importToTemp, modelPath, onnxFixtures } from './support.js';
+import { importToTemp, modelPath, onnxFixtures, onnxLayoutInputs } from './support.js';
 
 // The gpu backend is the same for imported and YAML nets (every YAML fixture runs on it in
 // backends/gpujs): one imported fixture per layer family here, every one in the full run.
@@ -16,7 +16,8 @@ for (const fx of onnxFixtures()) {
   const file = fx.models['17'] ?? Object.values(fx.models)[0]!;
   test(`onnx ${fx.name}: gpu matches PyTorch float64 to 1e-4`, async () => {
     const { yaml } = importToTemp(modelPath(file));
-    await checkGpu(yaml, fx.cases!);
+    // Inputs in ONNX's layout (an h0 with its batch on axis 1), as the imported net takes them.
+    await checkGpu(yaml, fx.cases!.map((c) => ({ ...c, inputs: onnxLayoutInputs(fx, c) })));
   });
 }
 

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileAndImport, mismatch } from '../helpers.js';
-import { importToTemp, modelPath, onnxFixtures } from './support.js';
+import { importToTemp, modelPath, onnxFixtures, onnxLayoutInputs, toOnnxLayout } from './support.js';
 
 interface NumericModule {
   predictBatch(inputs: Record<string, unknown>, batch: number): Record<string, Float64Array>;
@@ -29,16 +29,6 @@ try {
   ort = await import('onnxruntime-node');
 } catch (e) {
   console.log(`  note: onnxruntime-node is not available (${(e as Error).message.split('\n')[0]}); skipping the onnxruntime comparison`);
-}
-
-/** Batch-first flat data -> the ONNX layout, with the batch at `axis` of [batch, ...shape]. */
-function toOnnxLayout(flat: readonly number[], batch: number, shape: readonly number[], axis: number): { data: number[]; dims: number[] } {
-  const per = shape.reduce((a, b) => a * b, 1);
-  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
-  const inner = per / outer;
-  const data: number[] = [];
-  for (let o = 0; o < outer; o++) for (let b = 0; b < batch; b++) data.push(...flat.slice(b * per + o * inner, b * per + (o + 1) * inner));
-  return { data, dims: [...shape.slice(0, axis), batch, ...shape.slice(axis)] };
 }
 
 if (ort) {
@@ -63,7 +53,7 @@ if (ort) {
                   : new rt.Tensor('float32', Float32Array.from(data), dims);
           }
           const want = await session.run(feeds);
-          const got = m.predictBatch(c.inputs, c.batch);
+          const got = m.predictBatch(onnxLayoutInputs(fx, c), c.batch);
           for (const o of Object.keys(c.float64)) {
             const ref = Array.from(want[o]!.data as Float32Array, Number);
             assert.is(mismatch(got[o]!, ref, 1e-5, 1, `batch ${c.batch} output ${o}`), null);

@@ -25,6 +25,25 @@ export interface OnnxFixture {
 
 export const FIXTURES = 'test/fixtures/onnx';
 
+/**
+ * A case's input, stored batch-first, in ONNX's layout: its batch dimension at `axis` of the
+ * per-example shape (an h0 [layers, batch, hidden] has axis 1), as onnxruntime takes it and as
+ * the imported net's predictBatch does (net.yaml `batch_axis`).
+ */
+export function toOnnxLayout(flat: readonly number[], batch: number, shape: readonly number[], axis: number): { data: number[]; dims: number[] } {
+  const per = shape.reduce((a, b) => a * b, 1);
+  const outer = shape.slice(0, axis).reduce((a, b) => a * b, 1);
+  const inner = per / outer;
+  const data: number[] = [];
+  for (let o = 0; o < outer; o++) for (let b = 0; b < batch; b++) data.push(...flat.slice(b * per + o * inner, b * per + (o + 1) * inner));
+  return { data, dims: [...shape.slice(0, axis), batch, ...shape.slice(axis)] };
+}
+
+/** Every input of a case in ONNX's layout (see toOnnxLayout). */
+export function onnxLayoutInputs(fx: OnnxFixture, c: OnnxCase): Record<string, number[]> {
+  return Object.fromEntries(Object.entries(fx.inputs!).map(([k, spec]) => [k, toOnnxLayout(c.inputs[k]!, c.batch, spec.shape, spec.batch_axis ?? 0).data]));
+}
+
 export function onnxFixtures(): OnnxFixture[] {
   return readdirSync(repo(FIXTURES))
     .filter((f) => f.endsWith('.json'))
