@@ -60,7 +60,7 @@ test('the YAML: inputs and outputs keep their names, attributes as PyTorch had t
   const y = parse(r.yaml) as Record<string, unknown>;
   assert.equal(y, {
     name: 'net',
-    inputs: { x: [7, 3], h0: [4, 4], c0: [4, 4] },
+    inputs: { x: [7, 3], h0: { shape: [4, 4], batch_axis: 1 }, c0: { shape: [4, 4], batch_axis: 1 } },
     layers: [{ name: 'y', type: 'lstm', input: 'x', units: 4, layers: 2, bidirectional: true, initial: { h: 'h0', c: 'c0' }, return: 'last' }],
     outputs: ['y'],
     weights: 'net.safetensors',
