@@ -1,10 +1,10 @@
-/** Merges of several inputs: concat along an axis; elementwise add / sub / mul / div of equal shapes. */
+/** Merges of several inputs: concat along an axis; elementwise add / sub / mul / div with NumPy broadcasting. */
 import { ShapeError } from '../errors.js';
 import type { F } from '../ir/formula.js';
 import { I, ix, outIndex, outVar } from '../ir/formula.js';
 import { fmtShape, type TensorType } from '../ir/graph.js';
 import type { PrimName } from '../ir/prims.js';
-import { needFloat, normAxis } from './shapeRules.js';
+import { broadcastIndex, broadcastShapes, needFloat, normAxis } from './shapeRules.js';
 import type { OpDef } from './types.js';
 
 const MANY = { min: 2, max: Infinity };
@@ -39,28 +39,24 @@ export const concat: OpDef = {
   },
 };
 
-function sameShapes(ins: readonly TensorType[]): TensorType {
-  const first = ins[0]!;
-  ins.forEach((t, k) => {
-    needFloat(t, `input ${k}`);
-    if (fmtShape(t.shape) !== fmtShape(first.shape)) {
-      throw new ShapeError(`all inputs must have one shape; input ${k} has ${fmtShape(t.shape)}, input 0 has ${fmtShape(first.shape)}`);
-    }
-  });
-  return first;
+/** The inputs' broadcast type (NumPy rules on the per-example shapes; see broadcastShapes). */
+function broadcast(ins: readonly TensorType[]): TensorType {
+  ins.forEach((t, k) => needFloat(t, `input ${k}`));
+  return { shape: broadcastShapes(ins.map((t) => t.shape)), dtype: 'float' };
 }
 
 function fold(type: string, torch: string, op: PrimName, doc: string, arity: OpDef['arity'] = MANY): OpDef {
   return {
     type,
     torch,
-    doc,
+    doc: `${doc}; shapes broadcast by NumPy rules (per example: the batch axis is never broadcast)`,
     attrs: {},
     arity,
-    shape: (_a, ins) => sameShapes(ins),
+    shape: (_a, ins) => broadcast(ins),
     formula(_a, ins, out, b) {
       const at = outIndex(out.shape.length);
-      return ins.slice(1).reduce((acc, _t, k) => b.prim(op, acc, b.input(k + 1, at)), b.input(0, at));
+      const input = (k: number): F => b.input(k, broadcastIndex(ins[k]!.shape, at));
+      return ins.slice(1).reduce((acc, _t, k) => b.prim(op, acc, input(k + 1)), input(0));
     },
   };
 }

@@ -50,7 +50,7 @@ test('constant and div: shape errors and bad values name the file, line and colu
     [net('- name: q\n  type: div\n  input: x'), /^net\.yaml:6:5: layer "q": div takes 2 inputs, got 1$/],
     [
       'name: t\ninputs:\n  x: [2, 3]\n  y: [3, 2]\nlayers:\n  - name: q\n    type: div\n    inputs: [x, y]\n',
-      /^net\.yaml:6:5: layer "q": all inputs must have one shape; input 1 has \[3, 2\], input 0 has \[2, 3\]$/,
+      /^net\.yaml:6:5: layer "q": input 1 has shape \[3, 2\], which does not broadcast with \[2, 3\] \(NumPy rules, shapes aligned at the right: 3 against 2\)$/,
     ],
     [
       'name: t\ninputs:\n  x: [3]\n  t: {shape: [3], dtype: int}\nlayers:\n  - name: q\n    type: div\n    inputs: [x, t]\n',
@@ -64,8 +64,8 @@ test('constant and div: shape errors and bad values name the file, line and colu
       /^net\.yaml:10:7: layer "c": params\.value: expected shape \[2, 3\], got \[3\]$/,
     ],
     [
-      net('- name: c\n  type: constant\n  shape: [3]\n- name: q\n  type: add\n  inputs: [x, c]', '[2, 3]', 'seed: 1\n'),
-      /^net\.yaml:9:5: layer "q": all inputs must have one shape; input 1 has \[3\], input 0 has \[2, 3\]$/,
+      net('- name: c\n  type: constant\n  shape: [2]\n- name: q\n  type: add\n  inputs: [x, c]', '[2, 3]', 'seed: 1\n'),
+      /^net\.yaml:9:5: layer "q": input 1 has shape \[2\], which does not broadcast with \[2, 3\] \(NumPy rules, shapes aligned at the right: 2 against 3\)$/,
     ],
     [net('- name: c\n  type: constant\n  shape: [2, 3]\n  input: x', '[2, 3]', 'seed: 1\n'), /^net\.yaml:6:5: layer "c": constant takes 0 inputs, got 1$/],
     [

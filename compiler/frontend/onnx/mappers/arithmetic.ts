@@ -1,6 +1,6 @@
 /**
- * Elementwise Add / Sub / Mul / Div -> add / sub / mul / div layers (Reciprocal x: 1 / x; Neg x: x * -1). Two run-time tensors need
- * one shape (layergen has no broadcasting layer). A constant operand (an initializer, a Constant
+ * Elementwise Add / Sub / Mul / Div -> add / sub / mul / div layers (Reciprocal x: 1 / x; Neg x: x * -1). Two run-time tensors
+ * broadcast by NumPy rules example by example (their batch axes must line up). A constant operand (an initializer, a Constant
  * node, anything folded) is broadcast by ONNX's numpy rules against the tensor's full shape, batch
  * axis included, and materialised at the tensor's per-example shape as a `constant` layer whose
  * value goes into the weights file; either operand order works (x - c, c - x, c / x, x / c).
@@ -8,6 +8,8 @@
  * tensor through. Patterns (GELU, LayerNorm, linear's MatMul + Add) are rewritten before mapping,
  * so they win over this generic path.
  */
+import { ShapeError } from '../../../errors.js';
+import { broadcastShapes } from '../../../ops/shapeRules.js';
 import { NodeError } from '../model.js';
 import type { NetBuilder } from '../net.js';
 import { dimsOf, fmt, nums, scalar, size, type Const, type Dim, type Fill, type Source, type Tensor, type Value } from '../values.js';
@@ -114,11 +116,20 @@ function arithmetic(op: Op): Mapper {
   return (cx) => {
     const [a, b] = [cx.ins[0], cx.ins[1]];
     if (a?.kind === 'tensor' && b?.kind === 'tensor') {
-      if (fmt(dimsOf(a)) !== fmt(dimsOf(b))) {
-        throw new NodeError(`${op} of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: layergen's ${LAYER[op]} needs equal shapes (no broadcasting between run-time tensors)`);
+      // Two run-time tensors: NumPy broadcasting of their per-example shapes, which needs the
+      // batch axes to line up (the same rank, the batch at the same place).
+      if (a.shape.length !== b.shape.length || a.batchAxis !== b.batchAxis) {
+        throw new NodeError(`${op} of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: the batch axes do not line up, so layergen cannot broadcast them example by example`);
+      }
+      let shape: number[];
+      try {
+        shape = broadcastShapes([a.shape, b.shape]);
+      } catch (e) {
+        if (e instanceof ShapeError) throw new NodeError(`${op} of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))} does not broadcast`);
+        throw e;
       }
       const ins = [a, b].map((t) => cx.net.materialize(t, cx.node.name));
-      return [result(layer(cx, LAYER[op], ins), a.shape, a.batchAxis)];
+      return [result(layer(cx, LAYER[op], ins), shape, a.batchAxis)];
     }
     const ti = a?.kind === 'tensor' ? 0 : 1;
     const t = cx.tensor(ti);
