@@ -44,10 +44,8 @@ export function bindParams(g: Graph, spec: NetSpec, weights?: { set: WeightSet; 
         params[p] = { shape: [...want.shape], data: fromFile.data };
       } else if (spec.seed) {
         const n = size(want.shape);
-        const data =
-          want.init === 'ones' || want.init === 'zeros'
-            ? new Float64Array(n).fill(want.init === 'ones' ? 1 : 0)
-            : seededParam(spec.seed.value, key, n, want.fanIn);
+        const fill = want.init === 'ones' ? 1 : want.init === 'zeros' ? 0 : typeof want.init === 'object' ? want.init.fill : undefined;
+        const data = fill !== undefined ? new Float64Array(n).fill(fill) : seededParam(spec.seed.value, key, n, want.fanIn);
         params[p] = { shape: [...want.shape], data };
       } else {
         throw new LayergenError(

@@ -1,7 +1,8 @@
 /** Pointwise activations: out[i] = f(x[i]), with PyTorch's formulas and defaults. */
 import type { F, FormulaBuilder } from '../ir/formula.js';
 import { outIndex } from '../ir/formula.js';
-import type { Attrs } from '../ir/graph.js';
+import { ShapeError } from '../errors.js';
+import { fmtShape, type Attrs } from '../ir/graph.js';
 import { needFloat } from './shapeRules.js';
 import type { AttrSpec, OpDef } from './types.js';
 
@@ -121,3 +122,97 @@ export const hardtanh = pointwise(
 export const hardsigmoid = pointwise('hardsigmoid', 'nn.Hardsigmoid', 'min(max(x / 6 + 1/2, 0), 1)', (x, b) =>
   b.prim('min', b.prim('max', b.prim('add', b.prim('div', x, b.num(6)), b.num(0.5)), b.num(0)), b.num(1)),
 );
+
+export const relu6 = pointwise('relu6', 'nn.ReLU6', 'min(max(0, x), 6)', (x, b) => b.prim('min', pos(b, x), b.num(6)));
+
+/** x * relu6(x + 3) / 6 */
+export const hardswish = pointwise('hardswish', 'nn.Hardswish', 'x * min(max(x + 3, 0), 6) / 6', (x, b) =>
+  b.prim('div', b.prim('mul', x, b.prim('min', pos(b, b.prim('add', x, b.num(3))), b.num(6))), b.num(6)),
+);
+
+/** log(1 + exp(x)) for every x: max(x, 0) + log1p(exp(-|x|)) (no overflow). */
+const softplusStable = (b: FormulaBuilder, x: F): F => b.prim('add', pos(b, x), b.prim('log1p', b.prim('exp', b.prim('neg', b.prim('abs', x)))));
+
+export const mish = pointwise('mish', 'nn.Mish', 'x * tanh(log(1 + exp(x)))', (x, b) => {
+  const sp = b.prim('log1p', b.prim('exp', x));
+  // Numeric: the stable softplus; symbolic: the textbook log(1 + exp(x)) (equal in value).
+  return b.prim('mul', x, b.prim('tanh', b.alt(softplusStable(b, x), sp)));
+});
+
+export const logsigmoid = pointwise('logsigmoid', 'nn.LogSigmoid', 'log(sigmoid(x)) = -log(1 + exp(-x))', (x, b) => {
+  const textbook = b.prim('neg', b.prim('log1p', b.prim('exp', b.prim('neg', x))));
+  // min(x, 0) - log1p(exp(-|x|)): exact for every x (log(sigmoid(-800)) = -800, not -Infinity).
+  return b.alt(b.prim('sub', negPart(b, x), b.prim('log1p', b.prim('exp', b.prim('neg', b.prim('abs', x))))), textbook);
+});
+
+export const celu = pointwise(
+  'celu',
+  'nn.CELU(alpha)',
+  'max(0, x) + min(0, alpha * (exp(x / alpha) - 1))',
+  (x, b, a) => {
+    const alpha = a.alpha as number;
+    // min(0, alpha (exp(x/alpha) - 1)) = alpha (exp(min(0, x)/alpha) - 1) for alpha > 0, with no overflow.
+    const inner = b.prim('sub', b.prim('exp', b.prim('div', negPart(b, x), b.num(alpha))), b.num(1));
+    return b.prim('add', pos(b, x), b.prim('mul', b.num(alpha), inner));
+  },
+  { alpha: { type: 'float', min: Number.MIN_VALUE, default: 1.0, doc: 'scale of the negative branch (> 0)' } },
+);
+
+export const tanhshrink = pointwise('tanhshrink', 'nn.Tanhshrink', 'x - tanh(x)', (x, b) => b.prim('sub', x, b.prim('tanh', x)));
+
+export const threshold = pointwise(
+  'threshold',
+  'nn.Threshold(threshold, value)',
+  'x where x > threshold, else value',
+  (x, b, a) => b.prim('where', b.prim('sub', x, b.num(a.threshold as number)), x, b.num(a.value as number)),
+  {
+    threshold: { type: 'float', doc: 'x above it passes' },
+    value: { type: 'float', doc: 'the output where x <= threshold' },
+  },
+);
+
+const lambd = { lambd: { type: 'float', min: 0, default: 0.5, doc: 'half-width of the zeroed band' } } as const;
+
+export const hardshrink = pointwise(
+  'hardshrink',
+  'nn.Hardshrink(lambd)',
+  'x where |x| > lambd, else 0',
+  (x, b, a) => b.prim('where', b.prim('sub', b.prim('abs', x), b.num(a.lambd as number)), x, b.num(0)),
+  lambd,
+);
+
+export const softshrink = pointwise(
+  'softshrink',
+  'nn.Softshrink(lambd)',
+  'x - lambd where x > lambd, x + lambd where x < -lambd, else 0',
+  (x, b, a) => {
+    const l = a.lambd as number;
+    // max(x - l, 0) + min(x + l, 0)
+    return b.prim('add', pos(b, b.prim('sub', x, b.num(l))), negPart(b, b.prim('add', x, b.num(l))));
+  },
+  lambd,
+);
+
+/** PReLU: max(0, x) + weight[c] * min(0, x), one learned slope per channel (axis 0) or one for all. */
+export const prelu: OpDef = {
+  type: 'prelu',
+  torch: 'nn.PReLU(num_parameters, init=0.25)',
+  doc: 'max(0, x) + weight[c] * min(0, x): a learned negative slope, one (num_parameters: 1) or one per channel (axis 0)',
+  attrs: { num_parameters: { type: 'int', min: 1, default: 1, doc: '1, or the number of channels (the size of axis 0)' } },
+  arity: { min: 1, max: 1 },
+  params: (a) => ({ weight: { shape: [a.num_parameters as number], fanIn: 1, init: { fill: 0.25 } } }),
+  shape(a, [x]) {
+    needFloat(x!);
+    const n = a.num_parameters as number;
+    if (n !== 1 && n !== x!.shape[0]) {
+      throw new ShapeError(`num_parameters ${n} must be 1 or the number of channels (axis 0 of ${fmtShape(x!.shape)}: ${x!.shape[0]})`);
+    }
+    return x!;
+  },
+  formula(a, _ins, out, b) {
+    const at = outIndex(out.shape.length);
+    const x = b.input(0, at);
+    const slope = b.param('weight', [(a.num_parameters as number) === 1 ? 0 : at[0]!]);
+    return b.prim('add', pos(b, x), b.prim('mul', slope, negPart(b, x)));
+  },
+};

@@ -1,6 +1,7 @@
 /** The explicit op registry: every layer type layergen knows, defined once in its own file. */
 import {
-  dropout, elu, gelu, hardsigmoid, hardtanh, identity, leakyRelu, relu, selu, sigmoid, silu, softplus, softsign, tanh,
+  celu, dropout, elu, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, identity, leakyRelu, logsigmoid, mish, prelu, relu, relu6,
+  selu, sigmoid, silu, softplus, softshrink, softsign, tanh, tanhshrink, threshold,
 } from './activations.js';
 import { flatten, permute, reshape } from './shape.js';
 import { slice } from './slice.js';
@@ -21,6 +22,7 @@ import type { Node, TensorType } from '../ir/graph.js';
 export const OPS: readonly OpDef[] = [
   linear,
   relu, leakyRelu, elu, selu, gelu, silu, softplus, softsign, hardtanh, hardsigmoid, sigmoid, tanh,
+  relu6, hardswish, mish, logsigmoid, celu, tanhshrink, threshold, hardshrink, softshrink, prelu,
   softmax, logSoftmax, identity, dropout,
   flatten, reshape, permute, slice, concat, add, sub, mul, div, constant,
   rnn, lstm, gru,

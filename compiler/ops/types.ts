@@ -18,9 +18,10 @@ export interface ParamSpec {
   readonly fanIn: number;
   /**
    * Seeded init kind: 'uniform' (the default) as above; 'zeros' / 'ones' fill with a constant,
-   * as PyTorch initialises norm layers (weight = 1, bias = 0, running_mean = 0, running_var = 1).
+   * as PyTorch initialises norm layers (weight = 1, bias = 0, running_mean = 0, running_var = 1);
+   * `{ fill: v }` fills with v (PReLU's slopes start at 0.25).
    */
-  readonly init?: 'uniform' | 'zeros' | 'ones';
+  readonly init?: 'uniform' | 'zeros' | 'ones' | { readonly fill: number };
 }
 
 export interface OpDef {

@@ -4,6 +4,7 @@
  */
 import { NodeError, attrFloat, attrInt, attrString, shortFloat32 } from '../model.js';
 import { size } from '../values.js';
+import { broadcastTo } from './arithmetic.js';
 import { exampleAxis, layer, pointwise, result, scalarOf, type Cx, type Mapper } from './common.js';
 
 const SELU_ALPHA = 1.6732632423543772;
@@ -39,7 +40,31 @@ function softmaxLike(type: 'softmax' | 'log_softmax'): Mapper {
   };
 }
 
+/**
+ * PRelu(x, slope): the slope (a constant) broadcast against x must vary along the channel axis
+ * (per-example axis 0) only, as PyTorch's nn.PReLU exports it ([1], or [C, 1, ...]).
+ */
+function prelu(cx: Cx): ReturnType<Mapper> {
+  const x = cx.tensor(0);
+  const slope = cx.known(1);
+  if (!slope) throw new NodeError('the slope (input 1) must be a constant (an initializer)');
+  const { data } = broadcastTo(slope, x);
+  const c = x.shape[0] ?? 1;
+  const inner = data.length / c;
+  const weight = Array.from({ length: c }, (_, k) => data[k * inner]!);
+  if (data.some((v, i) => v !== weight[Math.floor(i / inner)])) {
+    throw new NodeError("the slope varies along axes other than the channel axis (per-example axis 0); layergen's prelu has one slope per channel");
+  }
+  const n = weight.every((v) => v === weight[0]) ? 1 : c;
+  const src = cx.net.materialize(x, cx.node.name);
+  return [result(layer(cx, 'prelu', [src], { num_parameters: n }, { weight: { shape: [n], data: Float64Array.from(weight.slice(0, n)) } }), x.shape, x.batchAxis)];
+}
+
 export const ACTIVATIONS: Readonly<Record<string, Mapper>> = {
+  HardSwish: (cx) => pointwise(cx, 'hardswish'),
+  Mish: (cx) => pointwise(cx, 'mish'),
+  Celu: (cx) => pointwise(cx, 'celu', { alpha: shortFloat32(attrFloat(cx.node, 'alpha', 1)) }),
+  PRelu: prelu,
   Relu: (cx) => pointwise(cx, 'relu'),
   Sigmoid: (cx) => pointwise(cx, 'sigmoid'),
   Tanh: (cx) => pointwise(cx, 'tanh'),
