@@ -3,7 +3,8 @@ import {
   celu, dropout, elu, gelu, hardshrink, hardsigmoid, hardswish, hardtanh, identity, leakyRelu, logsigmoid, mish, prelu, relu, relu6,
   selu, sigmoid, silu, softplus, softshrink, softsign, tanh, tanhshrink, threshold,
 } from './activations.js';
-import { flatten, permute, reshape } from './shape.js';
+import { flatten, permute, reshape, squeeze, unsqueeze } from './shape.js';
+import { matmul } from './matmul.js';
 import { slice } from './slice.js';
 import { linear } from './linear.js';
 import { concat, add, sub, mul, div, take } from './merge.js';
@@ -24,7 +25,7 @@ export const OPS: readonly OpDef[] = [
   relu, leakyRelu, elu, selu, gelu, silu, softplus, softsign, hardtanh, hardsigmoid, sigmoid, tanh,
   relu6, hardswish, mish, logsigmoid, celu, tanhshrink, threshold, hardshrink, softshrink, prelu,
   softmax, logSoftmax, identity, dropout,
-  flatten, reshape, permute, slice, concat, add, sub, mul, div, constant,
+  flatten, reshape, permute, squeeze, unsqueeze, slice, concat, add, sub, mul, div, matmul, constant,
   rnn, lstm, gru,
   take,
   conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, embedding,

@@ -79,3 +79,33 @@ export const permute: OpDef = {
     return b.input(0, src);
   },
 };
+
+export const squeeze: OpDef = {
+  type: 'squeeze',
+  torch: 'x.squeeze(dims) (per-example axes)',
+  doc: 'drops axes of size 1: the given ones, or every one (a tensor of one element keeps [1])',
+  attrs: { axes: { type: 'ints', default: [], doc: 'per-example axes to drop, each of size 1 (negative counts from the end); empty: all of size 1' } },
+  arity: { min: 1, max: 1 },
+  shape(a, [x]) {
+    const r = x!.shape.length;
+    const given = (a.axes as readonly number[]).map((d) => normAxis(d, r, 'axes entry'));
+    for (const d of given) if (x!.shape[d] !== 1) throw new ShapeError(`axis ${d} of ${fmtShape(x!.shape)} has size ${x!.shape[d]}, not 1`);
+    const drop = new Set(given.length ? given : x!.shape.flatMap((d, i) => (d === 1 ? [i] : [])));
+    const shape = x!.shape.filter((_, i) => !drop.has(i));
+    return { shape: shape.length ? shape : [1], dtype: x!.dtype };
+  },
+  formula: (_a, [x], out, b) => b.input(0, sameData(out.shape, x!.shape)),
+};
+
+export const unsqueeze: OpDef = {
+  type: 'unsqueeze',
+  torch: 'x.unsqueeze(axis + 1)',
+  doc: 'inserts an axis of size 1 at a per-example position (negative counts from the end of the result)',
+  attrs: { axis: { type: 'int', doc: 'where the new axis goes in the result (0 .. rank; negative from the end)' } },
+  arity: { min: 1, max: 1 },
+  shape(a, [x]) {
+    const axis = normAxis(a.axis as number, x!.shape.length + 1);
+    return { shape: [...x!.shape.slice(0, axis), 1, ...x!.shape.slice(axis)], dtype: x!.dtype };
+  },
+  formula: (_a, [x], out, b) => b.input(0, sameData(out.shape, x!.shape)),
+};

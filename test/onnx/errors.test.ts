@@ -120,10 +120,10 @@ test('arithmetic with constants: batch-dependent or widening constants are clear
       { op: 'Relu', inputs: ['x'], outputs: ['a'], name: 'act' },
       { op: 'Div', inputs: ['a', 'z'], outputs: ['y'], name: 'ratio' },
     ],
-    inputs: [['x', ['N', 4]], ['z', ['N', 1]]],
+    inputs: [['x', ['N', 4]], ['z', ['N', 3]]],
     outputs: [['y', ['N', 4]]],
   });
-  assert.match(importError(tensors), /node "ratio" \(Div\): Div of shapes \[N, 4\] and \[N, 1\]: layergen's div needs equal shapes/);
+  assert.match(importError(tensors), /node "ratio" \(Div\): Div of shapes \[N, 4\] and \[N, 3\] does not broadcast/);
   // The neutral cases pass the tensor through, in either order where the op commutes.
   const neutral = encodeModel({
     nodes: [

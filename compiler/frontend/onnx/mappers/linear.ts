@@ -5,7 +5,7 @@
  * is [out, in]. alpha and beta scale the weight and the bias.
  */
 import { NodeError, attrFloat, attrInt } from '../model.js';
-import { batchAt, dimsOf, fmt, nums, type Const, type Tensor, type Value } from '../values.js';
+import { batchAt, dimsOf, fmt, nums, type Const, type Source, type Tensor, type Value } from '../values.js';
 import { transpose2 } from '../../../ir/transpose.js';
 import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
 
@@ -39,8 +39,33 @@ function matrix(cx: Cx, i: number): { w: Const; k: number; m: number } {
   return { w, k: w.shape[0]!, m: w.shape[1]! };
 }
 
+/**
+ * MatMul of two run-time tensors (attention's q @ k^T, weights @ v), or a constant on the left:
+ * a matmul layer per example. Their batch axes must line up: the same rank, batch first.
+ */
+function tensorMatmul(cx: Cx): Value[] {
+  const [a, b] = [0, 1].map((i) => (cx.known(i) ? null : cx.tensor(i)));
+  const t = (a ?? b)!;
+  if (t.batchAxis !== 0) throw new NodeError(`MatMul of a tensor ${fmt(dimsOf(t))} whose batch axis is not the first`);
+  if (a && b && (a.shape.length !== b.shape.length || b.batchAxis !== 0)) {
+    throw new NodeError(`MatMul of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: the batch axes do not line up (the same rank, batch first, is needed)`);
+  }
+  if (t.shape.length < 2) throw new NodeError(`MatMul of ${fmt(dimsOf(t))}: a run-time operand needs a matrix per example ([batch, rows, cols])`);
+  const srcs = [a, b].map((v, i) => (v ? cx.net.materialize(v, cx.node.name) : constantOperand(cx, i)));
+  const out = layer(cx, 'matmul', srcs);
+  return [result(out, out.shape, 0)];
+}
+
+/** A constant operand of MatMul as a constant layer (the same matrix for every example). */
+function constantOperand(cx: Cx, i: number): Source {
+  const c = cx.constant(i, `operand ${i}`);
+  if (c.shape.length < 2) throw new NodeError(`constant operand ${i} of shape ${fmt(c.shape)}: expected a matrix`);
+  const shape = [...c.shape];
+  return cx.net.add('constant', [], { shape }, { value: { shape, data: Float64Array.from(nums(c, `operand ${i}`)) } }, cx.hint('constant'), cx.node.name);
+}
+
 function matmul(cx: Cx, bias: Const | null): Value[] {
-  if (cx.known(0)) throw new NodeError('MatMul with a constant left operand: layergen multiplies run-time tensors by constant weights on the right');
+  if (!bias && (cx.known(0) || !cx.known(1))) return tensorMatmul(cx);
   const x = cx.tensor(0);
   const { w, k, m } = matrix(cx, 1);
   const b = bias ? biasValues(bias, m, x.shape.length + 1, 1) : null;
