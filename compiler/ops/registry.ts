@@ -14,7 +14,7 @@ import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from './types.js';
 import { conv1d, conv2d } from './conv.js';
 import { avgpool1d, avgpool2d, globalavgpool, globalmaxpool, maxpool1d, maxpool2d } from './pool.js';
-import { batchnorm, layernorm } from './norm.js';
+import { batchnorm, groupnorm, instancenorm, layernorm, rmsnorm } from './norm.js';
 import { embedding } from './embedding.js';
 import { abs, amax, amin, exp, log, mean, neg, pad, pow, sqrt, sum } from './math.js';
 import { FormulaBuilder, type F } from '../ir/formula.js';
@@ -28,7 +28,7 @@ export const OPS: readonly OpDef[] = [
   flatten, reshape, permute, squeeze, unsqueeze, slice, concat, add, sub, mul, div, matmul, constant,
   rnn, lstm, gru,
   take,
-  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, embedding,
+  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, embedding,
   sqrt, log, exp, abs, neg, pow, mean, sum, amax, amin, pad,
 ];
 

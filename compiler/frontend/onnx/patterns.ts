@@ -231,12 +231,14 @@ const layernorm: Rule = (root, g) => {
   if (!mean || mean.inputs[0] !== x || !varNode || eps === undefined) return undefined;
   if (pow ? pow.inputs[0] !== sub.outputs[0] || g.scalar(pow.inputs[1]) !== 2 : !sq || sq.inputs[0] !== sub.outputs[0] || sq.inputs[1] !== sub.outputs[0]) return undefined;
   const axes = [meanAxes(mean, g), meanAxes(varNode, g)];
-  if (axes.some((a) => !a || a.length !== 1 || a[0] !== axes[0]![0]) || attrInt(mean, 'keepdims', 1) !== 1 || attrInt(varNode, 'keepdims', 1) !== 1) return undefined;
+  const same = (a: readonly number[] | undefined): boolean => !!a && a.length > 0 && a.join() === axes[0]!.join();
+  if (!axes.every(same) || attrInt(mean, 'keepdims', 1) !== 1 || attrInt(varNode, 'keepdims', 1) !== 1) return undefined;
   return {
     nodes: [mean, sub, (pow ?? sq)!, varNode, addEps, sqrt, div, ...(mul ? [mul, root] : [])],
     opType: 'layernorm',
     inputs: [x, ...(weight && bias ? [weight, bias] : [])],
-    attrs: { axis: { type: 'int', value: axes[0]![0]! }, epsilon: float(eps) },
+    // The mapper checks that the axes are the trailing ones (LayerNormalization's axis .. end).
+    attrs: { axes: { type: 'ints', value: [...axes[0]!] }, epsilon: float(eps) },
   };
 };
 

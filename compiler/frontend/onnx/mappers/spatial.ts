@@ -155,22 +155,56 @@ const batchNorm: Mapper = (cx) => {
   return [result(out, x.shape, x.batchAxis), ...rest];
 };
 
-/** LayerNormalization (opset 17) and the recognised decomposition: over the last axis only. */
+/**
+ * InstanceNormalization(x, scale, B): per channel (per-example axis 0) over the other axes. Unit
+ * scale and zero bias (as torch writes for affine=False, and inside its GroupNorm export) give
+ * instancenorm without parameters.
+ */
+const instanceNorm: Mapper = (cx) => {
+  const x = cx.tensor(0);
+  if (x.batchAxis !== 0 || x.shape.length < 2) throw new NodeError(`InstanceNormalization of ${fmt(dimsOf(x))}: expected [batch, channels, ...]`);
+  const c = x.shape[0]!;
+  const vec = (i: number, what: string) => {
+    const k = cx.constant(i, what);
+    if (size(k.shape) !== c) throw new NodeError(`${what} of shape ${fmt(k.shape)}: expected ${c} values (one per channel)`);
+    return param(k, [c]);
+  };
+  const scale = vec(1, 'scale');
+  const bias = vec(2, 'B');
+  const affine = !(scale.data.every((v) => v === 1) && bias.data.every((v) => v === 0));
+  const eps = shortFloat32(attrFloat(cx.node, 'epsilon', 1e-5));
+  const src = cx.net.materialize(x, cx.node.name);
+  const out = layer(cx, 'instancenorm', [src], { eps, affine }, affine ? { weight: scale, bias } : {});
+  return [result(out, x.shape, x.batchAxis)];
+};
+
+/** The first normalised per-example axis: LayerNormalization's `axis`, or the decomposition's reduced axes (trailing ones only). */
+function normStart(cx: Cx, x: Tensor): number {
+  if (!cx.node.attrs.has('axes')) return exampleAxis(x, attrInt(cx.node, 'axis', -1));
+  const axes = attrInts(cx.node, 'axes').map((a) => exampleAxis(x, a)).sort((p, q) => p - q);
+  if (axes.some((a, k) => a !== x.shape.length - axes.length + k)) {
+    throw new NodeError(`normalisation over axes [${attrInts(cx.node, 'axes').join(', ')}] of ${fmt(dimsOf(x))}: layergen's layernorm normalises trailing axes`);
+  }
+  return axes[0]!;
+}
+
+/** LayerNormalization (opset 17) and the recognised decomposition: over the axes from `axis` to the last. */
 const layerNorm: Mapper = (cx) => {
   const x = cx.tensor(0);
-  const axis = exampleAxis(x, attrInt(cx.node, 'axis', -1));
-  if (axis !== x.shape.length - 1) throw new NodeError(`normalisation from axis ${attrInt(cx.node, 'axis', -1)} of ${fmt(dimsOf(x))}: layergen's layernorm normalises over the last axis only`);
-  const n = x.shape[axis]!;
+  const axis = normStart(cx, x);
+  const dims = x.shape.slice(axis);
+  const n = size(dims);
   const vec = (i: number, what: string, fill: number) => {
-    if (!cx.has(i)) return { shape: [n], data: new Float64Array(n).fill(fill) };
+    if (!cx.has(i)) return { shape: dims, data: new Float64Array(n).fill(fill) };
     const c = cx.constant(i, what);
     if (size(c.shape) !== n) throw new NodeError(`${what} of shape ${fmt(c.shape)}: expected ${n} values`);
-    return param(c, [n]);
+    return param(c, dims);
   };
   const affine = cx.has(1);
   const src = cx.net.materialize(x, cx.node.name);
   const eps = shortFloat32(attrFloat(cx.node, 'epsilon', 1e-5));
-  const out = layer(cx, 'layernorm', [src], { eps, affine }, affine ? { weight: vec(1, 'scale', 1), bias: vec(2, 'bias', 0) } : {});
+  const shape: Record<string, number[]> = dims.length > 1 ? { normalized_shape: dims } : {};
+  const out = layer(cx, 'layernorm', [src], { eps, affine, ...shape }, affine ? { weight: vec(1, 'scale', 1), bias: vec(2, 'bias', 0) } : {});
   const rest: Value[] = cx.node.outputs.slice(1).map(() => ({ kind: 'poison', reason: 'the Mean / InvStdDev outputs of LayerNormalization' }));
   return [result(out, x.shape, x.batchAxis), ...rest];
 };
@@ -186,6 +220,7 @@ export const SPATIAL: Readonly<Record<string, Mapper>> = {
   ReduceMin: reduce('amin'),
   ReduceSum: reduce('sum'),
   BatchNormalization: batchNorm,
+  InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,
   'layergen.layernorm': layerNorm,
 };
