@@ -5,6 +5,7 @@ import {
 } from './activations.js';
 import { flatten, permute, reshape, squeeze, unsqueeze } from './shape.js';
 import { matmul } from './matmul.js';
+import { attention, multiheadAttention, transformerEncoderLayer } from './attention.js';
 import { slice } from './slice.js';
 import { linear } from './linear.js';
 import { concat, add, sub, mul, div, take } from './merge.js';
@@ -30,6 +31,7 @@ export const OPS: readonly OpDef[] = [
   take,
   conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, embedding,
   sqrt, log, exp, abs, neg, pow, mean, sum, amax, amin, pad,
+  attention, multiheadAttention, transformerEncoderLayer,
 ];
 
 const byType = new Map(OPS.map((op) => [op.type, op]));

@@ -7,7 +7,19 @@ import { isLayerOp, typeOf, withNodes, type Graph, type Node } from '../ir/graph
 import { getOp } from '../ops/registry.js';
 import { inferShapes } from './inferShapes.js';
 
-export function expandComposites(g: Graph): Graph {
+export function expandComposites(g0: Graph): Graph {
+  // Composites may expand into composites (a transformer layer into multi-head attention, that
+  // into attention): expand until none is left.
+  let g = g0;
+  for (let round = 0; round < 8; round++) {
+    const next = expandOnce(g);
+    if (next === g) return g;
+    g = next;
+  }
+  throw new Error('internal: composites still expanding after 8 rounds');
+}
+
+function expandOnce(g: Graph): Graph {
   let next = Math.max(...g.nodes.map((n) => n.id)) + 1;
   const fresh = (): number => next++;
   const types = new Map(g.nodes.map((n) => [n.id, typeOf(n)]));
