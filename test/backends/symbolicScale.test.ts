@@ -93,4 +93,24 @@ test('LSTM(4->32) x 20: every printer writes linear text (definitions apart, sha
   }
 });
 
+test('4-head causal self-attention over 8 tokens of width 16, all 128 inputs symbolic: a DAG whose text is linear, equal to the numeric module to 1e-9', async () => {
+  const s = await compileAndImport<SymbolicModule>('bench/nets/mha16.yaml', 'symbolic');
+  const n = await compileAndImport<NumericModule>('bench/nets/mha16.yaml', 'numeric');
+  const names = Array.from({ length: 128 }, (_, i) => `s${i + 1}`);
+  const y = s.predict({ x: names }).attn!;
+  const x = names.map((_, i) => Math.sin(i * 0.61) * 0.9);
+  const want = Array.from(n.predict({ x }).attn!);
+  const env = Object.fromEntries(names.map((nm, i) => [nm, x[i]!]));
+  assert.is(mismatch(evaluateAll(y, env), want, 1e-9, 1e-300, 'evaluate'), null);
+  const size = dagSize(y);
+  for (const lang of ['text', 'sympy', 'js', 'mathematica', 'latex'] as const) {
+    const text = format(y, lang);
+    assert.ok(text.length < 40 * size, `${lang}: ${text.length} characters for a DAG of size ${size}`);
+    assert.ok(bracketDepth(text) <= 12, `${lang}: brackets nest ${bracketDepth(text)} deep`);
+  }
+  const js = new Function(...names, format(y, 'js')) as (...a: number[]) => number[];
+  assert.is(mismatch(js(...x), want, 1e-9, 1e-300, 'JS text'), null);
+  console.log(`  note: 4-head attention 8x16 symbolic: ${countNodes(y)} DAG nodes, JS text ${(format(y, 'js').length / 1e3).toFixed(0)} kB`);
+});
+
 test.run();
