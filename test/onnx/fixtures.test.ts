@@ -22,7 +22,7 @@ for (const fx of onnxFixtures()) {
     if (fx.expect_error) {
       test(`onnx ${fx.name} (opset ${opset}): a clear import error`, () => {
         try {
-          importToTemp(modelPath(file));
+          importToTemp(modelPath(file), undefined, fx.import);
           assert.unreachable('import should fail');
         } catch (e) {
           if (!(e instanceof LayergenError)) throw e;
@@ -33,7 +33,7 @@ for (const fx of onnxFixtures()) {
       continue;
     }
     test(`onnx ${fx.name} (opset ${opset}): numeric float64 matches PyTorch`, async () => {
-      const { yaml } = importToTemp(modelPath(file));
+      const { yaml } = importToTemp(modelPath(file), undefined, fx.import);
       const m = await compileAndImport<NumericModule>(yaml, 'numeric');
       assert.equal(m.inputShapes, Object.fromEntries(Object.entries(fx.inputs!).map(([k, v]) => [k, v.shape])), 'input names and shapes');
       assert.equal(m.outputShapes, fx.outputs, 'output names (in order) and shapes');
@@ -45,7 +45,7 @@ for (const fx of onnxFixtures()) {
     if (opset === '17' || Object.keys(fx.models).length === 1) {
       if (symbolicSize(fx) > 40) continue;
       test(`onnx ${fx.name} (opset ${opset}): symbolic evaluates to the numeric outputs`, async () => {
-        const { yaml } = importToTemp(modelPath(file));
+        const { yaml } = importToTemp(modelPath(file), undefined, fx.import);
         await checkSymbolic(yaml, fx.cases![0]!, TOL, FLOOR);
       });
     }

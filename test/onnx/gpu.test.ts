@@ -15,7 +15,7 @@ for (const fx of onnxFixtures()) {
   if (fx.expect_error || !SAMPLE.has(fx.name)) continue;
   const file = fx.models['17'] ?? Object.values(fx.models)[0]!;
   test(`onnx ${fx.name}: gpu matches PyTorch float64 to 1e-4`, async () => {
-    const { yaml } = importToTemp(modelPath(file));
+    const { yaml } = importToTemp(modelPath(file), undefined, fx.import);
     // Inputs in ONNX's layout (an h0 with its batch on axis 1), as the imported net takes them.
     await checkGpu(yaml, fx.cases!.map((c) => ({ ...c, inputs: onnxLayoutInputs(fx, c) })));
   });

@@ -8,7 +8,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compileAndImport, mismatch } from '../helpers.js';
-import { importToTemp, modelPath, onnxFixtures, onnxLayoutInputs, toOnnxLayout } from './support.js';
+import { importToTemp, modelPath, onnxFixtures, onnxInput, onnxLayoutInputs } from './support.js';
 
 interface NumericModule {
   predictBatch(inputs: Record<string, unknown>, batch: number): Record<string, Float64Array>;
@@ -37,14 +37,14 @@ if (ort) {
     if (fx.expect_error) continue;
     for (const [opset, file] of Object.entries(fx.models)) {
       test(`onnx ${fx.name} (opset ${opset}): imported net equals onnxruntime`, async () => {
-        const { yaml } = importToTemp(modelPath(file));
+        const { yaml } = importToTemp(modelPath(file), undefined, fx.import);
         const m = await compileAndImport<NumericModule>(yaml, 'numeric');
         const session = await rt.InferenceSession.create(modelPath(file));
         const f64 = FLOAT64_INPUTS.has(fx.name);
         for (const c of fx.cases!) {
           const feeds: Record<string, InstanceType<Ort['Tensor']>> = {};
           for (const [k, spec] of Object.entries(fx.inputs!)) {
-            const { data, dims } = toOnnxLayout(c.inputs[k]!, c.batch, spec.shape, spec.batch_axis ?? 0);
+            const { data, dims } = onnxInput(fx, c, k);
             feeds[k] =
               spec.dtype === 'int'
                 ? new rt.Tensor('int64', BigInt64Array.from(data.map(BigInt)), dims)

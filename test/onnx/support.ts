@@ -1,7 +1,7 @@
 /** ONNX import test helpers: the fixtures of test/fixtures/onnx, importing them into a temp dir. */
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importOnnxFile, type ImportResult } from '../../compiler/frontend/onnx/index.js';
+import { importOnnxFile, type ImportOptions, type ImportResult } from '../../compiler/frontend/onnx/index.js';
 import onnxProto from 'onnx-proto';
 import { repo, tempDir, writeImportedNet } from '../helpers.js';
 
@@ -21,6 +21,8 @@ export interface OnnxFixture {
   cases?: OnnxCase[];
   /** Texts the import error must contain. */
   expect_error?: string[];
+  /** Import options (--shape / --const); with a fixed batch, shapes include the batch of 1. */
+  import?: ImportOptions;
 }
 
 export const FIXTURES = 'test/fixtures/onnx';
@@ -41,7 +43,14 @@ export function toOnnxLayout(flat: readonly number[], batch: number, shape: read
 
 /** Every input of a case in ONNX's layout (see toOnnxLayout). */
 export function onnxLayoutInputs(fx: OnnxFixture, c: OnnxCase): Record<string, number[]> {
-  return Object.fromEntries(Object.entries(fx.inputs!).map(([k, spec]) => [k, toOnnxLayout(c.inputs[k]!, c.batch, spec.shape, spec.batch_axis ?? 0).data]));
+  return Object.fromEntries(Object.keys(fx.inputs!).map((k) => [k, onnxInput(fx, c, k).data]));
+}
+
+/** One input of a case as onnxruntime takes it: ONNX's layout, or the whole tensor when the fixture fixes the batch. */
+export function onnxInput(fx: OnnxFixture, c: OnnxCase, k: string): { data: number[]; dims: number[] } {
+  const spec = fx.inputs![k]!;
+  if (fx.import) return { data: c.inputs[k]!, dims: spec.shape };
+  return toOnnxLayout(c.inputs[k]!, c.batch, spec.shape, spec.batch_axis ?? 0);
 }
 
 export function onnxFixtures(): OnnxFixture[] {
@@ -59,11 +68,11 @@ const imported = new Map<string, { result: ImportResult; yaml: string; dir: stri
  * Each model is imported once per run (the test files share it) and its net never rewritten, so
  * its compiled modules are shared too (freezeNet). Failed imports are not remembered.
  */
-export function importToTemp(file: string, name?: string): { result: ImportResult; yaml: string; dir: string } {
-  const key = `${file}\u0000${name ?? ''}`;
+export function importToTemp(file: string, name?: string, opts: ImportOptions = {}): { result: ImportResult; yaml: string; dir: string } {
+  const key = `${file}\u0000${name ?? ''}\u0000${JSON.stringify(opts)}`;
   const known = imported.get(key);
   if (known) return known;
-  const result = importOnnxFile(file, name ? { name } : {});
+  const result = importOnnxFile(file, { ...opts, ...(name ? { name } : {}) });
   const r = { result, ...writeImportedNet('onnx', result) };
   imported.set(key, r);
   return r;

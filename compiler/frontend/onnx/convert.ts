@@ -144,13 +144,22 @@ function runIf(node: OnnxNode, ins: readonly (Value | undefined)[], env: Map<str
   node.outputs.forEach((o, i) => o && env.set(o, env.get(branch.outputs[i]!) ?? { kind: 'poison', reason: `output ${i} of If "${node.name}", which its branch does not compute` }));
 }
 
-const fixHint = (run: Run): string =>
-  run.fixed ? 'it cannot be decided' : `an If on it cannot be decided for a symbolic batch: fix the batch size${run.batchHint ? ` (e.g. ${run.batchHint})` : ' with --shape'}`;
+/** What to do about a value computed from a symbolic batch size; `op`: where it was met. */
+const fixHint = (run: Run, op = 'If'): string => {
+  if (run.fixed) return 'it cannot be decided';
+  const fix = `fix the batch size${run.batchHint ? ` (e.g. ${run.batchHint})` : ' with --shape'}`;
+  // Comparisons feed Ifs; arithmetic on the batch size builds shapes that merge the batch with other axes (attention's batch x heads).
+  const COMPARE = new Set(['If', 'Equal', 'Greater', 'Less', 'GreaterOrEqual', 'LessOrEqual', 'Not', 'And', 'Or', 'Where']);
+  if (op === 'Reshape') return `the model merges the batch with another axis (such as batch x heads in attention), which layergen cannot keep apart: ${fix}`;
+  return COMPARE.has(op)
+    ? `an If on it cannot be decided for a symbolic batch: ${fix}`
+    : `the model computes a shape from it (such as batch x heads in attention), which layergen cannot keep symbolic: ${fix}`;
+};
 
 function runNode(node: OnnxNode, ins: readonly (Value | undefined)[], run: Run): Value[] {
   const { model, net, staticBatch, problems } = run;
   const problem = (message: string): Value[] => {
-    problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message: /of the batch size cannot be folded/.test(message) ? `${message}; ${fixHint(run)}` : message });
+    problems.push({ where: `node ${JSON.stringify(node.name)}`, op: node.opType, message: /of the batch size cannot be folded|does not keep the batch axis/.test(message) ? `${message}; ${fixHint(run, node.opType)}` : message });
     return node.outputs.map(() => ({ kind: 'poison' }));
   };
   const domain = node.domain === 'ai.onnx' ? '' : node.domain;

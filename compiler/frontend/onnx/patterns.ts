@@ -12,6 +12,7 @@
  *   LayerNorm (opset < 17) mean/sub/pow/mean/add eps/sqrt/div [* w + b] -> layergen.layernorm
  *   linear   MatMul(x, W) + b                                           -> layergen.linear
  *   Pad + AveragePool / MaxPool / Conv (zero padding folded into the op's pads)
+ *   masked softmax  Softmax(x + M), M a constant of 0 and -inf (a causal mask) -> layergen.masked_softmax
  */
 import { FOLDERS } from './fold.js';
 import { attrInt, attrInts, attrString, type Attr, type OnnxNode } from './model.js';
@@ -272,7 +273,22 @@ const padBefore: Rule = (root, g) => {
 };
 
 /** Longer patterns first: a LayerNorm ends in an Add that `linear` would not take anyway. */
-const RULES: readonly Rule[] = [layernorm, gelu, linear, silu, softsign, softplus, padBefore];
+/** Softmax(x + M) with M a constant of only 0 and -inf (attention's causal mask): a softmax over M's 0 entries. */
+const maskedSoftmax: Rule = (root, g) => {
+  if (root.opType !== 'Softmax') return undefined;
+  const add = g.node(root.inputs[0], 'Add');
+  if (!add) return undefined;
+  for (const [x, m] of [[add.inputs[0], add.inputs[1]], [add.inputs[1], add.inputs[0]]] as const) {
+    const c = g.constant(m);
+    if (!c || c.dtype !== 'float') continue;
+    const v = nums(c);
+    if (!v.includes(-Infinity) || !v.every((z) => z === 0 || z === -Infinity)) continue;
+    return { nodes: [add, root], opType: 'masked_softmax', inputs: [x!, m!], attrs: Object.fromEntries(root.attrs) };
+  }
+  return undefined;
+};
+
+const RULES: readonly Rule[] = [layernorm, gelu, linear, silu, softsign, softplus, padBefore, maskedSoftmax];
 
 /** Rewrites every match; the new node takes the root's place and outputs, in the `layergen` domain. */
 export function rewritePatterns(nodes: readonly OnnxNode[], initializers: ReadonlyMap<string, Const>, outputs: readonly string[]): OnnxNode[] {

@@ -60,7 +60,21 @@ function prelu(cx: Cx): ReturnType<Mapper> {
   return [result(layer(cx, 'prelu', [src], { num_parameters: n }, { weight: { shape: [n], data: Float64Array.from(weight.slice(0, n)) } }), x.shape, x.batchAxis)];
 }
 
+/** layergen.masked_softmax (patterns.ts): softmax(x + M), M of 0 / -inf, as softmax with the 0/1 mask M == 0. */
+const maskedSoftmax: Mapper = (cx) => {
+  const x = cx.tensor(0);
+  if (cx.opset < 13) throw new NodeError(`a masked Softmax at opset ${cx.opset} (before 13, Softmax flattens its input)`);
+  const a = exampleAxis(x, attrInt(cx.node, 'axis', -1));
+  const { data } = broadcastTo(cx.known(1)!, x);
+  const shape = [...x.shape];
+  const keep = Float64Array.from(data, (v) => (v === 0 ? 1 : 0));
+  const mask = cx.net.add('constant', [], { shape }, { value: { shape, data: keep } }, cx.hint('constant'), cx.node.name);
+  const src = cx.net.materialize(x, cx.node.name);
+  return [result(layer(cx, 'softmax', [src, mask], { axis: a === x.shape.length - 1 ? -1 : a }), x.shape, x.batchAxis)];
+};
+
 export const ACTIVATIONS: Readonly<Record<string, Mapper>> = {
+  'layergen.masked_softmax': maskedSoftmax,
   HardSwish: (cx) => pointwise(cx, 'hardswish'),
   Mish: (cx) => pointwise(cx, 'mish'),
   Celu: (cx) => pointwise(cx, 'celu', { alpha: shortFloat32(attrFloat(cx.node, 'alpha', 1)) }),

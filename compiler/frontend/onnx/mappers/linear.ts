@@ -41,19 +41,24 @@ function matrix(cx: Cx, i: number): { w: Const; k: number; m: number } {
 
 /**
  * MatMul of two run-time tensors (attention's q @ k^T, weights @ v), or a constant on the left:
- * a matmul layer per example. Their batch axes must line up: the same rank, batch first.
+ * a matmul layer per example. With a symbolic batch their batch axes must line up (the same
+ * rank, batch first); with a fixed batch (--shape without N) the whole tensors multiply.
  */
 function tensorMatmul(cx: Cx): Value[] {
   const [a, b] = [0, 1].map((i) => (cx.known(i) ? null : cx.tensor(i)));
   const t = (a ?? b)!;
-  if (t.batchAxis !== 0) throw new NodeError(`MatMul of a tensor ${fmt(dimsOf(t))} whose batch axis is not the first`);
-  if (a && b && (a.shape.length !== b.shape.length || b.batchAxis !== 0)) {
-    throw new NodeError(`MatMul of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: the batch axes do not line up (the same rank, batch first, is needed)`);
+  const fixed = t.batchAxis < 0;
+  if (a && b && a.batchAxis !== b.batchAxis) throw new NodeError(`MatMul of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: the batch axes do not line up`);
+  if (!fixed) {
+    if (t.batchAxis !== 0) throw new NodeError(`MatMul of a tensor ${fmt(dimsOf(t))} whose batch axis is not the first`);
+    if (a && b && a.shape.length !== b.shape.length) {
+      throw new NodeError(`MatMul of shapes ${fmt(dimsOf(a))} and ${fmt(dimsOf(b))}: the batch axes do not line up (the same rank, batch first, is needed)`);
+    }
+    if (t.shape.length < 2) throw new NodeError(`MatMul of ${fmt(dimsOf(t))}: a run-time operand needs a matrix per example ([batch, rows, cols])`);
   }
-  if (t.shape.length < 2) throw new NodeError(`MatMul of ${fmt(dimsOf(t))}: a run-time operand needs a matrix per example ([batch, rows, cols])`);
   const srcs = [a, b].map((v, i) => (v ? cx.net.materialize(v, cx.node.name) : constantOperand(cx, i)));
   const out = layer(cx, 'matmul', srcs);
-  return [result(out, out.shape, 0)];
+  return [result(out, out.shape, fixed ? -1 : 0)];
 }
 
 /** A constant operand of MatMul as a constant layer (the same matrix for every example). */
@@ -75,8 +80,10 @@ function matmul(cx: Cx, bias: Const | null): Value[] {
 function gemm(cx: Cx): Value[] {
   const n = cx.node;
   if (attrInt(n, 'transA', 0) !== 0) throw new NodeError('Gemm with transA = 1 (the batch would be transposed)');
-  const x = batchAt(cx.tensor(0), 0, 'Gemm');
-  if (x.shape.length !== 1 || x.batchAxis !== 0) throw new NodeError(`Gemm input of shape ${fmt(dimsOf(x))}: expected [batch, features]`);
+  // With a fixed batch, A is any [M, K] matrix (tokens flattened with a batch of one): linear on its rows.
+  const a = cx.tensor(0);
+  const x = a.batchAxis < 0 && a.shape.length === 2 ? a : batchAt(a, 0, 'Gemm');
+  if (x.batchAxis >= 0 && (x.shape.length !== 1 || x.batchAxis !== 0)) throw new NodeError(`Gemm input of shape ${fmt(dimsOf(x))}: expected [batch, features]`);
   const alpha = attrFloat(n, 'alpha', 1);
   const beta = attrFloat(n, 'beta', 1);
   const transB = attrInt(n, 'transB', 0) === 1;
