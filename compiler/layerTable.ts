@@ -14,7 +14,7 @@ function attrText(name: string, a: AttrSpec): string {
 const cell = (s: string): string => s.replace(/\|/g, '\\|');
 
 const typeText = (a: AttrSpec): string =>
-  a.type === 'enum' ? a.values.join(' | ') : a.type === 'refs' ? `{${a.keys.join(', ')}}: layer names` : a.type === 'ints' ? 'int or ints' : a.type;
+  a.type === 'enum' ? a.values.join(' | ') : a.type === 'refs' ? `{${a.keys.join(', ')}}: layer names` : a.type === 'ints' ? (a.words ? `int, ints, ${a.words.join(' | ')}` : 'int or ints') : a.type;
 
 /**
  * Parameter shapes of an op in words (`weight [units, in_features]`), read from its own `params`

@@ -169,8 +169,14 @@ function attrValue(r: YamlReader, n: YNode, key: string, spec: AttrSpec, layer: 
       if (!spec.values.includes(v)) r.fail(n, `${key}: expected one of ${spec.values.join(', ')}, got "${v}"`, layer);
       return v;
     }
-    case 'ints':
+    case 'ints': {
+      if (spec.words && !isSeq(n) && typeof r.scalar(n) === 'string') {
+        const w = r.string(n, key, layer);
+        if (!spec.words.includes(w)) r.fail(n, `${key}: expected an int, a list of ints, or one of ${spec.words.join(', ')}, got "${w}"`, layer);
+        return w;
+      }
       return isSeq(n) ? r.seq(n, key, layer).map((d) => r.int(d, key, layer)) : [r.int(n, key, layer)];
+    }
     case 'refs': {
       const out: Record<string, string> = {};
       for (const [k, pair] of r.map(n, key, spec.keys, layer)) out[k] = r.string(pair.value as YNode, `${key}.${k}`, layer);

@@ -40,20 +40,29 @@ export function perAxis(a: Attrs, key: string, spatial: number, min: number, fal
   return v.length === 1 ? new Array<number>(spatial).fill(v[0]!) : [...v];
 }
 
-/** A sliding window, one entry per spatial axis. */
+/** A sliding window, one entry per spatial axis; `padEnd` (default: `padding`) pads the end of an axis. */
 export interface Window {
   readonly kernel: readonly number[];
   readonly stride: readonly number[];
   readonly padding: readonly number[];
+  readonly padEnd?: readonly number[];
   readonly dilation: readonly number[];
+  /** PyTorch's ceil_mode: a last, partial window where it starts inside the input or the begin padding. */
+  readonly ceil?: boolean;
 }
 
-/** Output sizes, PyTorch's rule: floor((n + 2p - d(k - 1) - 1) / s) + 1; at least 1 or an error. */
+/**
+ * Output sizes, PyTorch's rule: floor((n + pb + pe - d(k - 1) - 1) / s) + 1 (ceil with ceil_mode,
+ * dropping a last window that would start in the end padding); at least 1 or an error.
+ */
 export function windowOut(spatialIn: readonly number[], w: Window): number[] {
   return spatialIn.map((n, d) => {
     const k = w.kernel[d]!, s = w.stride[d]!, p = w.padding[d]!, dil = w.dilation[d]!;
+    const pe = (w.padEnd ?? w.padding)[d]!;
     const span = dil * (k - 1) + 1;
-    const out = Math.floor((n + 2 * p - span) / s) + 1;
+    const room = n + p + pe - span;
+    let out = (w.ceil ? Math.ceil(room / s) : Math.floor(room / s)) + 1;
+    if (w.ceil && (out - 1) * s >= n + p) out--;
     if (out < 1) {
       const how = `kernel ${k}${dil > 1 ? ` with dilation ${dil} (span ${span})` : ''} and padding ${p}`;
       throw new ShapeError(`input size ${n} on axis ${d + 1} is too small for ${how}: output size would be ${out}`);
@@ -82,9 +91,21 @@ export function atWindow(
   body: (at: readonly Ix[]) => F,
   pad: F,
 ): F {
-  const at = o.map((od, d) => I.add(I.add(I.scale(od, w.stride[d]!), -w.padding[d]!), I.scale(r[d]!, w.dilation[d]!)));
-  const bounds: Bound[] = at.flatMap((ix, d) => (w.padding[d]! > 0 ? [{ ix, lt: spatialIn[d]! }] : []));
-  return b.guard(bounds, body(at), pad);
+  const at = windowAt(o, r, w);
+  return b.guard(inputBounds(at, w, spatialIn), body(at), pad);
+}
+
+/** Input positions of output index `o` and kernel offsets `r`: o * stride - padding + r * dilation. */
+export function windowAt(o: readonly Ix[], r: readonly string[], w: Window): Ix[] {
+  return o.map((od, d) => I.add(I.add(I.scale(od, w.stride[d]!), -w.padding[d]!), I.scale(r[d]!, w.dilation[d]!)));
+}
+
+/**
+ * The bounds keeping window positions `at` inside the input; axes whose windows never leave it
+ * (no padding, no ceil_mode) need none.
+ */
+export function inputBounds(at: readonly Ix[], w: Window, spatialIn: readonly number[]): Bound[] {
+  return at.flatMap((ix, d) => (w.padding[d]! > 0 || (w.padEnd ?? w.padding)[d]! > 0 || w.ceil ? [{ ix, lt: spatialIn[d]! }] : []));
 }
 
 export const prod = (xs: readonly number[]): number => xs.reduce((a, c) => a * c, 1);

@@ -8,7 +8,8 @@ export type AttrSpec =
   | { readonly type: 'float'; readonly min?: number; readonly default?: number; readonly doc: string }
   | { readonly type: 'bool'; readonly default?: boolean; readonly doc: string }
   | { readonly type: 'enum'; readonly values: readonly string[]; readonly default?: string; readonly doc: string }
-  | { readonly type: 'ints'; readonly default?: readonly number[]; readonly doc: string }
+  /** `words`: strings also accepted in place of the ints (conv's padding: same | valid). */
+  | { readonly type: 'ints'; readonly default?: readonly number[]; readonly words?: readonly string[]; readonly doc: string }
   /** Named references to other layers or inputs (e.g. `initial: {h: h0, c: c0}`): extra inputs. */
   | { readonly type: 'refs'; readonly keys: readonly string[]; readonly default?: Readonly<Record<string, string>>; readonly doc: string };
 
