@@ -109,7 +109,7 @@ export const amin = reduction('amin', 'torch.amin(x, dim=axes, keepdim=keepdims)
 // ---------------------------------------------------------------------------------------------
 // Padding.
 
-const MODES = ['constant', 'reflect', 'edge'] as const;
+const MODES = ['constant', 'reflect', 'edge', 'circular'] as const;
 
 function padsOf(a: Attrs, x: TensorType): { begin: number[]; end: number[] } {
   const r = x.shape.length;
@@ -121,20 +121,21 @@ function padsOf(a: Attrs, x: TensorType): { begin: number[]; end: number[] } {
 
 export const pad: OpDef = {
   type: 'pad',
-  torch: "F.pad(x, pad, mode='constant'|'reflect'|'replicate', value) (pads in ONNX order here)",
-  doc: 'pads every per-example axis: constant (value), reflect (mirror without the edge element) or edge (repeat the edge element)',
+  torch: "F.pad(x, pad, mode='constant'|'reflect'|'replicate'|'circular', value) (pads in ONNX order here)",
+  doc: 'pads every per-example axis: constant (value), reflect (mirror without the edge element), edge (repeat the edge element) or circular (wrap around)',
   attrs: {
     pads: { type: 'ints', doc: 'begin pads of each axis, then end pads of each axis (ONNX order), per-example axes' },
-    mode: { type: 'enum', values: MODES, default: 'constant', doc: 'constant, reflect or edge (PyTorch replicate)' },
+    mode: { type: 'enum', values: MODES, default: 'constant', doc: 'constant, reflect, edge (PyTorch replicate) or circular' },
     value: { type: 'float', default: 0, doc: 'fill value of constant mode' },
   },
   arity: { min: 1, max: 1 },
   shape(a, [x]) {
     const { begin, end } = padsOf(a, x!);
-    if (a.mode === 'reflect') {
+    if (a.mode === 'reflect' || a.mode === 'circular') {
+      const most = (n: number): number => (a.mode === 'reflect' ? n - 1 : n);
       x!.shape.forEach((n, d) => {
-        if ((begin[d]! > 0 || end[d]! > 0) && (begin[d]! >= n || end[d]! >= n)) {
-          throw new ShapeError(`reflect padding of ${Math.max(begin[d]!, end[d]!)} on axis ${d} of ${fmtShape(x!.shape)} needs pads below the axis size ${n}`);
+        if ((begin[d]! > 0 || end[d]! > 0) && (begin[d]! > most(n) || end[d]! > most(n))) {
+          throw new ShapeError(`${a.mode as string} padding of ${Math.max(begin[d]!, end[d]!)} on axis ${d} of ${fmtShape(x!.shape)} needs pads of at most ${most(n)}`);
         }
       });
     }
@@ -149,6 +150,7 @@ export const pad: OpDef = {
       const inside = I.add(o[d]!, -p);
       if (a.mode === 'reflect') return { inside, before: I.add(I.scale(o[d]!, -1), p), after: I.add(I.scale(o[d]!, -1), 2 * n - 2 + p) };
       if (a.mode === 'edge') return { inside, before: ix(0), after: ix(n - 1) };
+      if (a.mode === 'circular') return { inside, before: I.add(o[d]!, n - p), after: I.add(o[d]!, -p - n) };
       return { inside, before: null, after: null };
     });
     const shape = x!.shape;

@@ -5,6 +5,7 @@ import {
 } from './activations.js';
 import { flatten, permute, reshape, squeeze, unsqueeze } from './shape.js';
 import { matmul } from './matmul.js';
+import { upsample } from './upsample.js';
 import { attention, multiheadAttention, transformerEncoderLayer } from './attention.js';
 import { slice } from './slice.js';
 import { linear } from './linear.js';
@@ -13,8 +14,10 @@ import { constant } from './constant.js';
 import { rnn, lstm, gru } from './recurrent.js';
 import { logSoftmax, softmax } from './softmax.js';
 import type { OpDef } from './types.js';
-import { conv1d, conv2d } from './conv.js';
-import { avgpool1d, avgpool2d, globalavgpool, globalmaxpool, maxpool1d, maxpool2d } from './pool.js';
+import { conv1d, conv2d, convtranspose1d, convtranspose2d } from './conv.js';
+import {
+  adaptiveavgpool1d, adaptiveavgpool2d, adaptivemaxpool1d, adaptivemaxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, maxpool1d, maxpool2d,
+} from './pool.js';
 import { batchnorm, groupnorm, instancenorm, layernorm, rmsnorm } from './norm.js';
 import { embedding } from './embedding.js';
 import { abs, amax, amin, exp, log, mean, neg, pad, pow, sqrt, sum } from './math.js';
@@ -29,9 +32,10 @@ export const OPS: readonly OpDef[] = [
   flatten, reshape, permute, squeeze, unsqueeze, slice, concat, add, sub, mul, div, matmul, constant,
   rnn, lstm, gru,
   take,
-  conv1d, conv2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, globalavgpool, globalmaxpool, batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, embedding,
+  conv1d, conv2d, convtranspose1d, convtranspose2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, adaptiveavgpool1d, adaptiveavgpool2d, adaptivemaxpool1d, adaptivemaxpool2d,
+  globalavgpool, globalmaxpool, batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, embedding,
   sqrt, log, exp, abs, neg, pow, mean, sum, amax, amin, pad,
-  attention, multiheadAttention, transformerEncoderLayer,
+  attention, multiheadAttention, transformerEncoderLayer, upsample,
 ];
 
 const byType = new Map(OPS.map((op) => [op.type, op]));

@@ -44,7 +44,7 @@ export interface OpDef {
    * Composite ops (recurrent layers) instead expand into other nodes (scans, concat, take);
    * the last returned node takes the place (id, name) of `n`. Run by the expandComposites pass.
    */
-  expand?(n: Node, ins: readonly TensorType[], fresh: () => number): Node[];
+  expand?(n: Node, ins: readonly TensorType[], fresh: () => number): Node[] | undefined;
   /** Internal ops exist in the IR only and are not YAML layer types. */
   readonly internal?: boolean;
   /** True when the formula is pointwise in input 0 (same index, no reduction): fusable. */

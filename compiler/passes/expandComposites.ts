@@ -26,9 +26,11 @@ function expandOnce(g: Graph): Graph {
   let changed = false;
   const nodes = g.nodes.flatMap((n): Node[] => {
     const op = isLayerOp(n) && !n.formula ? getOp(n.op) : undefined;
-    if (!op?.expand) return [n];
+    // An op may expand only in some configurations (conv with padding_mode other than zeros).
+    const expanded = op?.expand?.(n, n.inputs.map((i) => types.get(i)!), fresh);
+    if (!expanded) return [n];
     changed = true;
-    return op.expand(n, n.inputs.map((i) => types.get(i)!), fresh);
+    return expanded;
   });
   return changed ? inferShapes(withNodes(g, nodes)) : g;
 }
