@@ -5,17 +5,20 @@
  * [begin..., end...]; layergen pads both sides equally, so asymmetric pads are an error.
  */
 import { NodeError, attrFloat, attrInt, attrInts, attrString, shortFloat32, type OnnxNode } from '../model.js';
+import type { AttrValue } from '../../../ir/graph.js';
 import { dimsOf, fmt, nums, size, type Const, type Tensor, type Value } from '../values.js';
 import { batchFirst, exampleAxis, layer, param, result, type Cx, type Mapper } from './common.js';
 
 interface Window {
   kernel: number[];
   stride: number[];
+  /** Pads at the begin of each spatial axis, and at the end. */
   padding: number[];
+  padEnd: number[];
   dilation: number[];
 }
 
-/** Kernel, strides, symmetric pads (auto_pad resolved) and dilations of a Conv / pool node. */
+/** Kernel, strides, pads (auto_pad resolved) and dilations of a Conv / pool node. */
 function windowOf(n: OnnxNode, spatialIn: readonly number[], kernel: readonly number[]): Window {
   const s = spatialIn.length;
   const stride = [...attrInts(n, 'strides', new Array(s).fill(1))];
@@ -31,12 +34,15 @@ function windowOf(n: OnnxNode, spatialIn: readonly number[], kernel: readonly nu
     pads = autoPad === 'SAME_UPPER' ? [...small, ...big] : [...big, ...small];
   } else throw new NodeError(`unknown auto_pad ${autoPad}`);
   if ([stride, dilation, kernel].some((v) => v.length !== s) || pads.length !== 2 * s) throw new NodeError(`window attributes do not match the ${s} spatial axes`);
-  const begin = pads.slice(0, s);
-  const end = pads.slice(s);
-  if (begin.some((p, d) => p !== end[d])) {
-    throw new NodeError(`asymmetric padding (begin [${begin.join(', ')}], end [${end.join(', ')}]): layergen pads both sides of an axis equally`);
+  return { kernel: [...kernel], stride, padding: pads.slice(0, s), padEnd: pads.slice(s), dilation };
+}
+
+/** Pooling pads both sides of an axis alike (PyTorch's pools do). */
+function symmetric(win: Window): void {
+  const end = win.padEnd ?? win.padding;
+  if (win.padding.some((p, d) => p !== end[d])) {
+    throw new NodeError(`asymmetric padding (begin [${win.padding.join(', ')}], end [${end.join(', ')}]): layergen's pools pad both sides of an axis equally`);
   }
-  return { kernel: [...kernel], stride, padding: begin, dilation };
 }
 
 /** The input of a spatial op: [N, C, L] or [N, C, H, W] with the batch first. */
@@ -63,9 +69,97 @@ const conv: Mapper = (cx) => {
   const win = windowOf(cx.node, spatialIn, kernel);
   const bias = cx.has(2) ? cx.constant(2, 'the bias') : null;
   const type = `conv${spatialIn.length}d`;
-  const attrs = { channels: outC, kernel: ints(win.kernel), stride: ints(win.stride), padding: ints(win.padding), dilation: ints(win.dilation), groups, bias: bias !== null };
-  const src = cx.net.materialize(x, cx.node.name);
+  const end = win.padEnd ?? win.padding;
+  const even = win.padding.every((p, d) => p === end[d]);
+  const attrs = { channels: outC, kernel: ints(win.kernel), stride: ints(win.stride), padding: even ? ints(win.padding) : [0], dilation: ints(win.dilation), groups, bias: bias !== null };
+  let src = cx.net.materialize(x, cx.node.name);
+  // Asymmetric pads (SAME_UPPER, PyTorch's padding='same' with an even kernel): zeros by a pad layer first.
+  if (!even) src = layer(cx, 'pad', [src], { pads: [0, ...win.padding, 0, ...end], mode: 'constant', value: 0 });
   const out = layer(cx, type, [src], attrs, { weight: param(w), ...(bias ? { bias: param(bias) } : {}) });
+  return [result(out, out.shape, 0)];
+};
+
+/** ConvTranspose: weight [C_in, C_out / group, k...], symmetric pads, output_padding; output_shape only where it agrees. */
+const convTranspose: Mapper = (cx) => {
+  const n = cx.node;
+  const x = spatialInput(cx, 'ConvTranspose');
+  const w = cx.constant(1, 'the weight');
+  const [c, ...spatialIn] = x.shape as [number, ...number[]];
+  const groups = attrInt(n, 'group', 1);
+  const [inC, perGroup, ...kernel] = w.shape as [number, number, ...number[]];
+  if (w.shape.length !== x.shape.length + 1 || inC !== c) throw new NodeError(`weight ${fmt(w.shape)} does not fit input ${fmt(dimsOf(x))}`);
+  const s = spatialIn.length;
+  if (attrString(n, 'auto_pad', 'NOTSET') !== 'NOTSET') throw new NodeError('ConvTranspose with auto_pad: give explicit pads');
+  const stride = [...attrInts(n, 'strides', new Array(s).fill(1))];
+  const dilation = [...attrInts(n, 'dilations', new Array(s).fill(1))];
+  const pads = [...attrInts(n, 'pads', new Array(2 * s).fill(0))];
+  const outputPadding = [...attrInts(n, 'output_padding', new Array(s).fill(0))];
+  if (pads.slice(0, s).some((p, d) => p !== pads[s + d])) throw new NodeError(`asymmetric pads [${pads.join(', ')}]: layergen's convtranspose pads both sides alike`);
+  const padding = pads.slice(0, s);
+  const outShape = spatialIn.map((m, d) => (m - 1) * stride[d]! - 2 * padding[d]! + dilation[d]! * (kernel[d]! - 1) + outputPadding[d]! + 1);
+  if (n.attrs.has('output_shape') && attrInts(n, 'output_shape').slice(-s).join() !== outShape.join()) {
+    throw new NodeError(`output_shape [${attrInts(n, 'output_shape').join(', ')}] differs from the size the pads and output_padding give ([${outShape.join(', ')}])`);
+  }
+  const bias = cx.has(2) ? cx.constant(2, 'the bias') : null;
+  const attrs = {
+    channels: perGroup * groups,
+    kernel: ints(kernel),
+    stride: ints(stride),
+    padding: ints(padding),
+    output_padding: ints(outputPadding),
+    dilation: ints(dilation),
+    groups,
+    bias: bias !== null,
+  };
+  const src = cx.net.materialize(x, n.name);
+  const out = layer(cx, `convtranspose${s}d`, [src], attrs, { weight: param(w), ...(bias ? { bias: param(bias) } : {}) });
+  return [result(out, out.shape, 0)];
+};
+
+/**
+ * Resize as torch exports nn.Upsample: nearest (asymmetric coordinates, floor) or linear
+ * (pytorch_half_pixel / half_pixel, or align_corners), integer scales or sizes on the spatial
+ * axes only.
+ */
+const resize: Mapper = (cx) => {
+  const n = cx.node;
+  const x = spatialInput(cx, 'Resize');
+  const spatialIn = x.shape.slice(1);
+  const s = spatialIn.length;
+  const mode = attrString(n, 'mode', 'nearest');
+  const coord = attrString(n, 'coordinate_transformation_mode', 'half_pixel');
+  // Scales or sizes, known at import; sizes often come as Concat(Shape(x)[:2], [H, W]), the batch symbolic.
+  const known = (i: number, axes: number): number[] | undefined => {
+    if (!cx.has(i)) return undefined;
+    const c = cx.known(i);
+    if (!c) throw new NodeError(`input ${i} (${i === 2 ? 'scales' : 'sizes'}) must be a constant`);
+    if (c.kind !== 'const' || c.data.length === 0) return undefined;
+    const v = (c.data as readonly unknown[]).slice(-axes);
+    if (v.some((d) => typeof d !== 'number')) throw new NodeError(`the ${i === 2 ? 'scales' : 'sizes'} of the spatial axes are not known at import`);
+    return v as number[];
+  };
+  const scales = known(2, s + 2);
+  const sizes = known(3, s);
+  let size: number[];
+  if (sizes) size = sizes;
+  else if (scales) {
+    if (scales[0] !== 1 || scales[1] !== 1) throw new NodeError(`scales [${scales.join(', ')}] resize the batch or channel axis`);
+    size = scales.slice(2).map((f, d) => {
+      if (!Number.isInteger(f)) throw new NodeError(`scale ${f}: layergen's upsample takes integer scale factors`);
+      return f * spatialIn[d]!;
+    });
+  } else throw new NodeError('Resize needs scales or sizes');
+  let attrs: Record<string, AttrValue>;
+  if (mode === 'nearest') {
+    const nearest = attrString(n, 'nearest_mode', 'round_prefer_floor');
+    if (coord !== 'asymmetric' || nearest !== 'floor') throw new NodeError(`nearest Resize with ${coord} coordinates and ${nearest} rounding: layergen's nearest is PyTorch's (asymmetric, floor)`);
+    attrs = { size: size.length === 1 ? size : ints(size), mode: 'nearest' };
+  } else if (mode === 'linear') {
+    if (!['pytorch_half_pixel', 'half_pixel', 'align_corners'].includes(coord)) throw new NodeError(`linear Resize with ${coord} coordinates`);
+    attrs = { size: ints(size), mode: s === 1 ? 'linear' : 'bilinear', align_corners: coord === 'align_corners' };
+  } else throw new NodeError(`Resize mode ${mode}: layergen's upsample is nearest or (bi)linear`);
+  const src = cx.net.materialize(x, n.name);
+  const out = layer(cx, 'upsample', [src], attrs);
   return [result(out, out.shape, 0)];
 };
 
@@ -75,22 +169,17 @@ function pool(kind: 'max' | 'avg'): Mapper {
     const x = spatialInput(cx, kind === 'max' ? 'MaxPool' : 'AveragePool');
     const spatialIn = x.shape.slice(1);
     const win = windowOf(n, spatialIn, attrInts(n, 'kernel_shape'));
+    symmetric(win);
     if (win.dilation.some((d) => d !== 1)) throw new NodeError('pooling with dilations: layergen pools contiguous windows');
     win.padding.forEach((p, d) => {
       if (p > Math.floor(win.kernel[d]! / 2)) throw new NodeError(`padding ${p} is more than half the kernel ${win.kernel[d]} (layergen follows PyTorch here)`);
     });
-    if (kind === 'avg' && attrInt(n, 'count_include_pad', 0) === 0 && win.padding.some((p) => p > 0)) {
-      throw new NodeError("average pooling that excludes the padding from the count (count_include_pad=0): layergen's avgpool counts it, as PyTorch's default does");
-    }
-    if (attrInt(n, 'ceil_mode', 0) === 1) {
-      // Allowed when rounding up gives the same output size.
-      spatialIn.forEach((len, d) => {
-        const span = len + 2 * win.padding[d]! - win.kernel[d]!;
-        if (span % win.stride[d]! !== 0) throw new NodeError('ceil_mode=1 changes the output size here; layergen pools with floor rounding');
-      });
-    }
+    const ceil = attrInt(n, 'ceil_mode', 0) === 1;
+    // ONNX's AveragePool default is count_include_pad=0, PyTorch's True: written out when it matters.
+    const exclude = kind === 'avg' && attrInt(n, 'count_include_pad', 0) === 0 && (win.padding.some((p) => p > 0) || ceil);
     const src = cx.net.materialize(x, n.name);
-    const out = layer(cx, `${kind}pool${spatialIn.length}d`, [src], { kernel: ints(win.kernel), stride: ints(win.stride), padding: ints(win.padding) });
+    const attrs = { kernel: ints(win.kernel), stride: ints(win.stride), padding: ints(win.padding), ...(ceil ? { ceil_mode: true } : {}), ...(exclude ? { count_include_pad: false } : {}) };
+    const out = layer(cx, `${kind}pool${spatialIn.length}d`, [src], attrs);
     const rest: Value[] = n.outputs.length > 1 ? [{ kind: 'poison', reason: 'the Indices output of MaxPool' }] : [];
     return [result(out, out.shape, 0), ...rest];
   };
@@ -211,6 +300,8 @@ const layerNorm: Mapper = (cx) => {
 
 export const SPATIAL: Readonly<Record<string, Mapper>> = {
   Conv: conv,
+  ConvTranspose: convTranspose,
+  Resize: resize,
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
   GlobalAveragePool: (cx) => globalPool('avg', cx, cx.tensor(0), true),
