@@ -19,6 +19,23 @@ export const log = pointwise('log', 'torch.log', 'natural logarithm (-inf at 0, 
 export const exp = pointwise('exp', 'torch.exp', 'e^x', prim1('exp'));
 export const abs = pointwise('abs', 'torch.abs', '|x|', prim1('abs'));
 export const neg = pointwise('neg', 'torch.neg', '-x', prim1('neg'));
+export const reciprocal = pointwise('reciprocal', 'torch.reciprocal', '1 / x', (x, b) => b.prim('div', b.num(1), x));
+
+export const clamp = pointwise(
+  'clamp',
+  'torch.clamp(x, min, max)',
+  'min(max(x, min), max); either bound may be left out',
+  (x, b, a) => {
+    const lo = a.min as number;
+    const hi = a.max as number;
+    const low = lo === -Infinity ? x : b.prim('max', x, b.num(lo));
+    return hi === Infinity ? low : b.prim('min', low, b.num(hi));
+  },
+  {
+    min: { type: 'float', default: -Infinity, doc: 'lower bound (default: none)' },
+    max: { type: 'float', default: Infinity, doc: 'upper bound (default: none)' },
+  },
+);
 
 /** x^e: repeated products for small integer e (exact as torch.pow), sqrt for 1/2, else exp(e log x). */
 function power(x: F, e: number, b: FormulaBuilder): F {

@@ -105,8 +105,9 @@ export const ACTIVATIONS: Readonly<Record<string, Mapper>> = {
   Clip: (cx) => {
     const [lo, hi] = clipBounds(cx);
     if (lo === 0 && hi === Infinity) return pointwise(cx, 'relu');
-    if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new NodeError(`Clip to [${lo}, ${hi}]: layergen's hardtanh needs finite bounds`);
-    return pointwise(cx, 'hardtanh', { min: shortFloat32(lo), max: shortFloat32(hi) });
+    if (Number.isFinite(lo) && Number.isFinite(hi)) return pointwise(cx, 'hardtanh', { min: shortFloat32(lo), max: shortFloat32(hi) });
+    // One bound only (torch.clamp(x, min=...)): clamp, the missing bound left at its default.
+    return pointwise(cx, 'clamp', { ...(lo !== -Infinity ? { min: shortFloat32(lo) } : {}), ...(hi !== Infinity ? { max: shortFloat32(hi) } : {}) });
   },
   Gelu: (cx) => pointwise(cx, 'gelu', { approximate: attrString(cx.node, 'approximate', 'none') }),
   Softmax: softmaxLike('softmax'),
