@@ -24,12 +24,32 @@ interface Dims {
   readonly T: number;
   readonly F: number;
   readonly H: number;
+  /** Size of h: the LSTM's proj_size where given, else H. */
+  readonly P: number;
   readonly L: number;
   readonly D: number;
 }
 
 function dims(a: Attrs, x: TensorType): Dims {
-  return { T: x.shape[0]!, F: x.shape[1]!, H: a.units as number, L: a.layers as number, D: a.bidirectional ? 2 : 1 };
+  const H = a.units as number;
+  const P = (a.proj_size as number | undefined) || H;
+  return { T: x.shape[0]!, F: x.shape[1]!, H, P, L: a.layers as number, D: a.bidirectional ? 2 : 1 };
+}
+
+/** Per-example output shape of each `return`. */
+function returnShape(ret: string, d: Dims): number[] {
+  switch (ret) {
+    case 'sequence':
+      return [d.T, d.P * d.D];
+    case 'last':
+      return [d.P * d.D];
+    case 'cell':
+      return [d.H * d.D];
+    case 'h_n':
+      return [d.L * d.D, d.P];
+    default:
+      return [d.L * d.D, d.H];
+  }
 }
 
 const suffix = (l: number, d: number): string => `_l${l}${d === 1 ? '_reverse' : ''}`;
@@ -56,8 +76,11 @@ interface CellOpts {
   readonly resetAfter: boolean;
 }
 
-/** The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh. */
-function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts, emit = 'h'): ScanBody {
+/**
+ * The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh (and w_hr, an
+ * LSTM's projection: h = W_hr (o * tanh(c)), of size P).
+ */
+function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts, emit = 'h', P = H): ScanBody {
   const b = new Builder();
   const j = outVar(0);
   const G = GATES[kind];
@@ -100,7 +123,7 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
     cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: h });
   } else {
     cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
-    cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
+    cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, P) });
     const pre = (gate: number): F => b.prim('add', at(0, gate), at(1, gate));
     if (kind === 'rnn') {
       const act = opts.relu ? b.prim('max', b.num(0), pre(0)) : tanh(pre(0));
@@ -109,12 +132,16 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
       // inputs: 0 = gi, 1 = gh, 2 = c ; c' = f * c + i * g
       const c = b.prim('add', b.prim('mul', sig(pre(1)), b.input(2, [j])), b.prim('mul', sig(pre(0)), tanh(pre(2))));
       cells.push({ name: 'c', inputs: [cell('gi'), cell('gh'), state('c')], shape: [H], formula: c });
-      // h' = o * tanh(c')   (inputs: 0 = gi, 1 = gh, 2 = c')
+      // h' = o * tanh(c')   (inputs: 0 = gi, 1 = gh, 2 = c'); with a projection h' = W_hr (o * tanh(c'))
       const h = b.prim('mul', sig(pre(3)), tanh(b.input(2, [j])));
-      cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), cell('c')], shape: [H], formula: h });
+      if (P === H) cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), cell('c')], shape: [H], formula: h });
+      else {
+        cells.push({ name: 'hr', inputs: [cell('gi'), cell('gh'), cell('c')], shape: [H], formula: h });
+        cells.push({ name: 'h', inputs: [cell('hr')], shape: [P], formula: affine(b, 0, 'w_hr', null, H) });
+      }
     }
   }
-  const states = STATES[kind].map((name) => ({ name, size: H, ...(init[name] !== undefined ? { init: init[name] } : {}) }));
+  const states = STATES[kind].map((name) => ({ name, size: name === 'h' ? P : H, ...(init[name] !== undefined ? { init: init[name] } : {}) }));
   return { states, cells, next: Object.fromEntries(STATES[kind].map((s) => [s, s])), emit };
 }
 
@@ -147,27 +174,33 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
       bias: { type: 'bool', default: true, doc: 'learn b_ih and b_hh' },
       return: {
         type: 'enum',
-        values: kind === 'lstm' ? ['sequence', 'last', 'cell'] : ['sequence', 'last'],
+        values: kind === 'lstm' ? ['sequence', 'last', 'cell', 'h_n', 'c_n'] : ['sequence', 'last', 'h_n'],
         default: 'sequence',
-        doc: `every step [T, units*dirs], or the final state [units*dirs]${kind === 'lstm' ? ', or the final cell state c_n [units*dirs] (last layer)' : ''}`,
+        doc:
+          'every step [T, units*dirs], or the final state [units*dirs] (last layer), or h_n: every layer\'s final state [layers*dirs, units]' +
+          (kind === 'lstm' ? '; cell: the final cell state [units*dirs] (last layer), c_n: every layer\'s [layers*dirs, units]' : ''),
       },
       initial: { type: 'refs', keys: STATES[kind], default: {}, doc: `initial states by input name (${STATES[kind].join(', ')}), each [layers*dirs, units]; zeros otherwise` },
       ...extra,
+      ...(kind === 'lstm'
+        ? { proj_size: { type: 'int', min: 0, default: 0, doc: 'project h to this size, h = W_hr (o * tanh(c)) (0: no projection); h, the outputs and initial h have this size' } }
+        : {}),
     },
     arity: { min: 1, max: 1 },
     params(a, [x]) {
-      const { F, H, L, D } = dims(a, x!);
+      const { F, H, P, L, D } = dims(a, x!);
       const G = GATES[kind];
       const out: Record<string, ParamSpec> = {};
       for (let l = 0; l < L; l++) {
         for (let d = 0; d < D; d++) {
           const s = suffix(l, d);
-          out[`weight_ih${s}`] = { shape: [G * H, l === 0 ? F : H * D], fanIn: H };
-          out[`weight_hh${s}`] = { shape: [G * H, H], fanIn: H };
+          out[`weight_ih${s}`] = { shape: [G * H, l === 0 ? F : P * D], fanIn: H };
+          out[`weight_hh${s}`] = { shape: [G * H, P], fanIn: H };
           if (a.bias) {
             out[`bias_ih${s}`] = { shape: [G * H], fanIn: H };
             out[`bias_hh${s}`] = { shape: [G * H], fanIn: H };
           }
+          if (P !== H) out[`weight_hr${s}`] = { shape: [P, H], fanIn: H };
         }
       }
       return out;
@@ -179,20 +212,26 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
       }
       needFloat(x);
       if (x.shape.length !== 2) throw new ShapeError(`expected a sequence of shape [steps, features], got ${fmtShape(x.shape)}`);
-      const { T, H, L, D } = dims(a, x);
+      const d = dims(a, x);
+      const { H, P, L, D } = d;
+      if (P > H) throw new ShapeError(`proj_size ${P} must be smaller than units ${H} (as in PyTorch)`);
       const slots = initialSlots(a, kind);
       for (const [s, slot] of Object.entries(slots)) {
         const t = ins[slot]!;
-        if (fmtShape(t.shape) !== fmtShape([L * D, H])) {
-          throw new ShapeError(`initial state "${s}": expected shape ${fmtShape([L * D, H])} (layers*dirs, units), got ${fmtShape(t.shape)}`);
+        const want = [L * D, s === 'h' ? P : H];
+        if (fmtShape(t.shape) !== fmtShape(want)) {
+          throw new ShapeError(`initial state "${s}": expected shape ${fmtShape(want)} (layers*dirs, ${s === 'h' && P !== H ? 'proj_size' : 'units'}), got ${fmtShape(t.shape)}`);
         }
         needFloat(t, `initial state "${s}"`);
       }
-      return { shape: a.return === 'sequence' ? [T, H * D] : [H * D], dtype: 'float' };
+      return { shape: returnShape(a.return as string, d), dtype: 'float' };
     },
     expand(n, ins, fresh) {
       const a = n.attrs;
-      const { T, F, H, L, D } = dims(a, ins[0]!);
+      const { T, F, H, P, L, D } = dims(a, ins[0]!);
+      const ret = a.return as string;
+      // h_n / c_n: every layer's and direction's final state, in PyTorch's order (layer-major).
+      const finals: number[] = [];
       const slots = initialSlots(a, kind);
       const nodes: Node[] = [];
       const make = (op: string, name: string, inputs: number[], attrs: Attrs, extra: Partial<Node> = {}): number => {
@@ -215,23 +254,35 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
             w_ih: n.params[`weight_ih${s}`]!,
             w_hh: n.params[`weight_hh${s}`]!,
             ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
+            ...(P !== H ? { w_hr: n.params[`weight_hr${s}`]! } : {}),
           };
           const opts = { relu: a.nonlinearity === 'relu', resetAfter: a.reset_after !== false };
-          // The last layer of a `return: cell` LSTM emits c (its final row is c_n); every other scan emits h.
-          const emit = a.return === 'cell' && l === L - 1 ? 'c' : 'h';
-          const body = cellProgram(kind, l === 0 ? F : H * D, H, a.bias as boolean, init, opts, emit);
           const backward = d === 1 || a.reverse === true;
           const origin = Object.fromEntries(
             Object.keys(params).map((k) => [k, `${n.name}.${k.replace('w_', 'weight_').replace('b_', 'bias_')}${s}`]),
           );
-          const scan = make('scan', `${n.name}${s}`, [seq, ...inits], { steps: T, reverse: backward }, { body, params, origin });
+          const scanOf = (emit: string, tag = ''): number =>
+            make('scan', `${n.name}${s}${tag}`, [seq, ...inits], { steps: T, reverse: backward }, { body: cellProgram(kind, l === 0 ? F : P * D, H, a.bias as boolean, init, opts, emit, P), params, origin });
+          // The last layer of a `return: cell` LSTM emits c (its final row is c_n); every other scan emits h.
+          const scan = scanOf(ret === 'cell' && l === L - 1 ? 'c' : 'h');
           dirs.push(scan);
           // The final state of a direction is its output row at the last step it processes.
-          if (l === L - 1 && a.return !== 'sequence') last.push(make('take', `${n.name}/last${s}`, [scan], { axis: 0, index: backward ? 0 : T - 1 }));
+          const finalOf = (src: number, tag: string): number => make('take', `${n.name}/${tag}${s}`, [src], { axis: 0, index: backward ? 0 : T - 1 });
+          if (l === L - 1 && (ret === 'last' || ret === 'cell')) last.push(finalOf(scan, 'last'));
+          // c_n: a scan of the same layer that emits c (the recurrence run a second time for its cell states).
+          if (ret === 'h_n' || ret === 'c_n') {
+            const final = finalOf(ret === 'h_n' ? scan : scanOf('c', '/c'), ret);
+            finals.push(make('unsqueeze', `${n.name}/${ret}_row${s}`, [final], { axis: 0 }));
+          }
         }
         seq = D === 2 ? make('concat', `${n.name}/l${l}`, dirs, { axis: -1 }) : dirs[0]!;
       }
-      const outs = a.return === 'sequence' ? [seq] : last;
+      if (ret === 'h_n' || ret === 'c_n') {
+        const place = n.place ? { place: n.place } : {};
+        if (finals.length === 1) return [...nodes, { ...n, op: 'reshape', inputs: [nodes.find((m) => m.id === finals[0])!.inputs[0]!], attrs: { shape: returnShape(ret, { T, F, H, P, L, D }) }, params: {}, ...place }];
+        return [...nodes, { id: n.id, op: 'concat', name: n.name, inputs: finals, attrs: { axis: 0 }, params: {}, ...place }];
+      }
+      const outs = ret === 'sequence' ? [seq] : last;
       const result: Node =
         outs.length === 1
           ? { ...nodes.find((m) => m.id === outs[0])!, id: n.id, name: n.name }
