@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { evaluate, format, freeSymbols, type Expr } from '@layergen/runtime';
+import { erfNum, evaluate, format, freeSymbols, type Expr } from '@layergen/runtime';
 import { FULL, compileAndImport, example, fixtureNames, loadFixture, mismatch, perFamily, repo } from '../helpers.js';
 
 interface SymbolicModule {
@@ -64,6 +64,20 @@ for (const name of fixtureNames()) {
             const vals = exprs.map((e) => s.evaluate(e, env));
             assert.is(mismatch(vals, Array.from(num[o]!), tol, floor, `${o} vs numeric`), null);
             assert.is(mismatch(vals, example(c.float64[o]!, c.batch, b), 1e-9, floor, `${o} vs PyTorch`), null);
+          }
+          // One fixture per layer family: the outputs print in every language, and the JS text,
+          // run as a function body of the inputs, gives the numeric values.
+          if (b === 0 && lang === 'js' && SAMPLE.has(name) && name !== 'mlp_784' && !ints.size) {
+            const all = Object.values(outs).flat();
+            const names = Object.keys(env);
+            for (const language of ['text', 'sympy', 'mathematica', 'latex'] as const) {
+              const text = s.format(all, language);
+              assert.ok(text.length > 0 && !/undefined|NaN/.test(text), `${language} text of ${name}`);
+            }
+            // (JS has no Math.erf: the text calls erf, which the caller provides.)
+            const js = new Function('erf', ...names, `return (() => { ${/\breturn\b/.test(s.format(all, 'js')) ? s.format(all, 'js') : `return ${s.format(all, 'js')};`} })();`) as (erf: (x: number) => number, ...a: number[]) => number[];
+            const want = Object.keys(outs).flatMap((o) => Array.from(num[o]!));
+            assert.is(mismatch(js(erfNum, ...names.map((k) => env[k]!)), want, tol, floor, 'JS text vs numeric'), null);
           }
           // Numbers as inputs give numbers (constant expressions) directly.
           if (b === 0 && name !== 'mlp_784') {
