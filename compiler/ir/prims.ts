@@ -20,7 +20,7 @@ export interface Prim {
 
 export type SymCtor =
   | 'add' | 'sub' | 'mul' | 'div' | 'neg' | 'max' | 'min'
-  | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sqrt' | 'abs' | 'log1p' | 'where';
+  | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'erf' | 'sqrt' | 'abs' | 'log1p' | 'where' | 'sin' | 'cos';
 
 const same = (js: Prim['js']) => ({ js, gpu: js });
 
@@ -45,6 +45,8 @@ export const PRIMS = {
   erf: { arity: 1, num: erfNum, js: (a) => `R.erfNum(${a})`, gpu: (a) => `lgErf(${a})`, sym: 'erf' },
   sqrt: { arity: 1, num: Math.sqrt, ...same((a) => `Math.sqrt(${a})`), sym: 'sqrt' },
   abs: { arity: 1, num: Math.abs, ...same((a) => `Math.abs(${a})`), sym: 'abs' },
+  sin: { arity: 1, num: Math.sin, ...same((a) => `Math.sin(${a})`), sym: 'sin' },
+  cos: { arity: 1, num: Math.cos, ...same((a) => `Math.cos(${a})`), sym: 'cos' },
   log1p: { arity: 1, num: Math.log1p, js: (a) => `Math.log1p(${a})`, gpu: (a) => `lgLog1p(${a})`, sym: 'log1p' },
   /** where(c, a, b) = c > 0 ? a : b */
   where: {

@@ -19,6 +19,8 @@ export const log = pointwise('log', 'torch.log', 'natural logarithm (-inf at 0, 
 export const exp = pointwise('exp', 'torch.exp', 'e^x', prim1('exp'));
 export const abs = pointwise('abs', 'torch.abs', '|x|', prim1('abs'));
 export const neg = pointwise('neg', 'torch.neg', '-x', prim1('neg'));
+export const sin = pointwise('sin', 'torch.sin', 'sin(x)', prim1('sin'));
+export const cos = pointwise('cos', 'torch.cos', 'cos(x)', prim1('cos'));
 export const reciprocal = pointwise('reciprocal', 'torch.reciprocal', '1 / x', (x, b) => b.prim('div', b.num(1), x));
 
 export const clamp = pointwise(

@@ -12,7 +12,7 @@
 
 import { add, addAll, neg, sub } from './add.js';
 import type { FnName } from './fnTable.js';
-import { exp, heaviside } from './fns.js';
+import { cos, exp, heaviside, sin } from './fns.js';
 import { mul, mulAll, pow } from './mul.js';
 import type { Expr, Fn } from './nodes.js';
 
@@ -50,4 +50,6 @@ export const FN_DIFF_RULES: Readonly<Record<FnName, FnDiffRule>> = {
   max: extremumRule(true),
   min: extremumRule(false),
   log1p: chain((x) => pow(add(1, x), -1)),
+  sin: chain((x) => cos(x)),
+  cos: chain((x) => neg(sin(x))),
 };

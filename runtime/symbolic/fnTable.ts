@@ -10,7 +10,7 @@
 import { expNum, tanhNum } from '../scalar.js';
 import { erfNum } from './erf.js';
 
-export type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sqrt' | 'abs' | 'heaviside' | 'max' | 'min' | 'log1p';
+export type FnName = 'exp' | 'log' | 'tanh' | 'erf' | 'sqrt' | 'abs' | 'heaviside' | 'max' | 'min' | 'log1p' | 'sin' | 'cos';
 
 export interface FnInfo {
   /** Position in the canonical order of functions (used when sorting). */
@@ -54,6 +54,8 @@ export const FN_TABLE: Readonly<Record<FnName, FnInfo>> = {
   min: { order: 8, arity: 'n', eval: (a) => extremumNum(a, -1) },
   /** log(1 + x), its own node so that it evaluates accurately for tiny x (softplus's tail). */
   log1p: unary(9, Math.log1p),
+  sin: unary(10, Math.sin),
+  cos: unary(11, Math.cos),
 };
 
 export const FN_NAMES: readonly FnName[] = Object.keys(FN_TABLE) as FnName[];

@@ -57,6 +57,8 @@ export const exp = (a: Operand): Expr => unaryFn('exp', a);
 export const log = (a: Operand): Expr => unaryFn('log', a);
 export const tanh = (a: Operand): Expr => unaryFn('tanh', a);
 export const erf = (a: Operand): Expr => unaryFn('erf', a);
+export const sin = (a: Operand): Expr => unaryFn('sin', a);
+export const cos = (a: Operand): Expr => unaryFn('cos', a);
 export const sqrt = (a: Operand): Expr => unaryFn('sqrt', a);
 export const abs = (a: Operand): Expr => unaryFn('abs', a);
 /** Heaviside step H(x): 1 for x > 0, 0 for x <= 0 (so relu'(0) = 0, as in PyTorch). */

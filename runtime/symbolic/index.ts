@@ -36,7 +36,7 @@ export { intern } from './make.js';
 export { add, addAll, sub, neg, linear } from './add.js';
 export { mul, mulAll, div, pow } from './mul.js';
 export {
-  exp, log, tanh, erf, sqrt, abs, heaviside, max, maxAll, min, minAll, relu, sigmoid, fn,
+  exp, log, tanh, erf, sin, cos, sqrt, abs, heaviside, max, maxAll, min, minAll, relu, sigmoid, fn,
 } from './fns.js';
 
 export { evaluate, evaluateAll, type Env } from './evaluate.js';

@@ -18,7 +18,7 @@ export const TEXT: Syntax = infixSyntax({
   calls: {
     exp: callAs('exp'), log: callAs('log'), tanh: callAs('tanh'), erf: callAs('erf'),
     sqrt: callAs('sqrt'), abs: callAs('abs'), heaviside: callAs('heaviside'),
-    max: callAs('max'), min: callAs('min'), log1p: (a) => `log(1 + ${a[0]})`,
+    max: callAs('max'), min: callAs('min'), log1p: (a) => `log(1 + ${a[0]})`, sin: callAs('sin'), cos: callAs('cos'),
   },
   list: squareList,
 });
@@ -33,7 +33,7 @@ export const SYMPY: Syntax = infixSyntax({
   calls: {
     exp: callAs('exp'), log: callAs('log'), tanh: callAs('tanh'), erf: callAs('erf'),
     sqrt: callAs('sqrt'), abs: callAs('Abs'), heaviside: (a) => `Heaviside(${a[0]}, 0)`,
-    max: callAs('Max'), min: callAs('Min'), log1p: (a) => `log(1 + ${a[0]})`,
+    max: callAs('Max'), min: callAs('Min'), log1p: (a) => `log(1 + ${a[0]})`, sin: callAs('sin'), cos: callAs('cos'),
   },
   list: squareList,
   naryAdd: { min: 8, call: 'Add' },
@@ -55,7 +55,7 @@ export const JS: Syntax = infixSyntax({
     exp: callAs('Math.exp'), log: callAs('Math.log'), tanh: callAs('Math.tanh'), erf: callAs('erf'),
     sqrt: callAs('Math.sqrt'), abs: callAs('Math.abs'),
     heaviside: (a) => `Math.sign(Math.max(0, ${a[0]}))`,
-    max: callAs('Math.max'), min: callAs('Math.min'), log1p: callAs('Math.log1p'),
+    max: callAs('Math.max'), min: callAs('Math.min'), log1p: callAs('Math.log1p'), sin: callAs('Math.sin'), cos: callAs('Math.cos'),
   },
   list: squareList,
 });
@@ -73,7 +73,7 @@ export const MATHEMATICA: Syntax = infixSyntax({
   calls: {
     exp: wl('Exp'), log: wl('Log'), tanh: wl('Tanh'), erf: wl('Erf'), sqrt: wl('Sqrt'),
     abs: wl('Abs'), heaviside: (a) => `Boole[${a[0]} > 0]`, max: wl('Max'), min: wl('Min'),
-    log1p: (a) => `Log[1 + ${a[0]}]`,
+    log1p: (a) => `Log[1 + ${a[0]}]`, sin: wl('Sin'), cos: wl('Cos'),
   },
   list: (items) => `{${items.join(', ')}}`,
 });

@@ -28,6 +28,8 @@ const UNARY: Readonly<Record<Exclude<FnName, 'max' | 'min' | 'exp'>, (a: string)
   abs: (a) => `\\left|${a}\\right|`,
   heaviside: fn('\\operatorname{H}'),
   log1p: (a) => `\\log\\left(1 + ${a}\\right)`,
+  sin: fn('\\sin'),
+  cos: fn('\\cos'),
 };
 
 function call(name: FnName, args: readonly Printed[]): Printed {

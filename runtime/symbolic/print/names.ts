@@ -82,7 +82,7 @@ const PYTHON_KEYWORDS = new Set([
 
 /** What a SymPy definitions snippet imports (print/layout.ts), plus its `result`. */
 export const SYMPY_IMPORTS = [
-  'Symbol', 'Rational', 'Integer', 'Float', 'Add', 'exp', 'log', 'tanh', 'erf', 'sqrt', 'Abs', 'Heaviside', 'Max', 'Min',
+  'Symbol', 'Rational', 'Integer', 'Float', 'Add', 'exp', 'log', 'tanh', 'erf', 'sin', 'cos', 'sqrt', 'Abs', 'Heaviside', 'Max', 'Min',
   'oo', 'nan', 'evaluate', 'symbols',
 ] as const;
 export const SYMPY_SNIPPET_NAMES: ReadonlySet<string> = new Set<string>([...SYMPY_IMPORTS, 'result', 'replacements', 'reduced']);

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  abs, add, countNodes, diff, div, erf, evaluate, exp, heaviside, log, max, maxAll, min, mul, neg, num, pow, relu,
-  sigmoid, sqrt, sub, sym, tanh, type Expr,
+  abs, add, cos, countNodes, diff, div, erf, evaluate, exp, heaviside, log, max, maxAll, min, mul, neg, num, pow, relu,
+  sigmoid, sin, sqrt, sub, sym, tanh, type Expr,
 } from '@layergen/runtime';
 import { close, rng } from './util.js';
 
@@ -23,6 +23,8 @@ const CASES: [string, Expr, [number, number]][] = [
   ['log', log(add(pow(x, 2), y, 3)), [-1, 1]],
   ['tanh', tanh(sub(x, mul(2, y))), [-2, 2]],
   ['erf', erf(mul(x, y)), [-1.5, 1.5]],
+  ['sin', sin(mul(x, y)), [-2, 2]],
+  ['cos', cos(add(x, mul(2, y))), [-2, 2]],
   ['sqrt', sqrt(add(pow(x, 2), pow(y, 2), 0.5)), [-2, 2]],
   ['abs', abs(sub(x, y)), [-2, 2]],
   ['heaviside', mul(heaviside(x), y), [-2, 2]],
@@ -67,6 +69,8 @@ test('exact derivatives', () => {
   assert.ok(diff(erf(x), x) === mul(2 / Math.sqrt(Math.PI), exp(neg(pow(x, 2)))));
   assert.ok(diff(abs(x), x) === sub(heaviside(x), heaviside(neg(x))));
   assert.ok(diff(tanh(x), x) === sub(1, pow(tanh(x), 2)));
+  assert.ok(diff(sin(x), x) === cos(x));
+  assert.ok(diff(cos(x), x) === neg(sin(x)));
   assert.ok(diff(y, x) === num(0));
   assert.ok(diff(5, x) === num(0));
   assert.ok(diff(heaviside(x), x) === num(0));

@@ -50,6 +50,8 @@ export const MATH: Readonly<Record<string, Mapper>> = {
   Sqrt: (cx) => pointwise(cx, 'sqrt'),
   Log: (cx) => pointwise(cx, 'log'),
   Exp: (cx) => pointwise(cx, 'exp'),
+  Sin: (cx) => pointwise(cx, 'sin'),
+  Cos: (cx) => pointwise(cx, 'cos'),
   Abs: (cx) => pointwise(cx, 'abs'),
   Pow: pow,
   Pad: pad,
