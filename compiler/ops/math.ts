@@ -69,7 +69,10 @@ export const pow = pointwise(
 // ---------------------------------------------------------------------------------------------
 // Reductions over per-example axes.
 
-type Reduce = 'mean' | 'sum' | 'amax' | 'amin';
+type Reduce = 'mean' | 'sum' | 'amax' | 'amin' | 'prod';
+
+/** The most factors a prod reduction multiplies out (it is written as one product per output). */
+export const PROD_MAX = 4096;
 
 function reducedAxes(a: Attrs, x: TensorType): number[] {
   const r = x.shape.length;
@@ -92,6 +95,8 @@ function reduction(type: Reduce, torch: string, doc: string): OpDef {
     shape(a, [x]) {
       needFloat(x!);
       const axes = new Set(reducedAxes(a, x!));
+      const n = size([...axes].map((d) => x!.shape[d]!));
+      if (type === 'prod' && n > PROD_MAX) throw new ShapeError(`a product of ${n} elements per output; layergen's prod multiplies at most ${PROD_MAX}`);
       const shape = a.keepdims ? x!.shape.map((d, i) => (axes.has(i) ? 1 : d)) : x!.shape.filter((_, i) => !axes.has(i));
       if (shape.length === 0) shape.push(1);
       return { shape, dtype: 'float' };
@@ -102,7 +107,7 @@ function reduction(type: Reduce, torch: string, doc: string): OpDef {
       const n = size(reduced);
       const kept = x!.shape.map((_, i) => i).filter((i) => !axes.includes(i));
       // The input index: kept axes from the output variables, reduced axes from one flat reduction variable.
-      const at = (flat: string): Ix[] => {
+      const at = (flat: Ix | number | string): Ix[] => {
         const idx: Ix[] = new Array(x!.shape.length);
         kept.forEach((d, k) => (idx[d] = ix(outVar(a.keepdims ? d : k))));
         axes.forEach((d, k) => {
@@ -113,6 +118,8 @@ function reduction(type: Reduce, torch: string, doc: string): OpDef {
         return idx;
       };
       if (type === 'amax') return b.max(n, (v) => b.input(0, at(v)));
+      // A product of the n elements, multiplied out in order (as torch.prod): one factor per element.
+      if (type === 'prod') return Array.from({ length: n }, (_, k) => b.input(0, at(k))).reduce((acc, f) => b.prim('mul', acc, f));
       if (type === 'amin') return b.prim('neg', b.max(n, (v) => b.prim('neg', b.input(0, at(v)))));
       const s = b.sum(n, (v) => b.input(0, at(v)));
       return type === 'mean' ? b.prim('div', s, b.num(n)) : s;
@@ -124,6 +131,7 @@ export const mean = reduction('mean', 'torch.mean(x, dim=axes, keepdim=keepdims)
 export const sum = reduction('sum', 'torch.sum(x, dim=axes, keepdim=keepdims)', 'the sum over the given axes');
 export const amax = reduction('amax', 'torch.amax(x, dim=axes, keepdim=keepdims)', 'the maximum over the given axes');
 export const amin = reduction('amin', 'torch.amin(x, dim=axes, keepdim=keepdims)', 'the minimum over the given axes');
+export const prod = reduction('prod', 'torch.prod(x, dim) (one axis; several: a product over each)', `the product over the given axes (at most ${PROD_MAX} elements per product)`);
 
 // ---------------------------------------------------------------------------------------------
 // Padding.

@@ -20,7 +20,7 @@ import {
 } from './pool.js';
 import { batchnorm, groupnorm, instancenorm, layernorm, rmsnorm } from './norm.js';
 import { embedding } from './embedding.js';
-import { abs, amax, amin, clamp, cos, exp, log, mean, neg, pad, pow, reciprocal, sin, sqrt, sum } from './math.js';
+import { abs, amax, amin, clamp, cos, exp, log, mean, neg, pad, pow, prod, reciprocal, sin, sqrt, sum } from './math.js';
 import { FormulaBuilder, type F } from '../ir/formula.js';
 import type { Node, TensorType } from '../ir/graph.js';
 
@@ -34,7 +34,7 @@ export const OPS: readonly OpDef[] = [
   take,
   conv1d, conv2d, convtranspose1d, convtranspose2d, maxpool1d, maxpool2d, avgpool1d, avgpool2d, adaptiveavgpool1d, adaptiveavgpool2d, adaptivemaxpool1d, adaptivemaxpool2d,
   globalavgpool, globalmaxpool, batchnorm, layernorm, rmsnorm, groupnorm, instancenorm, embedding,
-  sqrt, log, exp, abs, neg, sin, cos, reciprocal, clamp, pow, mean, sum, amax, amin, pad,
+  sqrt, log, exp, abs, neg, sin, cos, reciprocal, clamp, pow, mean, sum, amax, amin, prod, pad,
   attention, multiheadAttention, transformerEncoderLayer, upsample,
 ];
 

@@ -200,7 +200,7 @@ function globalPool(kind: 'avg' | 'max', cx: Cx, x0: Tensor, keep: boolean): Val
  * sum layer; the batch axis cannot be reduced. Axes are an attribute before opset 18 (13 for
  * ReduceSum), an input from then on; no axes means all (noop_with_empty_axes = 1: none).
  */
-function reduce(kind: 'mean' | 'amax' | 'amin' | 'sum'): Mapper {
+function reduce(kind: 'mean' | 'amax' | 'amin' | 'sum' | 'prod'): Mapper {
   return (cx) => {
     const x = cx.tensor(0);
     const rank = dimsOf(x).length;
@@ -310,6 +310,7 @@ export const SPATIAL: Readonly<Record<string, Mapper>> = {
   ReduceMax: reduce('amax'),
   ReduceMin: reduce('amin'),
   ReduceSum: reduce('sum'),
+  ReduceProd: reduce('prod'),
   BatchNormalization: batchNorm,
   InstanceNormalization: instanceNorm,
   LayerNormalization: layerNorm,
