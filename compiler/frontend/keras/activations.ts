@@ -24,9 +24,18 @@ const SIMPLE: Readonly<Record<string, Act>> = {
   swish: { type: 'silu' },
   softplus: { type: 'softplus' },
   softsign: { type: 'softsign' },
-  relu6: { type: 'hardtanh', attrs: { min: 0, max: 6 } },
+  relu6: { type: 'relu6' },
   hard_tanh: { type: 'hardtanh' },
   leaky_relu: { type: 'leaky_relu', attrs: { slope: 0.2 } },
+  mish: { type: 'mish' },
+  log_sigmoid: { type: 'logsigmoid' },
+  hard_silu: { type: 'hardswish' },
+  hard_swish: { type: 'hardswish' },
+  celu: { type: 'celu' },
+  tanh_shrink: { type: 'tanhshrink' },
+  soft_shrink: { type: 'softshrink' },
+  hard_shrink: { type: 'hardshrink' },
+  exponential: { type: 'exp' },
 };
 
 export const kerasMajor = (version: string | undefined): number | undefined => {
