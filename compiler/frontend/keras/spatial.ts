@@ -4,8 +4,11 @@
  * read channels-first (a permute layer where the producer was channels-last) and the result stays
  * channels-first until a layer needs Keras' layout (Flatten, Dense, ...), so conv -> pool -> conv
  * needs no permutes in between. Kernels [..., in/groups, out] become [out, in/groups, ...].
- * Padding "same" is symmetric padding where Keras' (TensorFlow's) split is even; an odd split,
- * "causal" and average pooling over "same" padding (Keras leaves the padding out of the mean) are errors.
+ * Padding "same" is symmetric padding where Keras' (TensorFlow's) split is even; an odd split (the
+ * extra one at the end) and Conv1D's "causal" (all of it before) are a zero `pad` layer first;
+ * average pooling over "same" padding leaves the padding out of each mean (count_include_pad
+ * false). ZeroPadding1D/2D are `pad` layers, UpSampling1D/2D `upsample` (nearest; bilinear with
+ * half-pixel centres, PyTorch's align_corners=False).
  */
 import { NodeError } from '../onnx/model.js';
 import { activationOf, applyActivation } from './activations.js';
@@ -35,16 +38,23 @@ function output(s: Spatial, src: ReturnType<Cx['x']>): KValue {
   return s.channelsLast ? channelsFirst(src, [...src.shape.slice(1), src.shape[0]!]) : keras(src);
 }
 
-/** Symmetric padding per axis for Keras' "valid" / "same" (TensorFlow's split: the extra one at the end). */
-function padding(cx: Cx, s: Spatial, kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): number[] {
+/** Padding per axis, before and after, for Keras' "valid" / "same" (TensorFlow's split: the extra one at the end) / "causal". */
+function paddingOf(cx: Cx, s: Spatial, kernel: readonly number[], stride: readonly number[], dilation: readonly number[], causal = false): [number[], number[]] {
   const mode = str(cx.config, 'padding', 'valid').toLowerCase();
-  if (mode === 'valid') return kernel.map(() => 0);
-  if (mode !== 'same') throw new NodeError(`padding "${mode}" is not supported (valid and same are)`);
-  return s.spatial.map((L, d) => {
-    const total = Math.max((Math.ceil(L / stride[d]!) - 1) * stride[d]! + dilation[d]! * (kernel[d]! - 1) + 1 - L, 0);
-    if (total % 2) throw new NodeError(`padding "same" on axis ${d + 1} pads ${total} (${(total - 1) / 2} before, ${(total + 1) / 2} after); layergen pads both sides alike`);
-    return total / 2;
+  if (mode === 'valid') return [kernel.map(() => 0), kernel.map(() => 0)];
+  if (mode === 'causal' && causal) return [kernel.map((k, d) => dilation[d]! * (k - 1)), kernel.map(() => 0)];
+  if (mode !== 'same') throw new NodeError(`padding "${mode}" is not supported (valid${causal ? ', causal' : ''} and same are)`);
+  const total = s.spatial.map((L, d) => Math.max((Math.ceil(L / stride[d]!) - 1) * stride[d]! + dilation[d]! * (kernel[d]! - 1) + 1 - L, 0));
+  return [total.map((t) => Math.floor(t / 2)), total.map((t) => t - Math.floor(t / 2))];
+}
+
+/** Symmetric padding, or the error naming the split (pooling pads both sides of an axis alike). */
+function padding(cx: Cx, s: Spatial, kernel: readonly number[], stride: readonly number[], dilation: readonly number[]): number[] {
+  const [begin, end] = paddingOf(cx, s, kernel, stride, dilation);
+  begin.forEach((b, d) => {
+    if (b !== end[d]) throw new NodeError(`padding "same" on axis ${d + 1} pads ${b} before and ${end[d]} after; layergen's pools pad both sides alike`);
   });
+  return begin;
 }
 
 function conv(dims: 1 | 2): Mapper {
@@ -57,7 +67,11 @@ function conv(dims: 1 | 2): Mapper {
     const dilation = ints(c, 'dilation_rate', dims, 1);
     const groups = num(c, 'groups', 1);
     if (s.channels % groups || filters % groups) throw new NodeError(`groups ${groups} does not divide ${s.channels} input channels and ${filters} filters`);
-    const pad = padding(cx, s, kernel, stride, dilation);
+    const [begin, end] = paddingOf(cx, s, kernel, stride, dilation, dims === 1);
+    const even = begin.every((b, d) => b === end[d]);
+    // An uneven split (or causal padding): zeros by a pad layer, then the conv without padding.
+    const src = even ? s.src : cx.add('pad', [s.src], { pads: [0, ...begin, 0, ...end], mode: 'constant', value: 0 });
+    const pad = even ? begin : begin.map(() => 0);
     const bias = bool(c, 'use_bias', true);
     const act = activationOf(cx, c.activation);
     const inC = s.channels / groups;
@@ -66,7 +80,7 @@ function conv(dims: 1 | 2): Mapper {
     const weight = transpose(w[0]!, [...kernel, inC, filters], perm);
     const params = { weight: { shape: [filters, inC, ...kernel], data: weight }, ...(bias ? { bias: { shape: [filters], data: w[1]! } } : {}) };
     const attrs = { channels: filters, kernel, stride, padding: pad, dilation, groups, ...(bias ? {} : { bias: false }) };
-    const y = cx.add(`conv${dims}d`, [s.src], attrs, params, act ? 'conv' : undefined);
+    const y = cx.add(`conv${dims}d`, [src], attrs, params, act ? 'conv' : undefined);
     return [output(s, applyActivation(cx, y, act))];
   };
 }
@@ -78,8 +92,9 @@ function pool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
     const kernel = ints(c, 'pool_size', dims, 2);
     const stride = c.strides === null || c.strides === undefined ? kernel : ints(c, 'strides', dims);
     const pad = padding(cx, s, kernel, stride, kernel.map(() => 1));
-    if (kind === 'avg' && pad.some((p) => p > 0)) throw new NodeError('average pooling over padding "same": Keras leaves the padding out of each mean, layergen (like PyTorch by default) counts it');
-    return [output(s, cx.add(`${kind}pool${dims}d`, [s.src], { kernel, stride, padding: pad }))];
+    // Keras leaves the padding out of each mean.
+    const exclude: Record<string, boolean> = kind === 'avg' && pad.some((p) => p > 0) ? { count_include_pad: false } : {};
+    return [output(s, cx.add(`${kind}pool${dims}d`, [s.src], { kernel, stride, padding: pad, ...exclude }))];
   };
 }
 
@@ -91,7 +106,39 @@ function globalPool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
   };
 }
 
+/** ZeroPadding1D / 2D: an int, a pair per axis, or ((top, bottom), (left, right)). */
+function zeroPadding(dims: 1 | 2): Mapper {
+  return (cx) => {
+    const s = spatialInput(cx, dims);
+    const raw = cx.config.padding;
+    const pairs: [number, number][] = [];
+    for (let d = 0; d < dims; d++) {
+      const p = dims === 1 ? raw : Array.isArray(raw) ? raw[d] : raw;
+      if (typeof p === 'number') pairs.push([p, p]);
+      else if (Array.isArray(p) && p.length === 2 && p.every((v) => typeof v === 'number')) pairs.push([p[0] as number, p[1] as number]);
+      else throw new NodeError(`padding ${JSON.stringify(raw)}: expected an int or (before, after) per axis`);
+    }
+    const pads = [0, ...pairs.map((p) => p[0]), 0, ...pairs.map((p) => p[1])];
+    return [output(s, cx.add('pad', [s.src], { pads, mode: 'constant', value: 0 }))];
+  };
+}
+
+/** UpSampling1D (size: repeats) / UpSampling2D (size per axis, nearest or bilinear). */
+function upSampling(dims: 1 | 2): Mapper {
+  return (cx) => {
+    const s = spatialInput(cx, dims);
+    const size = ints(cx.config, 'size', dims, 2);
+    const interpolation = dims === 2 ? str(cx.config, 'interpolation', 'nearest') : 'nearest';
+    if (interpolation !== 'nearest' && interpolation !== 'bilinear') throw new NodeError(`interpolation "${interpolation}": layergen's upsample is nearest or bilinear`);
+    return [output(s, cx.add('upsample', [s.src], { scale_factor: size, mode: interpolation }))];
+  };
+}
+
 export const SPATIAL_LAYERS: Readonly<Record<string, Mapper>> = {
+  ZeroPadding1D: zeroPadding(1),
+  ZeroPadding2D: zeroPadding(2),
+  UpSampling1D: upSampling(1),
+  UpSampling2D: upSampling(2),
   Conv1D: conv(1),
   Conv2D: conv(2),
   Convolution1D: conv(1),
