@@ -16,8 +16,9 @@ export function checkInputNames(inputs: object, names: readonly string[], module
   for (const k of Object.keys(inputs)) {
     if (!names.includes(k)) throw new TypeError(`${module}: unknown input "${k}" (inputs: ${names.join(', ')})`);
   }
+  // Own properties only: an input named like an Object method ("constructor") is not there by inheritance.
   for (const n of names) {
-    if (!(n in inputs)) throw new TypeError(`${module}: missing input "${n}"`);
+    if (!Object.prototype.hasOwnProperty.call(inputs, n)) throw new TypeError(`${module}: missing input "${n}"`);
   }
 }
 

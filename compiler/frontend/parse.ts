@@ -4,7 +4,7 @@ import { isMap, isSeq } from 'yaml';
 import type { AttrValue } from '../ir/graph.js';
 import { OPS, lookupOp } from '../ops/registry.js';
 import type { AttrSpec } from '../ops/types.js';
-import { LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type OutputSpec, type ParamValue } from './spec.js';
+import { FORBIDDEN_NAME, LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type OutputSpec, type ParamValue } from './spec.js';
 import { YamlReader, describe } from './yamlReader.js';
 
 const TOP_KEYS = ['name', 'inputs', 'layers', 'outputs', 'weights', 'seed'];
@@ -54,6 +54,7 @@ function parseInputs(r: YamlReader, node: YNode): InputSpec[] {
   return [...m].map(([name, pair]) => {
     const what = `input "${name}"`;
     if (!LAYER_NAME.test(name) || name.includes('.')) r.fail(pair.key, `${what}: invalid name (use [A-Za-z_][A-Za-z0-9_-]*)`);
+    if (name === FORBIDDEN_NAME) r.fail(pair.key, `${what}: the name __proto__ cannot be used (as an object key it sets the prototype, and the input would be lost)`);
     let shapeNode = pair.value as YNode;
     let dtype: 'float' | 'int' = 'float';
     let axisNode: YNode | undefined;
@@ -119,6 +120,7 @@ function parseLayer(r: YamlReader, node: YNode, counts: Map<string, number>): La
   if (nameNode !== undefined) {
     name = r.string(nameNode, 'name');
     if (!LAYER_NAME.test(name)) r.fail(nameNode, `name: "${name}" is not a valid layer name ([A-Za-z_][A-Za-z0-9_.-]*)`);
+    if (name === FORBIDDEN_NAME) r.fail(nameNode, 'name: the name __proto__ cannot be used (as an object key it sets the prototype, and the output would be lost)');
   } else {
     const n = (counts.get(type) ?? 0) + 1;
     counts.set(type, n);

@@ -47,6 +47,12 @@ export interface NetSpec {
   readonly seed?: { readonly value: number; readonly place: Place };
 }
 
+/**
+ * `__proto__` as an object key sets the prototype instead of a property (a module's outputs or
+ * inputs under it would be lost), so no input or layer has that name.
+ */
+export const FORBIDDEN_NAME = '__proto__';
+
 /** Names of nets, inputs and layers: identifier-like, dots and dashes allowed in layer names. */
 export const NET_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const LAYER_NAME = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
