@@ -109,8 +109,29 @@ export function explain(file: string, after?: readonly string[], pipeline?: Pipe
  * Writes files into `dir`: each goes to a temporary name first, then all are renamed into place,
  * so a failure leaves the previous files untouched and no half-written file behind.
  */
+/** A filesystem failure as a user error naming the path: out is a file, not writable, disk full, ... */
+export function fsError(e: unknown, what: string, path: string): LayergenError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why: Readonly<Record<string, string>> = {
+    EEXIST: 'a file of that name is in the way (a directory is needed)',
+    ENOTDIR: 'part of the path is a file, not a directory',
+    EACCES: 'permission denied',
+    EPERM: 'permission denied',
+    EROFS: 'read-only file system',
+    ENOSPC: 'no space left on the device',
+    EDQUOT: 'disk quota exceeded',
+    EISDIR: 'it is a directory',
+    ENAMETOOLONG: 'the name is too long',
+  };
+  return new LayergenError(`cannot ${what} ${path}: ${(code && why[code]) ?? code ?? String(e)}${code && why[code] ? ` (${code})` : ''}`);
+}
+
 export function writeFiles(dir: string, files: readonly EmittedFile[]): string[] {
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw fsError(e, 'create the output directory', dir);
+  }
   const temps: string[] = [];
   try {
     for (const f of files) {
@@ -120,11 +141,18 @@ export function writeFiles(dir: string, files: readonly EmittedFile[]): string[]
     }
   } catch (e) {
     temps.forEach((t) => rmSync(t, { force: true }));
-    throw new LayergenError(`cannot write to ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw fsError(e, 'write to', dir);
   }
-  return files.map((f, i) => {
+  const written: string[] = [];
+  for (const [i, f] of files.entries()) {
     const dest = join(dir, f.path);
-    renameSync(temps[i]!, dest);
-    return dest;
-  });
+    try {
+      renameSync(temps[i]!, dest);
+    } catch (e) {
+      temps.slice(i).forEach((t) => rmSync(t, { force: true }));
+      throw fsError(e, 'write', dest);
+    }
+    written.push(dest);
+  }
+  return written;
 }

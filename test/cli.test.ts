@@ -1,6 +1,6 @@
 /** The CLI as a user runs it: exit codes, messages, files written (or not). */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -133,6 +133,32 @@ test('compile writes every target; a failing compile leaves existing files untou
   assert.match(f.err, /mlp\.yaml:\d+:5: layer "fc3": layer: unknown key "bogus"/);
   assert.is(readFileSync(join(dir, 'mlp.numeric.ts'), 'utf8'), before, 'untouched');
   assert.ok(!readdirSync(dir).some((n) => n.includes('.tmp')), 'no temporary files left');
+});
+
+test('an output path that is a file, under a file, or a directory in the way: a user error with the path, exit 1, nothing written', () => {
+  const dir = tempDir('cli-fs');
+  const file = join(dir, 'a-file');
+  writeFileSync(file, 'keep me');
+  const cases: [string[], RegExp][] = [
+    [['compile', SEED, '--out', file], /^layergen: cannot create the output directory .*a-file: a file of that name is in the way \(a directory is needed\) \(EEXIST\)\n$/],
+    [['compile', SEED, '--out', join(file, 'sub')], /^layergen: cannot create the output directory .*a-file\/sub: part of the path is a file, not a directory \(ENOTDIR\)\n$/],
+    [['eval', SEED, '--input', 'x=1,2,3', '--out', join(file, 'r.txt')], /^layergen: cannot create the output directory .*a-file: a file of that name is in the way/],
+    [['import', 'test/fixtures/onnx/mlp.opset17.onnx', '--out', join(file, 'x')], /^layergen: cannot create the output directory .*a-file\/x: part of the path is a file/],
+  ];
+  for (const [args, want] of cases) {
+    const r = cli(...args);
+    assert.is(r.code, 1, args.join(' '));
+    assert.match(r.err, want);
+    assert.not.match(r.err, /internal error|\n\s+at /);
+  }
+  const taken = join(dir, 'r.txt');
+  writeFileSync(join(dir, 'x'), '');
+  mkdirSync(taken);
+  const r = cli('eval', SEED, '--input', 'x=1,2,3', '--out', taken);
+  assert.is(r.code, 1);
+  assert.match(r.err, /^layergen: cannot write .*r\.txt: it is a directory \(EISDIR\)\n$/);
+  assert.is(readFileSync(file, 'utf8'), 'keep me');
+  assert.equal(readdirSync(dir).sort(), ['a-file', 'r.txt', 'x']);
 });
 
 test.run();

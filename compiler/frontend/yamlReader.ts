@@ -4,6 +4,33 @@ import { LayergenError, type Place } from '../errors.js';
 
 export type YamlNode = YNode | null | undefined;
 
+/** Deepest nesting of flow collections ([ ], { }) accepted; deeper input would exhaust the YAML parser. */
+export const MAX_YAML_DEPTH = 64;
+
+/**
+ * The place where flow collections nest deeper than MAX_YAML_DEPTH, or undefined: a scan of the
+ * text (quotes and comments skipped) before the YAML library sees it.
+ */
+function tooDeep(text: string): number | undefined {
+  let depth = 0;
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === '\\' && quote === '"') i++;
+      else if (c === quote) quote = '';
+      continue;
+    }
+    if (c === '"' || c === "'") quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1]!))) {
+      while (i < text.length && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') {
+      if (++depth > MAX_YAML_DEPTH) return i;
+    } else if (c === ']' || c === '}') depth = Math.max(0, depth - 1);
+  }
+  return undefined;
+}
+
 export class YamlReader {
   private readonly lines = new LineCounter();
   readonly root: YamlNode;
@@ -12,10 +39,24 @@ export class YamlReader {
     readonly file: string,
     text: string,
   ) {
+    const deep = tooDeep(text);
+    if (deep !== undefined) {
+      this.lines.addNewLine(0);
+      for (let i = 0; i < deep; i++) if (text[i] === '\n') this.lines.addNewLine(i + 1);
+      throw new LayergenError(`invalid YAML: lists or mappings nested more than ${MAX_YAML_DEPTH} levels deep`, this.at(deep));
+    }
     const doc = parseDocument(text, { lineCounter: this.lines, uniqueKeys: true, prettyErrors: false });
     const err = doc.errors[0];
     if (err) {
       throw new LayergenError(`invalid YAML: ${err.message.split('\n')[0]}`, this.at(err.pos[0]));
+    }
+    // Tags the YAML core schema does not know (!!js/function, !!python/object:..., !custom) are
+    // errors, not strings: layergen reads plain data.
+    const unresolved = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED');
+    if (unresolved) {
+      const tag = /Unresolved tag: (.*)$/.exec(unresolved.message.split('\n')[0]!)?.[1] ?? '';
+      const shown = tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      throw new LayergenError(`unknown YAML tag ${shown}: layergen reads plain YAML (mappings, lists, strings, numbers, booleans)`, this.at(unresolved.pos[0]));
     }
     this.root = doc.contents as YamlNode;
   }
@@ -65,7 +106,11 @@ export class YamlReader {
 
   number(node: YamlNode, what: string, layer?: string): number {
     const v = this.scalar(node);
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(node, `${what}: expected a number, got ${describe(node)}`, layer);
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      const src = isScalar(node) && typeof node.source === 'string' ? node.source : String(v);
+      this.fail(node, `${what}: ${src} is not a finite number${Number.isNaN(v) ? '' : ' (it is beyond the float64 range)'}`, layer);
+    }
+    if (typeof v !== 'number') this.fail(node, `${what}: expected a number, got ${describe(node)}`, layer);
     return v;
   }
 

@@ -121,3 +121,14 @@ seed: 7
 });
 
 test.run();
+
+test('YAML that is not plain data: unknown tags, deep nesting, several documents and non-finite numbers are errors at their place', () => {
+  assert.match(err(NET.replace('type: linear', 'type: !!js/function linear')), /^net\.yaml:6:11: unknown YAML tag !!js\/function: layergen reads plain YAML/);
+  assert.match(err(NET.replace('x: [3]', 'x: !!python/object:os.system [3]')), /^net\.yaml:3:6: unknown YAML tag !!python\/object:os\.system/);
+  assert.match(err(NET.replace('units: 2', 'units: !custom 2')), /^net\.yaml:7:12: unknown YAML tag !custom/);
+  // 100,000 nested lists would exhaust the YAML parser's memory: refused before it runs.
+  assert.match(err(`name: t\ninputs:\n  x: ${'['.repeat(100_000)}${']'.repeat(100_000)}\nlayers: []\n`), /^net\.yaml:3:70: invalid YAML: lists or mappings nested more than 64 levels deep$/);
+  assert.match(err(`${NET}---\nname: u\n`), /^net\.yaml:\d+:\d+: invalid YAML: Source contains multiple documents/);
+  assert.match(err(NET.replace('type: relu', 'type: leaky_relu\n    slope: 1e309')), /^net\.yaml:10:12: layer "act": slope: 1e309 is not a finite number \(it is beyond the float64 range\)$/);
+  assert.match(err(NET.replace('type: relu', 'type: leaky_relu\n    slope: .nan')), /layer "act": slope: \.nan is not a finite number$/);
+});
