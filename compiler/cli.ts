@@ -1,5 +1,6 @@
 /** The command line: yargs wiring only; the work is done by the library. */
 import { basename, dirname } from 'node:path';
+import { DEFAULT_LIMITS, setLimits } from './limits.js';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
@@ -29,6 +30,20 @@ async function run(argv: string[]): Promise<void> {
   await yargs(argv)
     .scriptName('layergen')
     .usage('$0 <command> NET [options]')
+    // Resource guards (compiler/limits.ts), for every command that loads a net.
+    .option('max-params', { type: 'number', global: true, describe: `refuse nets with more parameters (default ${DEFAULT_LIMITS.maxParams.toLocaleString('en-US')})` })
+    .option('max-elements', { type: 'number', global: true, describe: `refuse layers with more elements per example (default ${DEFAULT_LIMITS.maxElements.toLocaleString('en-US')})` })
+    .option('max-steps', { type: 'number', global: true, describe: `refuse recurrent layers over more time steps (default ${DEFAULT_LIMITS.maxSteps.toLocaleString('en-US')})` })
+    .middleware((a) => {
+      const given: Record<string, number> = {};
+      for (const [flag, key] of [['max-params', 'maxParams'], ['max-elements', 'maxElements'], ['max-steps', 'maxSteps']] as const) {
+        const v = a[flag] as number | undefined;
+        if (v === undefined) continue;
+        if (!Number.isFinite(v) || v < 1) fail(new LayergenError(`--${flag}: expected a positive number, got ${String(a[flag])}`));
+        given[key] = v;
+      }
+      setLimits(given);
+    })
     .command(
       'compile <net>',
       'compile a net to numeric, gpu and symbolic TypeScript modules',

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import { LayergenError } from '../errors.js';
 import type { Graph } from '../ir/graph.js';
+import { checkLimits } from '../limits.js';
 import { inferShapes } from '../passes/inferShapes.js';
 import { lower } from './lower.js';
 import { bindParams } from './params.js';
@@ -19,6 +20,8 @@ export interface Loaded {
 export function loadNetText(text: string, file: string): Loaded {
   const spec = parseNet(text, file);
   let graph = inferShapes(lower(spec));
+  // Sizes from shapes alone, before parameters are read or drawn (compiler/limits.ts).
+  checkLimits(graph);
   let weights;
   if (spec.weights) {
     const path = resolve(dirname(file), spec.weights.path);

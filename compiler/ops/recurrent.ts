@@ -52,6 +52,9 @@ function returnShape(ret: string, d: Dims): number[] {
   }
 }
 
+/** Stacked layers times directions a recurrent layer may have (each is a scan with its own parameters). */
+const MAX_LAYERS = 1000;
+
 const suffix = (l: number, d: number): string => `_l${l}${d === 1 ? '_reverse' : ''}`;
 
 /** Which input slot holds each initial state (slot 0 is the sequence). */
@@ -187,8 +190,10 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
         : {}),
     },
     arity: { min: 1, max: 1 },
+    steps: (_a, [x]) => x!.shape[0]!,
     params(a, [x]) {
       const { F, H, P, L, D } = dims(a, x!);
+      if (L * D > MAX_LAYERS) throw new ShapeError(`layers ${L}${D === 2 ? ' (bidirectional)' : ''}: at most ${MAX_LAYERS} layers and directions`);
       const G = GATES[kind];
       const out: Record<string, ParamSpec> = {};
       for (let l = 0; l < L; l++) {
@@ -214,6 +219,7 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
       if (x.shape.length !== 2) throw new ShapeError(`expected a sequence of shape [steps, features], got ${fmtShape(x.shape)}`);
       const d = dims(a, x);
       const { H, P, L, D } = d;
+      if (L * D > MAX_LAYERS) throw new ShapeError(`layers ${L}${D === 2 ? ' (bidirectional)' : ''}: at most ${MAX_LAYERS} layers and directions`);
       if (P > H) throw new ShapeError(`proj_size ${P} must be smaller than units ${H} (as in PyTorch)`);
       const slots = initialSlots(a, kind);
       for (const [s, slot] of Object.entries(slots)) {

@@ -36,6 +36,8 @@ export interface OpDef {
   readonly arity: { readonly min: number; readonly max: number };
   /** Parameters the layer needs, given its attrs and input types. */
   params?(a: Attrs, ins: readonly TensorType[]): Readonly<Record<string, ParamSpec>>;
+  /** Time steps a recurrent layer runs (for the resource guards, compiler/limits.ts). */
+  steps?(a: Attrs, ins: readonly TensorType[]): number;
   /** The output type; throws ShapeError with a message for bad inputs. */
   shape(a: Attrs, ins: readonly TensorType[]): TensorType;
   /** One output element as a formula of the output index variables i0, i1, ... */

@@ -1,0 +1,64 @@
+/**
+ * Resource guards: sizes estimated from shapes alone, before anything is allocated — parameters
+ * per layer and in all, elements of each layer's per-example output (and of each input), and the
+ * steps of a recurrent layer. A net beyond a limit is refused with the layer, the size and the
+ * option that raises the limit; the CLI sets the limits from --max-params, --max-elements and
+ * --max-steps (the API through setLimits).
+ */
+import { LayergenError } from './errors.js';
+import { isInput, isLayerOp, size, typeOf, type Graph } from './ir/graph.js';
+import { getOp } from './ops/registry.js';
+
+export interface Limits {
+  /** Parameters of the whole net (each 8 bytes as float64). */
+  readonly maxParams: number;
+  /** Elements of one layer's (or input's) per-example value. */
+  readonly maxElements: number;
+  /** Time steps of a recurrent layer. */
+  readonly maxSteps: number;
+}
+
+export const DEFAULT_LIMITS: Limits = { maxParams: 500_000_000, maxElements: 50_000_000, maxSteps: 1_000_000 };
+
+let current: Limits = DEFAULT_LIMITS;
+
+/** Sets the limits for later loads (the CLI does this from its options); returns the previous ones. */
+export function setLimits(limits: Partial<Limits>): Limits {
+  const before = current;
+  current = { ...current, ...limits };
+  return before;
+}
+
+export const limits = (): Limits => current;
+
+const n = (v: number): string => v.toLocaleString('en-US');
+
+/** Throws a LayergenError at the first layer beyond a limit; the graph must have its shapes inferred. */
+export function checkLimits(g: Graph, l: Limits = current): void {
+  const byId = new Map(g.nodes.map((node) => [node.id, node]));
+  let total = 0;
+  for (const node of g.nodes) {
+    const shape = typeOf(node).shape;
+    const elements = size(shape);
+    const what = isInput(node) ? `input "${node.name}"` : `layer "${node.name}"`;
+    if (elements > l.maxElements) {
+      throw new LayergenError(
+        `${what}: ${n(elements)} elements per example (shape [${shape.join(', ')}]) exceed the limit of ${n(l.maxElements)} (--max-elements to raise it)`,
+        node.place,
+      );
+    }
+    if (!isLayerOp(node)) continue;
+    const op = getOp(node.op);
+    const ins = node.inputs.map((i) => typeOf(byId.get(i)!));
+    const params = Object.values(op.params?.(node.attrs, ins) ?? {}).reduce((a, p) => a + size(p.shape), 0);
+    total += params;
+    if (total > l.maxParams) {
+      const own = params > l.maxParams ? `${n(params)} parameters` : `${n(params)} parameters bring the net to ${n(total)}, which`;
+      throw new LayergenError(`layer "${node.name}": ${own} exceed the limit of ${n(l.maxParams)} (--max-params to raise it)`, node.place);
+    }
+    const steps = op.steps?.(node.attrs, ins);
+    if (steps !== undefined && steps > l.maxSteps) {
+      throw new LayergenError(`layer "${node.name}": ${n(steps)} time steps exceed the limit of ${n(l.maxSteps)} (--max-steps to raise it)`, node.place);
+    }
+  }
+}

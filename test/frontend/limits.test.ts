@@ -1,0 +1,62 @@
+/**
+ * Resource guards (compiler/limits.ts): sizes from shapes alone are checked before anything is
+ * allocated, so absurd sizes are prompt errors naming the layer and the size, never a RangeError,
+ * a hang or gigabytes of memory; the limits can be raised (setLimits, --max-*).
+ */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildText, LayergenError } from '../../compiler/index.js';
+import { DEFAULT_LIMITS, setLimits } from '../../compiler/limits.js';
+import { repo, tempDir } from '../helpers.js';
+
+function err(yaml: string): string {
+  try {
+    buildText(yaml, 'net.yaml');
+  } catch (e) {
+    if (e instanceof LayergenError) return e.message;
+    throw e;
+  }
+  throw new Error('expected a LayergenError');
+}
+
+const net = (input: string, layer: string): string => `name: t\ninputs:\n  x: ${input}\nlayers:\n  - name: big\n${layer}seed: 1\n`;
+
+test('parameters, elements, steps and stacked layers beyond the limits: errors at the layer, before any allocation', () => {
+  assert.match(err(net('[100000]', '    type: linear\n    units: 40000\n')), /^net\.yaml:5:5: layer "big": 4,000,040,000 parameters exceed the limit of 500,000,000 \(--max-params to raise it\)$/);
+  assert.match(err(net('[999999999999, 4]', '    type: lstm\n    units: 4\n')), /^net\.yaml:3:3: input "x": 3,999,999,999,996 elements per example \(shape \[999999999999, 4\]\) exceed the limit of 50,000,000 \(--max-elements to raise it\)$/);
+  assert.match(err(net('[3, 100000, 100000]', '    type: conv2d\n    channels: 2\n    kernel: 3\n')), /input "x": 30,000,000,000 elements per example/);
+  assert.match(err(net('[2000000, 1]', '    type: gru\n    units: 2\n')), /^net\.yaml:5:5: layer "big": 2,000,000 time steps exceed the limit of 1,000,000 \(--max-steps to raise it\)$/);
+  assert.match(err(net('[10, 4]', '    type: rnn\n    units: 4\n    layers: 1000000000\n')), /layer "big": layers 1000000000: at most 1000 layers and directions/);
+  assert.match(err(net('[10]', '    type: linear\n    units: 1000000000\n')), /layer "big": 1,000,000,000 elements per example/);
+});
+
+test('setLimits raises and lowers them; the defaults come back', () => {
+  const before = setLimits({ maxParams: 10 });
+  try {
+    assert.match(err(net('[3]', '    type: linear\n    units: 4\n')), /layer "big": 16 parameters exceed the limit of 10/);
+  } finally {
+    setLimits(before);
+  }
+  assert.equal(setLimits({}), DEFAULT_LIMITS);
+  buildText(net('[3]', '    type: linear\n    units: 4\n'), 'net.yaml');
+});
+
+test('the CLI: --max-params / --max-elements / --max-steps, and a bad value', () => {
+  const dir = tempDir('limits');
+  const file = join(dir, 'net.yaml');
+  writeFileSync(file, net('[1500000, 1]', '    type: rnn\n    units: 2\n'));
+  const cli = (...a: string[]) => spawnSync(process.execPath, [repo('bin/layergen.js'), 'check', file, ...a], { encoding: 'utf8' });
+  const r = cli();
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /layer "big": 1,500,000 time steps exceed the limit of 1,000,000 \(--max-steps to raise it\)\n$/);
+  assert.is(cli('--max-steps', '2000000').status, 0);
+  assert.match(cli('--max-elements', '1000').stderr, /input "x": 1,500,000 elements per example .* exceed the limit of 1,000/);
+  const bad = cli('--max-params', '-3');
+  assert.is(bad.status, 1);
+  assert.match(bad.stderr, /^layergen: --max-params: expected a positive number, got -3\n$/);
+});
+
+test.run();
