@@ -3,11 +3,13 @@
  * PyTorch (1e-9); their SymPy text parses back in SymPy to the same values.
  */
 import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { erfNum, evaluate, format, freeSymbols, type Expr } from '@layergen/runtime';
-import { FULL, compileAndImport, example, fixtureNames, loadFixture, mismatch, perFamily, repo } from '../helpers.js';
+import { FULL, compileAndImport, example, fixtureNames, loadFixture, mismatch, perFamily, repo, tempDir } from '../helpers.js';
 
 interface SymbolicModule {
   predict(inputs: Record<string, unknown>): Record<string, Expr[]>;
@@ -153,6 +155,29 @@ test('symbolic: SymPy parses the sympy text of small fixtures (one per layer fam
   const got = JSON.parse(r.stdout) as number[][];
   got.forEach((vals, j) => assert.is(mismatch(vals, jobs[j]!.want, 1e-12, 1e-300, `${jobs[j]!.name} via SymPy`), null));
   assert.ok(jobs.length >= (FULL ? 60 : 30), `SymPy checked ${jobs.length} nets`);
+});
+
+test('softmax and log_softmax of logits beyond exp\'s range: the symbolic module evaluates them as the numeric module does', async () => {
+  const dir = tempDir('big-logits');
+  writeFileSync(
+    join(dir, 'big_logits.yaml'),
+    'name: big_logits\ninputs:\n  x: [3]\nlayers:\n  - name: fc\n    type: linear\n    units: 3\n    params:\n' +
+      '      weight: [[300, 0, 0], [0, 300, 0], [0, 0, -300]]\n      bias: [0, 0, 0]\n' +
+      '  - name: p\n    type: softmax\n    input: fc\n  - name: lp\n    type: log_softmax\n    input: fc\noutputs: [p, lp]\n',
+  );
+  const net = relative(repo(), join(dir, 'big_logits.yaml'));
+  const s = await compileAndImport<SymbolicModule>(net, 'symbolic');
+  const n = await compileAndImport<NumericModule>(net, 'numeric');
+  for (const x of [[3, 2.9, 0], [-3, 1, 4], [2.5, -2.5, -2.5]]) {
+    const want = n.predict({ x });
+    const env = { x_0: x[0]!, x_1: x[1]!, x_2: x[2]! };
+    const outs = s.predict({ x: ['x_0', 'x_1', 'x_2'] });
+    for (const o of ['p', 'lp']) {
+      const got = outs[o]!.map((e) => s.evaluate(e, env));
+      assert.ok(got.every(Number.isFinite), `${o} at ${x}: ${got.join(', ')}`);
+      assert.is(mismatch(got, Array.from(want[o]!), 1e-12, 1, `${o} at ${x} (logits up to ${300 * Math.max(...x.map(Math.abs))})`), null);
+    }
+  }
 });
 
 test.run();

@@ -5,6 +5,7 @@ import {
   neg, num, pow, relu, sigmoid, sqrt, sub, substitute, sym, tanh, type Expr,
 } from '@layergen/runtime';
 import { close, rng } from './util.js';
+import * as S from '@layergen/runtime';
 
 const x = sym('x');
 const y = sym('y');
@@ -108,6 +109,31 @@ test('freeSymbols sorted naturally; countNodes counts shared nodes once', () => 
   assert.equal(freeSymbols(3), []);
   const t = tanh(x);
   assert.is(countNodes(add(mul(t, t), t)), 4); // x, tanh, tanh^2, sum
+});
+
+
+test('softmax and log_softmax in textbook form evaluate without overflow (the log domain where exp overflows or underflows)', () => {
+  const [a, b, c] = [S.sym('a'), S.sym('b'), S.sym('c')];
+  const total = S.add(S.exp(a), S.exp(b), S.exp(c));
+  const softmax = [a, b, c].map((x) => S.div(S.exp(x), total));
+  const logSoftmax = [a, b, c].map((x) => S.sub(x, S.log(total)));
+  const stable = (xs: number[]): { p: number[]; lp: number[] } => {
+    const m = Math.max(...xs);
+    const lse = m + Math.log(xs.reduce((s, x) => s + Math.exp(x - m), 0));
+    return { p: xs.map((x) => Math.exp(x - lse)), lp: xs.map((x) => x - lse) };
+  };
+  for (const xs of [[800, 799, 0], [1000, -1000, 990], [-800, -801, -1200], [0.5, -0.25, 2]]) {
+    const env = { a: xs[0]!, b: xs[1]!, c: xs[2]! };
+    const want = stable(xs);
+    const p = S.evaluateAll(softmax, env);
+    const lp = S.evaluateAll(logSoftmax, env);
+    p.forEach((v, i) => assert.ok(Math.abs(v - want.p[i]!) <= 1e-12 * Math.max(1, Math.abs(want.p[i]!)), `softmax ${xs}: ${p} vs ${want.p}`));
+    lp.forEach((v, i) => assert.ok(Math.abs(v - want.lp[i]!) <= 1e-12 * Math.max(1, Math.abs(want.lp[i]!)), `log_softmax ${xs}: ${lp} vs ${want.lp}`));
+  }
+  // The printed form stays the textbook one.
+  assert.is(S.format(softmax[0]!, 'text'), 'exp(a)/(exp(a) + exp(b) + exp(c))');
+  // Genuine overflow stays what it is: exp(800) alone is Infinity.
+  assert.is(S.evaluate(S.exp(a), { a: 800 }), Infinity);
 });
 
 test.run();
