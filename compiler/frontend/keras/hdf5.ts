@@ -117,14 +117,101 @@ export class Hdf5File {
 
 let counter = 0;
 
+/** How long the HDF5 library may take to walk a file before it is given up as damaged. */
+export const HDF5_PROBE_MS = 10_000;
+
+/**
+ * A worker that opens the bytes with h5wasm and walks every group, attribute and dataset: a
+ * damaged file can send the HDF5 library into a loop that never returns (and a synchronous
+ * WebAssembly call cannot be interrupted), so it is read there first, under a time limit.
+ */
+const PROBE_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const ready = (async () => {
+  const h5 = await import(workerData.h5wasm);
+  const M = await h5.ready;
+  M.activate_throwing_error_handler();
+  return h5;
+})();
+ready.catch(() => {});
+parentPort.on('message', async ({ id, bytes }) => {
+  try {
+    const h5 = await ready;
+    h5.FS.writeFile('/probe.h5', bytes);
+    try {
+      const f = new h5.File('/probe.h5', 'r');
+      const stack = [f];
+      let n = 0;
+      while (stack.length && n++ < 100000) {
+        const g = stack.pop();
+        for (const a of Object.values(g.attrs ?? {})) void a.value;
+        if (typeof g.keys !== 'function') { void g.value; continue; }
+        for (const k of g.keys()) { const c = g.get(k); if (c) stack.push(c); }
+      }
+      f.close();
+    } finally {
+      h5.FS.unlink('/probe.h5');
+    }
+  } catch (e) {
+    // HDF5's own errors are reported by the reader in the calling thread, with their reasons
+  }
+  parentPort.postMessage(id);
+});
+`;
+
+type WorkerT = import('node:worker_threads').Worker;
+let probeWorker: WorkerT | undefined;
+let probeId = 0;
+
+/** Walks the file in the probe worker (started once, kept for later files); throws when it takes too long. */
+async function probeHdf5(bytes: Uint8Array, file: string, what: string): Promise<void> {
+  const { Worker } = await import('node:worker_threads');
+  // h5wasm's Node build (the package exports it as "h5wasm/node"), resolved from here.
+  const entry = (import.meta as unknown as { resolve(s: string): string }).resolve('h5wasm/node');
+  const worker = (probeWorker ??= new Worker(PROBE_SOURCE, { eval: true, workerData: { h5wasm: entry } }));
+  const id = probeId++;
+  worker.ref();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        worker.off('message', onMessage);
+        worker.off('exit', done);
+        resolve();
+      };
+      const onMessage = (m: number): void => {
+        if (m === id) done();
+      };
+      const timer = setTimeout(() => {
+        worker.off('message', onMessage);
+        worker.off('exit', done);
+        // The loop cannot be interrupted: the worker is dropped, a fresh one serves the next file.
+        probeWorker = undefined;
+        void worker.terminate();
+        reject(new LayergenError(`${what}: the HDF5 library did not finish reading it in ${HDF5_PROBE_MS / 1000} s (a damaged file?)`, { file }));
+      }, HDF5_PROBE_MS);
+      worker.on('message', onMessage);
+      worker.once('exit', () => {
+        if (probeWorker === worker) probeWorker = undefined;
+        done();
+      });
+      worker.postMessage({ id, bytes });
+    });
+  } finally {
+    worker.unref();
+  }
+}
+
 /**
  * Opens the HDF5 bytes `bytes` (named `file` in messages; `what` says what the bytes are, e.g.
  * `"model.weights.h5" in the archive`), runs `fn` on the open file and closes it again.
  */
-export async function withHdf5<T>(bytes: Uint8Array, file: string, what: string, fn: (f: Hdf5File) => T): Promise<T> {
+export async function withHdf5<T>(bytes: Uint8Array, file: string, what: string, fn: (f: Hdf5File) => T, probe = false): Promise<T> {
   if (!isHdf5(bytes)) {
     throw new LayergenError(bytes.length === 0 ? `${what} is empty (0 bytes), not an HDF5 file` : `${what} is not an HDF5 file (no HDF5 signature)`, { file });
   }
+  // A file inside a .keras archive passed the zip's CRC check, so it is what Keras wrote; a bare .h5 may be damaged.
+  if (probe) await probeHdf5(bytes, file, what);
   const h5 = await h5wasm();
   const FS = h5.FS!;
   const name = `/layergen-${process.pid}-${counter++}.h5`;

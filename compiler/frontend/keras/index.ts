@@ -48,7 +48,7 @@ export async function importKeras(bytes: Uint8Array, file: string, opts: ImportO
     if (converted.problems.length) throw problemsError(file, converted.problems, 'layers');
     const version = model.kerasVersion ? `Keras ${model.kerasVersion}` : 'Keras';
     const header = ` Imported from ${basename(file)} (${version}, ${model.graph.className}${format === 'h5' ? ', legacy .h5' : ''}) by layergen import.`;
-    const net = writeNet(converted, name, header);
+    const net = writeNet(converted, name, header, file);
     const keras: KerasSummary = { format, kerasVersion: model.kerasVersion, backend: model.backend, className: model.graph.className, layers: model.graph.layers.length };
     return { ...net, keras, graph: validate(net, file) };
   });

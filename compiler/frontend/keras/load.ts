@@ -78,7 +78,7 @@ async function withLegacyH5<T>(bytes: Uint8Array, file: string, fn: (m: KerasMod
       graph,
       weights: (layer) => legacyWeights(h5, layer),
     });
-  });
+  }, true);
 }
 
 /** An attribute holding a list of names, possibly split into `name0`, `name1`, ... (save_attributes_to_hdf5_group). */

@@ -32,6 +32,13 @@ function intsFrom(n: OnnxNode, ins: readonly (Value | undefined)[], i: number, k
   return n.attrs.has(key) ? [...attrInts(n, key)] : undefined;
 }
 
+/** intsFrom for an argument the op requires. */
+function requiredInts(n: OnnxNode, ins: readonly (Value | undefined)[], i: number, key: string): number[] {
+  const v = intsFrom(n, ins, i, key);
+  if (!v) throw new NodeError(`${n.opType} needs its ${key} (input ${i}, or the attribute)`);
+  return v;
+}
+
 function strides(shape: readonly number[]): number[] {
   const s = new Array<number>(shape.length).fill(1);
   for (let d = shape.length - 2; d >= 0; d--) s[d] = s[d + 1]! * shape[d + 1]!;
@@ -202,6 +209,7 @@ function withDims(v: Const | Fill, dims: readonly Dim[]): Const | Fill {
 export function unsqueezeDims(dims: readonly Dim[], axes: readonly number[]): Dim[] {
   const r = dims.length + axes.length;
   const at = new Set(axes.map((a) => normAxis(a, r, 'axes entry')));
+  if (at.size !== axes.length) throw new NodeError(`axes [${axes.join(', ')}] name an axis twice`);
   const out: Dim[] = [];
   let k = 0;
   for (let i = 0; i < r; i++) out.push(at.has(i) ? 1 : dims[k++]!);
@@ -228,10 +236,13 @@ export function sliceIndices(n: number, start: number, end: number, step: number
 }
 
 export function sliceArgs(n: OnnxNode, ins: readonly (Value | undefined)[], opset: number, rank: number) {
-  const starts = opset >= 10 ? intsFrom(n, ins, 1, 'starts')! : [...attrInts(n, 'starts')];
-  const ends = opset >= 10 ? intsFrom(n, ins, 2, 'ends')! : [...attrInts(n, 'ends')];
+  const starts = opset >= 10 ? requiredInts(n, ins, 1, 'starts') : [...attrInts(n, 'starts')];
+  const ends = opset >= 10 ? requiredInts(n, ins, 2, 'ends') : [...attrInts(n, 'ends')];
   const axes = (opset >= 10 ? intsFrom(n, ins, 3, 'axes') : n.attrs.has('axes') ? [...attrInts(n, 'axes')] : undefined) ?? starts.map((_, i) => i);
   const steps = (opset >= 10 ? intsFrom(n, ins, 4, 'steps') : undefined) ?? starts.map(() => 1);
+  if ([ends, axes, steps].some((v) => v.length !== starts.length)) {
+    throw new NodeError(`starts, ends, axes and steps have different lengths (${[starts, ends, axes, steps].map((v) => v.length).join(', ')})`);
+  }
   return axes.map((a, i) => ({ axis: normAxis(a, rank), start: starts[i]!, end: ends[i]!, step: steps[i]! }));
 }
 
@@ -275,7 +286,7 @@ export const FOLDERS: Readonly<Record<string, Folder>> = {
   },
   Unsqueeze: (n, ins, opset) => {
     const v = need(ins, 0);
-    const axes = opset >= 13 ? intsFrom(n, ins, 1, 'axes')! : [...attrInts(n, 'axes')];
+    const axes = opset >= 13 ? requiredInts(n, ins, 1, 'axes') : [...attrInts(n, 'axes')];
     return [withDims(v, unsqueezeDims(dimsOfKnown(v), axes))];
   },
   Squeeze: (n, ins, opset) => {

@@ -49,8 +49,9 @@ export function importOnnx(bytes: Uint8Array, file: string, opts: ImportOptions 
   }
   const converted = convert(model, { fixedBatch, ...(batchHint ? { batchHint } : {}) });
   if (converted.problems.length) throw problemsError(file, converted.problems);
+  if (converted.outputs.length === 0) throw new LayergenError('the model has no outputs (its graph lists none)', { file });
   const header = ` Imported from ${basename(file)} (ONNX opset ${model.opset}${model.producer ? `, ${model.producer}` : ''}) by layergen import.`;
-  const net = writeNet(converted, name, header);
+  const net = writeNet(converted, name, header, file);
   return { ...net, model, graph: validate(net, file) };
 }
 
@@ -72,7 +73,9 @@ export function validate(net: ImportedNet, file: string): Graph {
     writeFileSync(join(dir, net.weightsFile), net.weights);
     return loadNetText(net.yaml, join(dir, `${net.name}.yaml`)).graph;
   } catch (e) {
-    if (e instanceof LayergenError) throw new LayergenError(`internal: the imported net does not load in layergen: ${e.message}`, { file });
+    // The model's attributes or weights out of layergen's range (a negative epsilon, a size that does not fit):
+    // the reason, with the place in the net it became.
+    if (e instanceof LayergenError) throw new LayergenError(`the imported net is not valid: ${e.message.replace(/^.*?layergen-import-[^/]*\//, '')}`, { file });
     throw e;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@
  * PyTorch module that made them.
  */
 import { Document, isPair, isScalar, isSeq, visit } from 'yaml';
+import { LayergenError } from '../../errors.js';
 import { getOp } from '../../ops/registry.js';
 import type { Converted } from './convert.js';
 import { writeSafetensors, type NamedTensor } from './safetensorsWriter.js';
@@ -43,7 +44,7 @@ export interface ImportedNet {
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 const SPATIAL_KEYS = new Set(['kernel', 'stride', 'padding', 'dilation']);
 
-export function writeNet(c: Converted, netName: string, header: string): ImportedNet {
+export function writeNet(c: Converted, netName: string, header: string, file?: string): ImportedNet {
   const names = new NameManager();
   const nameOf = new Map<number, string>();
   for (const i of c.net.inputs) nameOf.set(i.id, names.claim(i.onnxName));
@@ -70,7 +71,14 @@ export function writeNet(c: Converted, netName: string, header: string): Importe
         entry[k] = SPATIAL_KEYS.has(k) && Array.isArray(v) && v.length === 1 ? v[0] : v;
       }
     }
-    for (const [p, t] of Object.entries(l.params)) tensors.push({ name: `${name(l)}.${p}`, shape: t.shape, data: t.data });
+    for (const [p, t] of Object.entries(l.params)) {
+      // A model's own weights may hold NaN or Inf (a corrupt file): an error naming the node, not a net that cannot load.
+      const bad = t.data.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) {
+        throw new LayergenError(`node ${JSON.stringify(l.node)} (${l.type}): its ${p} holds the non-finite value ${t.data[bad]} (at flat index ${bad}); layergen weights must be finite`, file ? { file } : undefined);
+      }
+      tensors.push({ name: `${name(l)}.${p}`, shape: t.shape, data: t.data });
+    }
     return entry;
   });
 

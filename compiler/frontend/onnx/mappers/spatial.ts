@@ -88,12 +88,15 @@ const convTranspose: Mapper = (cx) => {
   const groups = attrInt(n, 'group', 1);
   const [inC, perGroup, ...kernel] = w.shape as [number, number, ...number[]];
   if (w.shape.length !== x.shape.length + 1 || inC !== c) throw new NodeError(`weight ${fmt(w.shape)} does not fit input ${fmt(dimsOf(x))}`);
+  if (groups < 1 || inC % groups !== 0) throw new NodeError(`group ${groups} does not divide the ${inC} input channels`);
   const s = spatialIn.length;
   if (attrString(n, 'auto_pad', 'NOTSET') !== 'NOTSET') throw new NodeError('ConvTranspose with auto_pad: give explicit pads');
   const stride = [...attrInts(n, 'strides', new Array(s).fill(1))];
   const dilation = [...attrInts(n, 'dilations', new Array(s).fill(1))];
   const pads = [...attrInts(n, 'pads', new Array(2 * s).fill(0))];
   const outputPadding = [...attrInts(n, 'output_padding', new Array(s).fill(0))];
+  if ([stride, dilation, outputPadding].some((v) => v.length !== s) || pads.length !== 2 * s) throw new NodeError(`window attributes do not match the ${s} spatial axes`);
+  if ([...stride, ...dilation].some((v) => !(v >= 1)) || [...pads, ...outputPadding].some((v) => !(v >= 0))) throw new NodeError('strides and dilations must be >= 1, pads and output_padding >= 0');
   if (pads.slice(0, s).some((p, d) => p !== pads[s + d])) throw new NodeError(`asymmetric pads [${pads.join(', ')}]: layergen's convtranspose pads both sides alike`);
   const padding = pads.slice(0, s);
   const outShape = spatialIn.map((m, d) => (m - 1) * stride[d]! - 2 * padding[d]! + dilation[d]! * (kernel[d]! - 1) + outputPadding[d]! + 1);
@@ -101,6 +104,7 @@ const convTranspose: Mapper = (cx) => {
     throw new NodeError(`output_shape [${attrInts(n, 'output_shape').join(', ')}] differs from the size the pads and output_padding give ([${outShape.join(', ')}])`);
   }
   const bias = cx.has(2) ? cx.constant(2, 'the bias') : null;
+  if (bias && size(bias.shape) !== perGroup * groups) throw new NodeError(`bias of shape ${fmt(bias.shape)}: expected ${perGroup * groups} values (one per output channel)`);
   const attrs = {
     channels: perGroup * groups,
     kernel: ints(kernel),
