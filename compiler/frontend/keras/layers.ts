@@ -99,6 +99,27 @@ const layerNorm: Mapper = (cx) => {
   return [keras(cx.add('layernorm', [x], { eps: num(c, 'epsilon', 1e-3), ...(affine ? {} : { affine: false }) }, params))];
 };
 
+/** GroupNormalization (Keras 3): channel groups over the last axis (channels last: applied channels-first), gamma / beta per channel. */
+const groupNorm: Mapper = (cx) => {
+  const c = cx.config;
+  const v = cx.ins[0]!;
+  const rank = v.shape.length;
+  if (exampleAxis(c.axis ?? -1, rank, 'axis') !== rank - 1) throw new NodeError(`axis ${JSON.stringify(c.axis)}: layergen's groupnorm groups the channel axis, the last one here`);
+  const n = v.shape[rank - 1]!;
+  const groups = num(c, 'groups', 32);
+  if (n % groups !== 0) throw new NodeError(`groups ${groups} does not divide the ${n} channels`);
+  const scale = bool(c, 'scale', true);
+  const center = bool(c, 'center', true);
+  const w = cx.weights([...(scale ? [{ name: 'gamma', shape: [n] }] : []), ...(center ? [{ name: 'beta', shape: [n] }] : [])]);
+  const affine = scale || center;
+  const params: Record<string, { shape: number[]; data: Float64Array }> = affine
+    ? { weight: { shape: [n], data: scale ? w[0]! : new Float64Array(n).fill(1) }, bias: { shape: [n], data: center ? w[scale ? 1 : 0]! : new Float64Array(n) } }
+    : {};
+  const attrs = { num_groups: groups, eps: num(c, 'epsilon', 1e-3), affine };
+  if (rank === 1) return [keras(cx.add('groupnorm', [cx.x()], attrs, params))];
+  return [{ src: cx.add('groupnorm', [cx.cf()], attrs, params), shape: v.shape, cf: true }];
+};
+
 /** BatchNormalization over the channel axis: axis -1 (channels last: applied channels-first) or the first example axis. */
 const batchNorm: Mapper = (cx) => {
   const c = cx.config;
@@ -158,5 +179,6 @@ export const CORE_LAYERS: Readonly<Record<string, Mapper>> = {
   Concatenate: concatenate,
   LayerNormalization: layerNorm,
   BatchNormalization: batchNorm,
+  GroupNormalization: groupNorm,
   Embedding: embedding,
 };

@@ -106,6 +106,44 @@ function globalPool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
   };
 }
 
+/**
+ * Conv1DTranspose / Conv2DTranspose: kernels [..., filters, in] become [in, filters, ...]; padding
+ * valid is none, same crops the full transposed convolution to input size * stride as TensorFlow
+ * does (max(k - s, 0) in all, the extra one at the end: a slice per axis where the split is uneven).
+ */
+function convTranspose(dims: 1 | 2): Mapper {
+  return (cx) => {
+    const c = cx.config;
+    const s = spatialInput(cx, dims);
+    const filters = num(c, 'filters');
+    const kernel = ints(c, 'kernel_size', dims);
+    const stride = ints(c, 'strides', dims, 1);
+    const dilation = ints(c, 'dilation_rate', dims, 1);
+    if (dilation.some((d) => d !== 1)) throw new NodeError('a dilated transposed convolution: TensorFlow runs it only with strides 1; not supported');
+    if (c.output_padding !== null && c.output_padding !== undefined) throw new NodeError('output_padding is not supported (valid and same padding are)');
+    const mode = str(c, 'padding', 'valid').toLowerCase();
+    if (mode !== 'valid' && mode !== 'same') throw new NodeError(`padding "${mode}" is not supported (valid and same are)`);
+    const bias = bool(c, 'use_bias', true);
+    const act = activationOf(cx, c.activation);
+    const w = cx.weights([{ name: 'kernel', shape: [...kernel, filters, s.channels] }, ...(bias ? [{ name: 'bias', shape: [filters] }] : [])]);
+    const perm = dims === 1 ? [2, 1, 0] : [3, 2, 0, 1];
+    const weight = transpose(w[0]!, [...kernel, filters, s.channels], perm);
+    const total = kernel.map((k, d) => (mode === 'same' ? Math.max(k - stride[d]!, 0) : 0));
+    const even = total.every((t) => t % 2 === 0);
+    const attrs = { channels: filters, kernel, stride, padding: even ? total.map((t) => t / 2) : kernel.map(() => 0), ...(bias ? {} : { bias: false }) };
+    const params = { weight: { shape: [s.channels, filters, ...kernel], data: weight }, ...(bias ? { bias: { shape: [filters], data: w[1]! } } : {}) };
+    let y = cx.add(`convtranspose${dims}d`, [s.src], attrs, params, act || !even ? 'conv' : undefined);
+    if (!even) {
+      // Crop floor(t / 2) at the start and the rest at the end: output size input * stride.
+      total.forEach((t, d) => {
+        const begin = Math.floor(t / 2);
+        y = cx.add('slice', [y], { axis: d + 1, start: begin, end: begin + s.spatial[d]! * stride[d]!, step: 1 }, {}, 'crop');
+      });
+    }
+    return [output(s, applyActivation(cx, y, act))];
+  };
+}
+
 /** ZeroPadding1D / 2D: an int, a pair per axis, or ((top, bottom), (left, right)). */
 function zeroPadding(dims: 1 | 2): Mapper {
   return (cx) => {
@@ -135,6 +173,8 @@ function upSampling(dims: 1 | 2): Mapper {
 }
 
 export const SPATIAL_LAYERS: Readonly<Record<string, Mapper>> = {
+  Conv1DTranspose: convTranspose(1),
+  Conv2DTranspose: convTranspose(2),
   ZeroPadding1D: zeroPadding(1),
   ZeroPadding2D: zeroPadding(2),
   UpSampling1D: upSampling(1),
