@@ -14,13 +14,17 @@ const RESERVED = new Set(
 
 export class NameManager {
   private readonly taken = new Set<string>(RESERVED);
+  /** Per base, the next suffix to try (claiming many names of one base stays linear). */
+  private readonly next = new Map<string, number>();
 
   /** A fresh identifier resembling `base` (invalid characters become `_`). */
   claim(base: string): string {
     let id = base.replace(/[^A-Za-z0-9_$]/g, '_');
     if (!/^[A-Za-z_$]/.test(id)) id = `_${id}`;
     let name = id;
-    for (let n = 2; this.taken.has(name); n++) name = `${id}_${n}`;
+    let n = this.next.get(id) ?? 2;
+    while (this.taken.has(name)) name = `${id}_${n++}`;
+    this.next.set(id, n);
     this.taken.add(name);
     return name;
   }

@@ -11,6 +11,11 @@ import { formulaOf, lookupOp } from '../ops/registry.js';
 
 /** A producer duplicated into several uses by the consumer must be this small (reductions are shared). */
 const MAX_DUPLICATED = 24;
+/**
+ * Layers one fused node may hold: a chain of thousands of pointwise layers fuses in runs of this
+ * many, so names, formulas and generated loops stay bounded (a 20,000-layer chain compiles).
+ */
+const MAX_CHAIN = 32;
 
 function isPointwise(n: Node): boolean {
   return n.formula === undefined && n.inputs.length === 1 && lookupOp(n.op)?.elementwise === true;
@@ -47,6 +52,8 @@ export function fuseElementwise(g: Graph): Graph {
 /** The fused node, or undefined when substituting would duplicate too much of the producer. */
 function fuse(p: Node, c: Node, current: ReadonlyMap<number, Node>): Node | undefined {
   const pIns = p.inputs.map((i) => typeOf(current.get(i)!));
+  const chain = isFused(p) ? String(p.attrs.ops).split('+').length : 1;
+  if (chain >= MAX_CHAIN) return undefined;
   const pf = p.formula ?? formulaOf(p, pIns, typeOf(p));
   const cf = formulaOf(c, [typeOf(p)], typeOf(c));
   if (countInputs(cf, 0) > 1 && scalarSize(pf) > MAX_DUPLICATED) return undefined;

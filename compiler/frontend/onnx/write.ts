@@ -23,10 +23,14 @@ export function identifier(s: string): string {
 /** Hands out unique names (sucrase's claimFreeName): `relu`, `relu_1`, `relu_2`, ... */
 export class NameManager {
   private readonly used = new Set<string>();
+  /** Per base, the next suffix to try: claiming n names of one base stays linear (a 20,000-node chain of Relus). */
+  private readonly next = new Map<string, number>();
   claim(base: string): string {
     const b = identifier(base);
     let name = b;
-    for (let k = 1; this.used.has(name); k++) name = `${b}_${k}`;
+    let k = this.next.get(b) ?? 1;
+    while (this.used.has(name)) name = `${b}_${k++}`;
+    this.next.set(b, k);
     this.used.add(name);
     return name;
   }
