@@ -48,10 +48,9 @@ class Expansion {
 
   /** The composite's own node, with its id and name, as the result. */
   last(op: string, inputs: readonly number[], attrs: Attrs = {}, params: Record<string, string> = {}): Node[] {
-    const id = this.add(op, 'out', inputs, attrs, params);
+    this.add(op, 'out', inputs, attrs, params);
     const node = this.nodes.pop()!;
     this.nodes.push({ ...node, id: this.n.id, name: this.n.name });
-    void id;
     return this.nodes;
   }
 

@@ -173,28 +173,31 @@ async function probeHdf5(bytes: Uint8Array, file: string, what: string): Promise
   worker.ref();
   try {
     await new Promise<void>((resolve, reject) => {
-      const done = (): void => {
+      const detach = (): void => {
         clearTimeout(timer);
         worker.off('message', onMessage);
-        worker.off('exit', done);
-        resolve();
+        worker.off('exit', onExit);
       };
       const onMessage = (m: number): void => {
-        if (m === id) done();
+        if (m !== id) return;
+        detach();
+        resolve();
+      };
+      // A worker that died (HDF5 aborted) read nothing more: the reader in this thread reports the file.
+      const onExit = (): void => {
+        if (probeWorker === worker) probeWorker = undefined;
+        detach();
+        resolve();
       };
       const timer = setTimeout(() => {
-        worker.off('message', onMessage);
-        worker.off('exit', done);
+        detach();
         // The loop cannot be interrupted: the worker is dropped, a fresh one serves the next file.
         probeWorker = undefined;
         void worker.terminate();
         reject(new LayergenError(`${what}: the HDF5 library did not finish reading it in ${HDF5_PROBE_MS / 1000} s (a damaged file?)`, { file }));
       }, HDF5_PROBE_MS);
       worker.on('message', onMessage);
-      worker.once('exit', () => {
-        if (probeWorker === worker) probeWorker = undefined;
-        done();
-      });
+      worker.on('exit', onExit);
       worker.postMessage({ id, bytes });
     });
   } finally {
