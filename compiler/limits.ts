@@ -33,10 +33,14 @@ export const limits = (): Limits => current;
 
 const n = (v: number): string => v.toLocaleString('en-US');
 
-/** Throws a LayergenError at the first layer beyond a limit; the graph must have its shapes inferred. */
-export function checkLimits(g: Graph, l: Limits = current): void {
+/**
+ * Throws a LayergenError at the first layer beyond a limit; the graph must have its shapes
+ * inferred. Returns the net's parameter and tensor counts (what a weights file may hold).
+ */
+export function checkLimits(g: Graph, l: Limits = current): { params: number; tensors: number } {
   const byId = new Map(g.nodes.map((node) => [node.id, node]));
   let total = 0;
+  let tensors = 0;
   for (const node of g.nodes) {
     const shape = typeOf(node).shape;
     const elements = size(shape);
@@ -50,7 +54,9 @@ export function checkLimits(g: Graph, l: Limits = current): void {
     if (!isLayerOp(node)) continue;
     const op = getOp(node.op);
     const ins = node.inputs.map((i) => typeOf(byId.get(i)!));
-    const params = Object.values(op.params?.(node.attrs, ins) ?? {}).reduce((a, p) => a + size(p.shape), 0);
+    const specs = Object.values(op.params?.(node.attrs, ins) ?? {});
+    tensors += specs.length;
+    const params = specs.reduce((a, p) => a + size(p.shape), 0);
     total += params;
     if (total > l.maxParams) {
       const own = params > l.maxParams ? `${n(params)} parameters` : `${n(params)} parameters bring the net to ${n(total)}, which`;
@@ -61,4 +67,5 @@ export function checkLimits(g: Graph, l: Limits = current): void {
       throw new LayergenError(`layer "${node.name}": ${n(steps)} time steps exceed the limit of ${n(l.maxSteps)} (--max-steps to raise it)`, node.place);
     }
   }
+  return { params: total, tensors };
 }

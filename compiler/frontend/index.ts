@@ -21,12 +21,14 @@ export function loadNetText(text: string, file: string): Loaded {
   const spec = parseNet(text, file);
   let graph = inferShapes(lower(spec));
   // Sizes from shapes alone, before parameters are read or drawn (compiler/limits.ts).
-  checkLimits(graph);
+  const counts = checkLimits(graph);
   let weights;
   if (spec.weights) {
     const path = resolve(dirname(file), spec.weights.path);
     const shown = relative(process.cwd(), path) || path;
-    weights = { set: loadWeights(path, shown, spec.weights.place), file: shown };
+    // A weights file holds at most every parameter as float64, plus headers and the odd extra (num_batches_tracked).
+    const budget = { bytes: counts.params * 8 + (counts.tensors + 64) * 65_536, why: `the net's ${counts.params.toLocaleString('en-US')} parameters can need` };
+    weights = { set: loadWeights(path, shown, spec.weights.place, budget), file: shown };
   }
   graph = inferShapes(bindParams(graph, spec, weights));
   return { spec, graph };

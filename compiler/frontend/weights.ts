@@ -11,7 +11,7 @@ import { LayergenError, type Place } from '../errors.js';
 import { readJsonWeights } from './weights/json.js';
 import { readNpzWeights } from './weights/npz.js';
 import { readSafetensorsWeights } from './weights/safetensors.js';
-import { weightError, type WeightReader, type WeightSet } from './weights/tensor.js';
+import { weightError, type WeightBudget, type WeightReader, type WeightSet } from './weights/tensor.js';
 
 export { nestedTensor } from './weights/json.js';
 export type { LoadedTensor, WeightSet } from './weights/tensor.js';
@@ -26,7 +26,7 @@ const READERS: Readonly<Record<string, WeightReader>> = {
 const TORCH = new Set(['.pt', '.pth', '.bin', '.ckpt', '.pkl']);
 
 /** Reads a weight file; `shown` is the path as the user should see it in messages. */
-export function loadWeights(path: string, shown: string, from: Place): WeightSet {
+export function loadWeights(path: string, shown: string, from: Place, budget?: WeightBudget): WeightSet {
   const ext = extname(path).toLowerCase();
   const reader = READERS[ext];
   if (!reader) {
@@ -43,7 +43,7 @@ export function loadWeights(path: string, shown: string, from: Place): WeightSet
     throw new LayergenError(`weights: cannot read "${shown}": ${(e as NodeJS.ErrnoException).code ?? String(e)}`, from);
   }
   try {
-    return reader(bytes, shown);
+    return reader(bytes, shown, budget);
   } catch (e) {
     if (e instanceof LayergenError) throw e;
     throw weightError(shown, `unreadable weight file (${e instanceof Error ? e.message : String(e)})`);

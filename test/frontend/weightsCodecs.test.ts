@@ -1,16 +1,17 @@
 /** The pieces under the weight readers: CRC-32, half/bfloat16 decoding, Fortran order, and robustness. */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { LayergenError } from '../../compiler/errors.js';
+import { buildText } from '../../compiler/index.js';
 import { crc32 } from '../../compiler/frontend/weights/crc32.js';
 import { bf16ToNumber, decodeFloats, halfToNumber } from '../../compiler/frontend/weights/floats.js';
 import { fortranToRowMajor } from '../../compiler/frontend/weights/npy.js';
 import { readNpzWeights } from '../../compiler/frontend/weights/npz.js';
 import { readSafetensorsWeights } from '../../compiler/frontend/weights/safetensors.js';
 import { fmtIndex } from '../../compiler/frontend/weights/tensor.js';
-import { repo } from '../helpers.js';
+import { repo, tempDir } from '../helpers.js';
 
 test('crc32: the standard check values', () => {
   assert.is(crc32(new Uint8Array()), 0);
@@ -137,6 +138,34 @@ test('npz: members that are not .npy, duplicates, bad .npy', () => {
   assert.match(msg(zip([['a.npy', Buffer.from('x')], ['a.npy', Buffer.from('x')]])), /^w\.npz: corrupt zip: member "a\.npy" appears twice$/);
   assert.match(msg(zip([['a.npy', Buffer.from('not npy')]])), /^w\.npz: tensor "a": not a \.npy array \(bad magic\)$/);
   assert.is(readNpzWeights(zip([]), 'w.npz').size, 0);
+});
+
+test('npz: members that declare more than the net can need are refused before anything is inflated', () => {
+  const b = zip([['fc.weight.npy', Buffer.from('tiny')]]);
+  // The member claims 1 GiB uncompressed (a deflate bomb's directory): local and central sizes.
+  const central = b.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+  b.writeUInt32LE(2 ** 30, 22);
+  b.writeUInt32LE(2 ** 30, central + 24);
+  let msg = '';
+  try {
+    readNpzWeights(b, 'w.npz', { bytes: 65_600, why: "the net's 8 parameters can need" });
+  } catch (e) {
+    if (!(e instanceof LayergenError)) throw e;
+    msg = e.message;
+  }
+  assert.match(msg, /^w\.npz: its members declare 1,073,741,824 bytes uncompressed, more than the 65,600 bytes the net's 8 parameters can need \(checked before inflating\)$/);
+  // Through the loader: the budget comes from the net's parameter count.
+  const dir = tempDir('npz-bomb');
+  writeFileSync(join(dir, 'w.npz'), b);
+  writeFileSync(join(dir, 'net.yaml'), 'name: t\ninputs:\n  x: [3]\nlayers:\n  - name: fc\n    type: linear\n    units: 2\nweights: w.npz\n');
+  let viaNet = '';
+  try {
+    buildText(readFileSync(join(dir, 'net.yaml'), 'utf8'), join(dir, 'net.yaml'));
+  } catch (e) {
+    if (!(e instanceof LayergenError)) throw e;
+    viaNet = e.message;
+  }
+  assert.match(viaNet, /w\.npz: its members declare 1,073,741,824 bytes uncompressed, more than the 4,325,440 bytes the net's 8 parameters can need/);
 });
 
 /** A minimal stored zip (no zip64), to make archives the fixtures do not cover. */

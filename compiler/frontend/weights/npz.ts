@@ -1,10 +1,10 @@
 /** .npz (numpy.savez / savez_compressed): a zip of .npy arrays, each named `<layer>.<param>.npy`. */
 import { readNpy } from './npy.js';
-import { weightError, type LoadedTensor, type WeightSet } from './tensor.js';
+import { weightError, type LoadedTensor, type WeightBudget, type WeightSet } from './tensor.js';
 import { readZip } from './zip.js';
 
-export function readNpzWeights(bytes: Buffer, file: string): WeightSet {
-  const members = readZip(bytes, file);
+export function readNpzWeights(bytes: Buffer, file: string, budget?: WeightBudget): WeightSet {
+  const members = readZip(bytes, file, budget?.bytes ?? Infinity, budget?.why ?? '');
   const odd = members.find((m) => !m.name.endsWith('.npy'));
   if (odd) {
     const torch = members.some((m) => /(^|\/)data\.pkl$/.test(m.name))

@@ -9,7 +9,13 @@ export interface LoadedTensor {
 export type WeightSet = ReadonlyMap<string, LoadedTensor>;
 
 /** Reads one weight file's bytes; `file` is the path as shown in messages. */
-export type WeightReader = (bytes: Buffer, file: string) => WeightSet;
+/** `budget`: what the net's parameters can take at most (readers that inflate check it first). */
+export interface WeightBudget {
+  readonly bytes: number;
+  readonly why: string;
+}
+
+export type WeightReader = (bytes: Buffer, file: string, budget?: WeightBudget) => WeightSet;
 
 /** An error in weight file `file`, about tensor `key` where there is one. */
 export function weightError(file: string, detail: string, key?: string): LayergenError {

@@ -19,22 +19,31 @@ const SIG_LOCATOR64 = 0x07064b50;
 const MAX16 = 0xffff;
 const MAX32 = 0xffffffff;
 
-/** The members of the zip archive `bytes`, in central-directory order, decompressed and checked. */
-export function readZip(bytes: Buffer, file: string): ZipMember[] {
+/**
+ * The members of the zip archive `bytes`, in central-directory order, decompressed and checked.
+ * `maxBytes` bounds what the members may declare uncompressed in all: checked from the central
+ * directory before anything is inflated (a small file of deflated zeros can declare gigabytes).
+ */
+export function readZip(bytes: Buffer, file: string, maxBytes = Infinity, why = ''): ZipMember[] {
   const r = new Reader(bytes, file);
   const dir = r.directory();
   r.need(dir.offset, dir.size, 'the central directory');
-  const members: ZipMember[] = [];
+  const entries: Entry[] = [];
   const seen = new Set<string>();
   let pos = dir.offset;
+  let declared = 0;
   for (let i = 0; i < dir.count; i++) {
     const e = r.entry(pos, i);
     if (seen.has(e.name)) throw r.fail(`corrupt zip: member ${JSON.stringify(e.name)} appears twice`);
     seen.add(e.name);
-    members.push({ name: e.name, data: r.extract(e) });
+    entries.push(e);
+    declared += e.usize;
     pos = e.next;
   }
-  return members;
+  if (declared > maxBytes) {
+    throw r.fail(`its members declare ${declared.toLocaleString('en-US')} bytes uncompressed, more than the ${maxBytes.toLocaleString('en-US')} bytes ${why || 'allowed'} (checked before inflating)`);
+  }
+  return entries.map((e) => ({ name: e.name, data: r.extract(e) }));
 }
 
 interface Entry {
