@@ -161,7 +161,33 @@ const embedding: Mapper = (cx) => {
   return [keras(cx.add('embedding', [x], { vocab, units }, { weight: { shape: [vocab, units], data: w! } }))];
 };
 
+/**
+ * PReLU: Keras' alpha has the input's shape with the shared_axes set to 1. One slope (all axes
+ * shared), one per element of a 1-d input, or one per channel (only the last axis varies; applied
+ * channels-first) become layergen's prelu; slopes varying along other axes are an error.
+ */
+const prelu: Mapper = (cx) => {
+  const v = cx.ins[0]!;
+  const raw = cx.config.shared_axes;
+  const shared = Array.isArray(raw) ? (raw as number[]) : typeof raw === 'number' ? [raw] : [];
+  const alphaShape = v.shape.map((d, i) => (shared.includes(i + 1) ? 1 : d));
+  const [alpha] = cx.weights([{ name: 'alpha', shape: alphaShape }]);
+  const varying = alphaShape.flatMap((d, i) => (d > 1 ? [i] : []));
+  const rank = v.shape.length;
+  const one = (n: number) => ({ num_parameters: n });
+  if (varying.length === 0 || rank === 1) {
+    const n = varying.length === 0 ? 1 : v.shape[0]!;
+    return [keras(cx.add('prelu', [cx.x()], one(n), { weight: { shape: [n], data: alpha!.slice(0, n) } }))];
+  }
+  if (varying.length === 1 && varying[0] === rank - 1) {
+    const n = v.shape[rank - 1]!;
+    return [{ src: cx.add('prelu', [cx.cf()], one(n), { weight: { shape: [n], data: alpha! } }), shape: v.shape, cf: true }];
+  }
+  throw new NodeError(`alpha of shape [${alphaShape.join(', ')}] varies along axes other than the channels: layergen's prelu has one slope, or one per channel (shared_axes=[1, ...] for all but the last axis)`);
+};
+
 export const CORE_LAYERS: Readonly<Record<string, Mapper>> = {
+  PReLU: prelu,
   Dense: dense,
   Dropout: identity,
   SpatialDropout1D: identity,
