@@ -39,14 +39,20 @@ function paddingOf(a: Attrs, spatial: number, kernel: readonly number[], stride:
   return [p, p];
 }
 
-/** Checks the input and attributes; everything the shape rule, params and formula need. */
-function geometry(a: Attrs, x: TensorType, spatial: number): ConvGeom {
+/** The input's channels and spatial sizes, and the output channels, checked against the groups (conv and transposed conv). */
+function channelsOf(a: Attrs, x: TensorType, spatial: number): { inC: number; outC: number; groups: number; spatialIn: number[] } {
   needLayout(x, spatial);
   const [inC, ...spatialIn] = x.shape as [number, ...number[]];
   const outC = a.channels as number;
   const groups = a.groups as number;
   if (inC % groups !== 0) throw new ShapeError(`in channels ${inC} is not divisible by groups ${groups}`);
   if (outC % groups !== 0) throw new ShapeError(`out channels ${outC} is not divisible by groups ${groups}`);
+  return { inC, outC, groups, spatialIn };
+}
+
+/** Checks the input and attributes; everything the shape rule, params and formula need. */
+function geometry(a: Attrs, x: TensorType, spatial: number): ConvGeom {
+  const { inC, outC, groups, spatialIn } = channelsOf(a, x, spatial);
   const kernel = perAxis(a, 'kernel', spatial, 1);
   const stride = perAxis(a, 'stride', spatial, 1);
   const dilation = perAxis(a, 'dilation', spatial, 1);
@@ -60,6 +66,13 @@ function geometry(a: Attrs, x: TensorType, spatial: number): ConvGeom {
   }
   return { inC, outC, groups, spatialIn, kernel, stride, padding, padEnd, dilation };
 }
+
+/** The keys after the padding ones, the same for conv and transposed conv. */
+const TAIL_ATTRS: Readonly<Record<string, AttrSpec>> = {
+  dilation: { type: 'ints', default: [1], doc: 'spacing between kernel taps: one int or one per spatial axis' },
+  groups: { type: 'int', min: 1, default: 1, doc: 'channel groups; in and out channels must be divisible by it' },
+  bias: { type: 'bool', default: true, doc: 'learn an additive bias' },
+};
 
 const spatialAttrs = (spatial: number): Record<string, AttrSpec> => ({
   channels: { type: 'int', min: 1, doc: 'output channels' },
@@ -82,9 +95,7 @@ function conv(spatial: 1 | 2): OpDef {
         doc: 'padding on both sides: one int or one per spatial axis; same (output size = input size, stride 1) or valid (none)',
       },
       padding_mode: { type: 'enum', values: PAD_MODES, default: 'zeros', doc: 'what the padding holds: zeros, or the input reflected, replicated or wrapped around' },
-      dilation: { type: 'ints', default: [1], doc: 'spacing between kernel taps: one int or one per spatial axis' },
-      groups: { type: 'int', min: 1, default: 1, doc: 'channel groups; in and out channels must be divisible by it' },
-      bias: { type: 'bool', default: true, doc: 'learn an additive bias' },
+      ...TAIL_ATTRS,
     },
     arity: { min: 1, max: 1 },
     channelAffine: { folds: () => true },
@@ -158,12 +169,7 @@ interface TransposeGeom {
 }
 
 function transposeGeometry(a: Attrs, x: TensorType, spatial: number): TransposeGeom {
-  needLayout(x, spatial);
-  const [inC, ...spatialIn] = x.shape as [number, ...number[]];
-  const outC = a.channels as number;
-  const groups = a.groups as number;
-  if (inC % groups !== 0) throw new ShapeError(`in channels ${inC} is not divisible by groups ${groups}`);
-  if (outC % groups !== 0) throw new ShapeError(`out channels ${outC} is not divisible by groups ${groups}`);
+  const { inC, outC, groups, spatialIn } = channelsOf(a, x, spatial);
   const kernel = perAxis(a, 'kernel', spatial, 1);
   const stride = perAxis(a, 'stride', spatial, 1);
   const padding = perAxis(a, 'padding', spatial, 0);
@@ -191,9 +197,7 @@ function convTranspose(spatial: 1 | 2): OpDef {
       ...spatialAttrs(spatial),
       padding: { type: 'ints', default: [0], doc: "dilation * (kernel - 1) - padding zeros on both sides of the input: PyTorch's padding" },
       output_padding: { type: 'ints', default: [0], doc: 'extra size at the end of each spatial axis (smaller than the stride or dilation)' },
-      dilation: { type: 'ints', default: [1], doc: 'spacing between kernel taps: one int or one per spatial axis' },
-      groups: { type: 'int', min: 1, default: 1, doc: 'channel groups; in and out channels must be divisible by it' },
-      bias: { type: 'bool', default: true, doc: 'learn an additive bias' },
+      ...TAIL_ATTRS,
     },
     arity: { min: 1, max: 1 },
     params(a, [x]) {

@@ -110,6 +110,27 @@ function trailingAffine(b: FormulaBuilder, a: Attrs, y: F, k: readonly Ix[], bia
   return bias ? b.prim('add', scaled, b.param('bias', k)) : scaled;
 }
 
+/** The shape rule of the trailing-axes norms: a float input whose trailing axes are normalized_shape. */
+function trailingShape(a: Attrs, [x]: readonly TensorType[]): TensorType {
+  needFloat(x!);
+  needRank(x!, 1);
+  trailing(a, x!);
+  return x!;
+}
+
+/**
+ * The block a trailing-axes norm reduces over, for output index `at`: its element count, the
+ * input index of its element v (a reduction variable), and `at`'s trailing indices (for weight
+ * and bias). The statistics depend only on the leading axes, so backends compute them once per row.
+ */
+function trailingBlock(a: Attrs, x: TensorType, out: TensorType): { at: Ix[]; n: number; element: (v: string) => Ix[]; tail: Ix[] } {
+  const at = outIndex(out.shape.length);
+  const dims = trailing(a, x);
+  const r = out.shape.length;
+  const axes = dims.map((_, k) => r - dims.length + k);
+  return { at, n: size(dims), element: (v) => blockIndex(at, axes, dims, v), tail: at.slice(r - dims.length) };
+}
+
 export const layernorm: OpDef = {
   type: 'layernorm',
   torch: 'nn.LayerNorm(normalized_shape, eps, elementwise_affine=affine)',
@@ -120,22 +141,12 @@ export const layernorm: OpDef = {
     const shape = trailing(a, x!);
     return a.affine ? { weight: { shape, fanIn: 1, init: 'ones' }, bias: { shape, fanIn: 1, init: 'zeros' } } : {};
   },
-  shape(a, [x]) {
-    needFloat(x!);
-    needRank(x!, 1);
-    trailing(a, x!);
-    return x!;
-  },
+  shape: trailingShape,
   formula(a, [x], out, b) {
-    const at = outIndex(out.shape.length);
-    const dims = trailing(a, x!);
-    const r = out.shape.length;
-    const axes = dims.map((_, k) => r - dims.length + k);
-    const n = size(dims);
-    // The statistics depend only on the leading axes, so backends compute them once per row.
-    const { mean, variance } = moments(b, n, (v) => b.input(0, blockIndex(at, axes, dims, v)));
+    const { at, n, element, tail } = trailingBlock(a, x!, out);
+    const { mean, variance } = moments(b, n, (v) => b.input(0, element(v)));
     const y = b.prim('div', b.prim('sub', b.input(0, at), mean), b.prim('sqrt', b.prim('add', variance, b.num(a.eps as number))));
-    return trailingAffine(b, a, y, at.slice(r - dims.length), true);
+    return trailingAffine(b, a, y, tail, true);
   },
 };
 
@@ -155,28 +166,19 @@ export const rmsnorm: OpDef = {
   params(a, [x]): Record<string, ParamSpec> {
     return a.affine ? { weight: { shape: trailing(a, x!), fanIn: 1, init: 'ones' } } : {};
   },
-  shape(a, [x]) {
-    needFloat(x!);
-    needRank(x!, 1);
-    trailing(a, x!);
-    return x!;
-  },
+  shape: trailingShape,
   formula(a, [x], out, b) {
-    const at = outIndex(out.shape.length);
-    const dims = trailing(a, x!);
-    const r = out.shape.length;
-    const axes = dims.map((_, k) => r - dims.length + k);
-    const n = size(dims);
+    const { at, n, element, tail } = trailingBlock(a, x!, out);
     const meanSquare = b.prim(
       'div',
       b.sum(n, (v) => {
-        const e = b.input(0, blockIndex(at, axes, dims, v));
+        const e = b.input(0, element(v));
         return b.prim('mul', e, e);
       }),
       b.num(n),
     );
     const y = b.prim('div', b.input(0, at), b.prim('sqrt', b.prim('add', meanSquare, b.num(a.eps as number))));
-    return trailingAffine(b, a, y, at.slice(r - dims.length), false);
+    return trailingAffine(b, a, y, tail, false);
   },
 };
 

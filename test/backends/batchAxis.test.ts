@@ -8,9 +8,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { buildText, LayergenError } from '../../compiler/index.js';
 import { compileAndImport, mismatch, repo, tempDir } from '../helpers.js';
 import { gpuImport } from './gpujs/load.js';
+import { errorOf } from '../ops/support.js';
 
 const YAML = `name: batch_axes
 inputs:
@@ -87,22 +87,13 @@ test('gpu: predictBatch in the same layouts', async () => {
   await m.dispose();
 });
 
-function err(yaml: string): string {
-  try {
-    buildText(yaml, 'net.yaml');
-  } catch (e) {
-    if (e instanceof LayergenError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a LayergenError');
-}
 
 test('batch_axis out of range or misplaced: clear errors with places', () => {
-  assert.match(err(YAML.replace('batch_axis: 1}', 'batch_axis: 3}')), /^net\.yaml:3:\d+: input "h": batch_axis must be in 0\.\.2 \(the shape has 2 axes\), got 3$/);
-  assert.match(err(YAML.replace('{name: fc, batch_axis: 1}', '{name: fc, batch_axis: 3}')), /^net\.yaml:15:\d+: output "fc": batch_axis must be in 0\.\.2 \(the layer's output has 2 axes\), got 3$/);
-  assert.match(err(YAML.replace('{name: fc, batch_axis: 1}', '{name: fc, axis: 1}')), /net\.yaml:15:\d+: .*unknown key "axis"/);
-  assert.match(err(YAML.replace('{name: fc, batch_axis: 1}', '{batch_axis: 1}')), /net\.yaml:15:\d+: outputs: missing "name"/);
-  assert.match(err(YAML.replace('batch_axis: 1}', 'batch_axis: -1}')), /net\.yaml:3:\d+: input "h": batch_axis: expected an integer >= 0, got -1/);
+  assert.match(errorOf(YAML.replace('batch_axis: 1}', 'batch_axis: 3}')), /^net\.yaml:3:\d+: input "h": batch_axis must be in 0\.\.2 \(the shape has 2 axes\), got 3$/);
+  assert.match(errorOf(YAML.replace('{name: fc, batch_axis: 1}', '{name: fc, batch_axis: 3}')), /^net\.yaml:15:\d+: output "fc": batch_axis must be in 0\.\.2 \(the layer's output has 2 axes\), got 3$/);
+  assert.match(errorOf(YAML.replace('{name: fc, batch_axis: 1}', '{name: fc, axis: 1}')), /net\.yaml:15:\d+: .*unknown key "axis"/);
+  assert.match(errorOf(YAML.replace('{name: fc, batch_axis: 1}', '{batch_axis: 1}')), /net\.yaml:15:\d+: outputs: missing "name"/);
+  assert.match(errorOf(YAML.replace('batch_axis: 1}', 'batch_axis: -1}')), /net\.yaml:3:\d+: input "h": batch_axis: expected an integer >= 0, got -1/);
 });
 
 test.run();

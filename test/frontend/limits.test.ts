@@ -8,35 +8,27 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildText, LayergenError } from '../../compiler/index.js';
+import { buildText } from '../../compiler/index.js';
 import { DEFAULT_LIMITS, setLimits } from '../../compiler/limits.js';
 import { repo, tempDir } from '../helpers.js';
+import { errorOf } from '../ops/support.js';
 
-function err(yaml: string): string {
-  try {
-    buildText(yaml, 'net.yaml');
-  } catch (e) {
-    if (e instanceof LayergenError) return e.message;
-    throw e;
-  }
-  throw new Error('expected a LayergenError');
-}
 
 const net = (input: string, layer: string): string => `name: t\ninputs:\n  x: ${input}\nlayers:\n  - name: big\n${layer}seed: 1\n`;
 
 test('parameters, elements, steps and stacked layers beyond the limits: errors at the layer, before any allocation', () => {
-  assert.match(err(net('[100000]', '    type: linear\n    units: 40000\n')), /^net\.yaml:5:5: layer "big": 4,000,040,000 parameters exceed the limit of 500,000,000 \(--max-params to raise it\)$/);
-  assert.match(err(net('[999999999999, 4]', '    type: lstm\n    units: 4\n')), /^net\.yaml:3:3: input "x": 3,999,999,999,996 elements per example \(shape \[999999999999, 4\]\) exceed the limit of 50,000,000 \(--max-elements to raise it\)$/);
-  assert.match(err(net('[3, 100000, 100000]', '    type: conv2d\n    channels: 2\n    kernel: 3\n')), /input "x": 30,000,000,000 elements per example/);
-  assert.match(err(net('[2000000, 1]', '    type: gru\n    units: 2\n')), /^net\.yaml:5:5: layer "big": 2,000,000 time steps exceed the limit of 1,000,000 \(--max-steps to raise it\)$/);
-  assert.match(err(net('[10, 4]', '    type: rnn\n    units: 4\n    layers: 1000000000\n')), /layer "big": layers 1000000000: at most 1000 layers and directions/);
-  assert.match(err(net('[10]', '    type: linear\n    units: 1000000000\n')), /layer "big": 1,000,000,000 elements per example/);
+  assert.match(errorOf(net('[100000]', '    type: linear\n    units: 40000\n')), /^net\.yaml:5:5: layer "big": 4,000,040,000 parameters exceed the limit of 500,000,000 \(--max-params to raise it\)$/);
+  assert.match(errorOf(net('[999999999999, 4]', '    type: lstm\n    units: 4\n')), /^net\.yaml:3:3: input "x": 3,999,999,999,996 elements per example \(shape \[999999999999, 4\]\) exceed the limit of 50,000,000 \(--max-elements to raise it\)$/);
+  assert.match(errorOf(net('[3, 100000, 100000]', '    type: conv2d\n    channels: 2\n    kernel: 3\n')), /input "x": 30,000,000,000 elements per example/);
+  assert.match(errorOf(net('[2000000, 1]', '    type: gru\n    units: 2\n')), /^net\.yaml:5:5: layer "big": 2,000,000 time steps exceed the limit of 1,000,000 \(--max-steps to raise it\)$/);
+  assert.match(errorOf(net('[10, 4]', '    type: rnn\n    units: 4\n    layers: 1000000000\n')), /layer "big": layers 1000000000: at most 1000 layers and directions/);
+  assert.match(errorOf(net('[10]', '    type: linear\n    units: 1000000000\n')), /layer "big": 1,000,000,000 elements per example/);
 });
 
 test('setLimits raises and lowers them; the defaults come back', () => {
   const before = setLimits({ maxParams: 10 });
   try {
-    assert.match(err(net('[3]', '    type: linear\n    units: 4\n')), /layer "big": 16 parameters exceed the limit of 10/);
+    assert.match(errorOf(net('[3]', '    type: linear\n    units: 4\n')), /layer "big": 16 parameters exceed the limit of 10/);
   } finally {
     setLimits(before);
   }

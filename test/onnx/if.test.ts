@@ -9,7 +9,7 @@ import * as assert from 'uvu/assert';
 import { LayergenError } from '../../compiler/errors.js';
 import { importOnnxFile, type ImportOptions } from '../../compiler/frontend/onnx/index.js';
 import { compileAndImport, mismatch, writeImportedNet } from '../helpers.js';
-import { INT64, encodeModel, tensorProto, tempModel } from './support.js';
+import { INT64, encodeModel, tensorProto, tempModel, type TinyGraph } from './support.js';
 
 type Ort = typeof import('onnxruntime-node');
 let ort: Ort | null = null;
@@ -18,6 +18,9 @@ try {
 } catch (e) {
   console.log(`  note: onnxruntime-node is not available (${(e as Error).message.split('\n')[0]}); skipping the onnxruntime comparison`);
 }
+
+/** An If branch computing one pointwise op of x, as its output `out` ([N, 4]). */
+const branch = (op: string, out: string): TinyGraph => ({ nodes: [{ op, inputs: ['x'], outputs: [out] }], outputs: [[out, ['N', 4]]] });
 
 const ZERO = tensorProto('zero', [], [0], INT64);
 const ONE = tensorProto('one', [], [1], INT64);
@@ -36,8 +39,8 @@ const ON_BATCH = tempModel(
         inputs: ['c'],
         outputs: ['y'],
         attrs: {
-          then_branch: { nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['yt'] }], outputs: [['yt', ['N', 4]]] },
-          else_branch: { nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['ye'] }], outputs: [['ye', ['N', 4]]] },
+          then_branch: branch('Relu', 'yt'),
+          else_branch: branch('Sigmoid', 'ye'),
         },
       },
     ],
@@ -68,14 +71,14 @@ const NESTED = tempModel(
                 inputs: ['c2'],
                 outputs: ['yi'],
                 attrs: {
-                  then_branch: { nodes: [{ op: 'Tanh', inputs: ['x'], outputs: ['a'] }], outputs: [['a', ['N', 4]]] },
-                  else_branch: { nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['b'] }], outputs: [['b', ['N', 4]]] },
+                  then_branch: branch('Tanh', 'a'),
+                  else_branch: branch('Relu', 'b'),
                 },
               },
             ],
             outputs: [['yi', ['N', 4]]],
           },
-          else_branch: { nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['ye'] }], outputs: [['ye', ['N', 4]]] },
+          else_branch: branch('Sigmoid', 'ye'),
         },
       },
     ],
@@ -101,8 +104,8 @@ const RUNTIME = tempModel(
         inputs: ['c'],
         outputs: ['y'],
         attrs: {
-          then_branch: { nodes: [{ op: 'Relu', inputs: ['x'], outputs: ['yt'] }], outputs: [['yt', ['N', 4]]] },
-          else_branch: { nodes: [{ op: 'Sigmoid', inputs: ['x'], outputs: ['ye'] }], outputs: [['ye', ['N', 4]]] },
+          then_branch: branch('Relu', 'yt'),
+          else_branch: branch('Sigmoid', 'ye'),
         },
       },
     ],

@@ -57,14 +57,22 @@ function padding(cx: Cx, s: Spatial, kernel: readonly number[], stride: readonly
   return begin;
 }
 
+/** What Conv and ConvTranspose layers share: the channels-first input, filters, kernel, strides, dilation. */
+function convConfig(cx: Cx, dims: 1 | 2) {
+  const c = cx.config;
+  return {
+    c,
+    s: spatialInput(cx, dims),
+    filters: num(c, 'filters'),
+    kernel: ints(c, 'kernel_size', dims),
+    stride: ints(c, 'strides', dims, 1),
+    dilation: ints(c, 'dilation_rate', dims, 1),
+  };
+}
+
 function conv(dims: 1 | 2): Mapper {
   return (cx) => {
-    const c = cx.config;
-    const s = spatialInput(cx, dims);
-    const filters = num(c, 'filters');
-    const kernel = ints(c, 'kernel_size', dims);
-    const stride = ints(c, 'strides', dims, 1);
-    const dilation = ints(c, 'dilation_rate', dims, 1);
+    const { c, s, filters, kernel, stride, dilation } = convConfig(cx, dims);
     const groups = num(c, 'groups', 1);
     if (s.channels % groups || filters % groups) throw new NodeError(`groups ${groups} does not divide ${s.channels} input channels and ${filters} filters`);
     const [begin, end] = paddingOf(cx, s, kernel, stride, dilation, dims === 1);
@@ -113,12 +121,7 @@ function globalPool(kind: 'max' | 'avg', dims: 1 | 2): Mapper {
  */
 function convTranspose(dims: 1 | 2): Mapper {
   return (cx) => {
-    const c = cx.config;
-    const s = spatialInput(cx, dims);
-    const filters = num(c, 'filters');
-    const kernel = ints(c, 'kernel_size', dims);
-    const stride = ints(c, 'strides', dims, 1);
-    const dilation = ints(c, 'dilation_rate', dims, 1);
+    const { c, s, filters, kernel, stride, dilation } = convConfig(cx, dims);
     if (dilation.some((d) => d !== 1)) throw new NodeError('a dilated transposed convolution: TensorFlow runs it only with strides 1; not supported');
     if (c.output_padding !== null && c.output_padding !== undefined) throw new NodeError('output_padding is not supported (valid and same padding are)');
     const mode = str(c, 'padding', 'valid').toLowerCase();

@@ -6,6 +6,7 @@
  * batch size, say) is an error naming the node.
  */
 import { NodeError, attrInt, attrInts, attrTensor, attrFloat, type OnnxNode } from './model.js';
+import { sliceIndices, squeezeDims, unsqueezeDims } from './dims.js';
 import { constant, dimsOf, fmt, nums, normAxis, size, type Const, type ConstDType, type Dim, type Fill, type Value } from './values.js';
 
 export type Folder = (n: OnnxNode, ins: readonly (Value | undefined)[], opset: number) => Value[];
@@ -204,35 +205,6 @@ function withDims(v: Const | Fill, dims: readonly Dim[]): Const | Fill {
   if (v.kind === 'fill') return settle({ ...v, dims });
   if (dims.some((d) => d === 'N')) throw new NodeError('internal: a constant cannot take a batch-dependent shape');
   return constant(v.dtype, dims as number[], v.data);
-}
-
-export function unsqueezeDims(dims: readonly Dim[], axes: readonly number[]): Dim[] {
-  const r = dims.length + axes.length;
-  const at = new Set(axes.map((a) => normAxis(a, r, 'axes entry')));
-  if (at.size !== axes.length) throw new NodeError(`axes [${axes.join(', ')}] name an axis twice`);
-  const out: Dim[] = [];
-  let k = 0;
-  for (let i = 0; i < r; i++) out.push(at.has(i) ? 1 : dims[k++]!);
-  return out;
-}
-
-export function squeezeDims(dims: readonly Dim[], axes: readonly number[] | undefined): Dim[] {
-  const drop = new Set(axes ? axes.map((a) => normAxis(a, dims.length, 'axes entry')) : dims.flatMap((d, i) => (d === 1 ? [i] : [])));
-  for (const a of drop) if (dims[a] !== 1) throw new NodeError(`cannot squeeze axis ${a} of size ${dims[a]}`);
-  return dims.filter((_, i) => !drop.has(i));
-}
-
-/** Slice's resolved ranges: per axis, the selected indices. */
-export function sliceIndices(n: number, start: number, end: number, step: number): number[] {
-  if (step === 0) throw new NodeError('slice step 0');
-  const clamp = (x: number, lo: number, hi: number) => Math.min(Math.max(x, lo), hi);
-  let s = start < 0 ? start + n : start;
-  let e = end < 0 ? end + n : end;
-  s = step > 0 ? clamp(s, 0, n) : clamp(s, -1, n - 1);
-  e = step > 0 ? clamp(e, 0, n) : clamp(e, -1, n - 1);
-  const out: number[] = [];
-  for (let i = s; step > 0 ? i < e : i > e; i += step) out.push(i);
-  return out;
 }
 
 export function sliceArgs(n: OnnxNode, ins: readonly (Value | undefined)[], opset: number, rank: number) {

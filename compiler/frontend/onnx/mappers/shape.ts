@@ -8,7 +8,8 @@
  */
 import { attrInt, attrInts, NodeError } from '../model.js';
 import { resolvesWhole, sliceSegs } from '../net.js';
-import { sliceArgs, sliceIndices, squeezeDims, unsqueezeDims } from '../fold.js';
+import { sliceIndices, squeezeDims, unsqueezeDims } from '../dims.js';
+import { sliceArgs } from '../fold.js';
 import { dimsOf, fmt, nums, normAxis, size, view, type Dim, type Seg, type Tensor, type Value } from '../values.js';
 import { exampleAxis, layer, result, type Cx, type Mapper } from './common.js';
 
