@@ -34,9 +34,14 @@ async function run(argv: string[]): Promise<void> {
     .option('max-params', { type: 'number', global: true, describe: `refuse nets with more parameters (default ${DEFAULT_LIMITS.maxParams.toLocaleString('en-US')})` })
     .option('max-elements', { type: 'number', global: true, describe: `refuse layers with more elements per example (default ${DEFAULT_LIMITS.maxElements.toLocaleString('en-US')})` })
     .option('max-steps', { type: 'number', global: true, describe: `refuse recurrent layers over more time steps (default ${DEFAULT_LIMITS.maxSteps.toLocaleString('en-US')})` })
+    .option('max-symbolic-nodes', {
+      type: 'number',
+      global: true,
+      describe: `refuse symbolic evaluations building more expression operations (default ${DEFAULT_LIMITS.maxSymbolicNodes.toLocaleString('en-US')})`,
+    })
     .middleware((a) => {
       const given: Record<string, number> = {};
-      for (const [flag, key] of [['max-params', 'maxParams'], ['max-elements', 'maxElements'], ['max-steps', 'maxSteps']] as const) {
+      for (const [flag, key] of [['max-params', 'maxParams'], ['max-elements', 'maxElements'], ['max-steps', 'maxSteps'], ['max-symbolic-nodes', 'maxSymbolicNodes']] as const) {
         const v = a[flag] as number | undefined;
         if (v === undefined) continue;
         if (!Number.isFinite(v) || v < 1) fail(new LayergenError(`--${flag}: expected a positive number, got ${String(a[flag])}`));

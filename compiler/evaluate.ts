@@ -5,6 +5,7 @@ import { LayergenError } from './errors.js';
 import { paramLabel, size, typeOf, type Graph, type Node, type Tensor } from './ir/graph.js';
 import { paramSymbols, selectsParam } from '@layergen/runtime';
 import { float64, interpret, type Algebra } from './interpret.js';
+import { checkSymbolicSize } from './limits.js';
 
 export type Format = 'text' | 'sympy' | 'mathematica' | 'latex' | 'js';
 
@@ -87,6 +88,7 @@ const exactAlgebra: Algebra<S.Expr | number> = {
 };
 
 export function evalSymbolic(g: Graph, inputs: Record<string, (number | string)[]>, opts: SymbolicEvalOptions = {}): Record<string, S.Expr[]> {
+  checkSymbolicSize(g);
   const alg = opts.exact ? exactAlgebra : symbolic;
   const vals = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.map((x) => (typeof x === 'string' ? S.sym(x) : alg.num(x)))]));
   const sp = opts.symbolicParams;

@@ -1,13 +1,15 @@
 /**
  * Resource guards: sizes estimated from shapes alone, before anything is allocated — parameters
  * per layer and in all, elements of each layer's per-example output (and of each input), and the
- * steps of a recurrent layer. A net beyond a limit is refused with the layer, the size and the
- * option that raises the limit; the CLI sets the limits from --max-params, --max-elements and
- * --max-steps (the API through setLimits).
+ * steps of a recurrent layer, and the operations a symbolic evaluation builds. A net beyond a
+ * limit is refused with the layer, the size and the option that raises the limit; the CLI sets
+ * the limits from --max-params, --max-elements, --max-steps and --max-symbolic-nodes (the API
+ * through setLimits).
  */
 import { LayergenError } from './errors.js';
-import { isInput, isLayerOp, size, typeOf, type Graph } from './ir/graph.js';
-import { getOp } from './ops/registry.js';
+import { formulaCost } from './ir/formula.js';
+import { isInput, isLayerOp, kindOf, size, typeOf, type Graph } from './ir/graph.js';
+import { formulaOf, getOp } from './ops/registry.js';
 
 export interface Limits {
   /** Parameters of the whole net (each 8 bytes as float64). */
@@ -16,9 +18,11 @@ export interface Limits {
   readonly maxElements: number;
   /** Time steps of a recurrent layer. */
   readonly maxSteps: number;
+  /** Expression operations a symbolic evaluation of one example may build (all layers). */
+  readonly maxSymbolicNodes: number;
 }
 
-export const DEFAULT_LIMITS: Limits = { maxParams: 500_000_000, maxElements: 50_000_000, maxSteps: 1_000_000 };
+export const DEFAULT_LIMITS: Limits = { maxParams: 500_000_000, maxElements: 50_000_000, maxSteps: 1_000_000, maxSymbolicNodes: 20_000_000 };
 
 let current: Limits = DEFAULT_LIMITS;
 
@@ -68,4 +72,43 @@ export function checkLimits(g: Graph, l: Limits = current): { params: number; te
     }
   }
   return { params: total, tensors };
+}
+
+/**
+ * Expression operations the symbolic evaluation of one example builds, per layer: output
+ * elements times the symbolic form's operations per element (a recurrent scan: per step, times
+ * the steps). An upper bound — hash-consing and constant folding make fewer nodes.
+ */
+export function symbolicCost(g: Graph): { name: string; cost: number; place?: Graph['nodes'][number]['place'] }[] {
+  const types = new Map(g.nodes.map((node) => [node.id, typeOf(node)]));
+  const out: { name: string; cost: number; place?: Graph['nodes'][number]['place'] }[] = [];
+  for (const node of g.nodes) {
+    const k = kindOf(node);
+    let cost: number;
+    if (k.kind === 'scan') {
+      const perStep = k.node.body.cells.reduce((a, c) => a + size(c.shape) * formulaCost(c.formula, 'symbolic'), 0);
+      cost = perStep * (node.attrs as { steps: number }).steps;
+    } else if (k.kind === 'op' || k.kind === 'fused') {
+      const type = types.get(node.id)!;
+      const f = node.formula ?? formulaOf(node, node.inputs.map((i) => types.get(i)!), type);
+      cost = size(type.shape) * formulaCost(f, 'symbolic');
+    } else continue;
+    out.push({ name: node.name, cost, place: node.place });
+  }
+  return out;
+}
+
+/** Throws a LayergenError when a symbolic evaluation of the (optimised) graph would build too much. */
+export function checkSymbolicSize(g: Graph, l: Limits = current): void {
+  let total = 0;
+  for (const { name, cost, place } of symbolicCost(g)) {
+    total += cost;
+    if (total > l.maxSymbolicNodes) {
+      const own = cost > l.maxSymbolicNodes ? '' : `, bringing the net to ${n(total)}`;
+      throw new LayergenError(
+        `layer "${name}": its symbolic form needs about ${n(cost)} expression operations${own}, beyond the limit of ${n(l.maxSymbolicNodes)} (--max-symbolic-nodes to raise it)`,
+        place,
+      );
+    }
+  }
 }

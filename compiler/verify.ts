@@ -13,6 +13,7 @@ import { emit } from './index.js';
 import { size, typeOf, type Graph } from './ir/graph.js';
 import { mulberry32 } from './frontend/init.js';
 import { pinRuntime } from './backends/templates.js';
+import { checkSymbolicSize } from './limits.js';
 
 export interface VerifyOptions {
   readonly points?: number;
@@ -79,6 +80,7 @@ function randomInputs(g: Graph, rng: () => number): Record<string, number[]> {
 export async function verify(graph: Graph, opts: VerifyOptions = {}): Promise<VerifyRow[]> {
   const tol = { ...DEFAULT_TOLERANCE, ...opts.tolerance };
   const skip = new Set(opts.skip ?? []);
+  if (!skip.has('symbolic')) checkSymbolicSize(graph);
   const dir = mkdtempSync(join(tmpdir(), 'layergen-verify-'));
   try {
     const ref = (await load(graph, 'numeric', 'float64', dir)) as Predictor;

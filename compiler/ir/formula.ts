@@ -148,6 +148,29 @@ function ixVars(x: Ix, out: Set<string>): void {
   }
 }
 
+/**
+ * Scalar operations per element of a formula (a reduction counts its length times its body);
+ * `view` picks the branch of an `alt` (numeric code, or the symbolic form).
+ */
+export function formulaCost(f: F, view: 'numeric' | 'symbolic' = 'numeric'): number {
+  switch (f.k) {
+    case 'num':
+    case 'input':
+    case 'param':
+      return 1;
+    case 'prim':
+      return 1 + f.args.reduce((a, g) => a + formulaCost(g, view), 0);
+    case 'reduce':
+      return f.n * (1 + formulaCost(f.body, view));
+    case 'shift':
+      return formulaCost(f.body, view);
+    case 'alt':
+      return formulaCost(view === 'numeric' ? f.numeric : f.symbolic, view);
+    case 'guard':
+      return 1 + Math.max(formulaCost(f.body, view), formulaCost(f.otherwise, view));
+  }
+}
+
 /** Index variables a formula depends on (bound reduction variables excluded). */
 export function freeVars(f: F, out: Set<string> = new Set()): Set<string> {
   switch (f.k) {

@@ -9,7 +9,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildText } from '../../compiler/index.js';
-import { DEFAULT_LIMITS, setLimits } from '../../compiler/limits.js';
+import { evalSymbolic } from '../../compiler/evaluate.js';
+import { loadNetText } from '../../compiler/frontend/index.js';
+import { countNodes } from '@layergen/runtime';
+import { DEFAULT_LIMITS, setLimits, symbolicCost } from '../../compiler/limits.js';
+import { optimize } from '../../compiler/passes/pipeline.js';
 import { repo, tempDir } from '../helpers.js';
 import { errorOf } from '../ops/support.js';
 
@@ -49,6 +53,45 @@ test('the CLI: --max-params / --max-elements / --max-steps, and a bad value', ()
   const bad = cli('--max-params', '-3');
   assert.is(bad.status, 1);
   assert.match(bad.stderr, /^layergen: --max-params: expected a positive number, got -3\n$/);
+});
+
+test('symbolic evaluation: the operations it would build are estimated from shapes and refused beyond --max-symbolic-nodes', () => {
+  const g = optimize(loadNetText(net('[50, 4]', '    type: lstm\n    units: 8\n'), 'net.yaml').graph, { keepParams: true });
+  const [cost] = symbolicCost(g).map((c) => c.cost);
+  const x = { x: Array.from({ length: 200 }, (_, i) => `s${i}`) };
+  // an upper bound of the nodes built (a sum's terms are not nodes, so within 20 times)
+  const built = countNodes(evalSymbolic(g, x).big!);
+  assert.ok(cost! >= built && cost! < 20 * built, `${cost} vs ${built}`);
+  const before = setLimits({ maxSymbolicNodes: 1000 });
+  try {
+    assert.throws(() => evalSymbolic(g, x), (e: Error) =>
+      /^net\.yaml:5:5: layer "big": its symbolic form needs about 92,400 expression operations, beyond the limit of 1,000 \(--max-symbolic-nodes to raise it\)$/.test(e.message));
+  } finally {
+    setLimits(before);
+  }
+  assert.is(evalSymbolic(g, x).big!.length, 50 * 8);
+  // a layer that fits alone but not with the ones before it
+  const two = optimize(loadNetText(net('[6]', '    type: linear\n    units: 6\n  - name: next\n    type: linear\n    units: 6\n'), 'net.yaml').graph, { keepParams: true });
+  setLimits({ maxSymbolicNodes: symbolicCost(two)[0]!.cost + 10 });
+  try {
+    assert.throws(() => evalSymbolic(two, { x: ['a', 'b', 'c', 'd', 'e', 'f'] }), (e: Error) => /layer "next": its symbolic form needs about [\d,]+ expression operations, bringing the net to [\d,]+, beyond the limit/.test(e.message));
+  } finally {
+    setLimits(before);
+  }
+});
+
+test('the CLI: eval --symbolic and verify refuse beyond --max-symbolic-nodes, at the layer', () => {
+  const dir = tempDir('limits-sym');
+  const file = join(dir, 'net.yaml');
+  writeFileSync(file, net('[30]', '    type: linear\n    units: 30\n'));
+  const cli = (...a: string[]) => spawnSync(process.execPath, [repo('bin/layergen.js'), ...a], { encoding: 'utf8' });
+  const r = cli('eval', file, '--symbolic', '--input', 'x=s*', '--max-symbolic-nodes', '500');
+  assert.is(r.status, 1);
+  assert.match(r.stderr, /net\.yaml:5:5: layer "big": its symbolic form needs about 3,660 expression operations, beyond the limit of 500 \(--max-symbolic-nodes to raise it\)\n$/);
+  assert.is(cli('eval', file, '--symbolic', '--input', 'x=s*').status, 0);
+  const v = cli('verify', file, '--skip', 'gpu,float32', '--max-symbolic-nodes', '500');
+  assert.is(v.status, 1);
+  assert.match(v.stderr, /layer "big": its symbolic form needs/);
 });
 
 test.run();

@@ -5,6 +5,7 @@
  * weights as literals and the states in local variables (`h_0 = ...`); larger ones run the
  * renderer's loops over preallocated buffers, with tiled inner products for the gate affines.
  */
+import { formulaCost } from '../../ir/formula.js';
 import { evalFormula } from '../../ir/interpret.js';
 import type { CellRef } from '../../ir/scan.js';
 import { renderLoops } from '../render.js';
@@ -13,7 +14,7 @@ import type { KernelKind } from './wasmKernel.js';
 import { hasIndexLoad, matchContraction, numericView } from './contraction.js';
 import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';
-import { epilogueCode, formulaCost, kernelKind, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
+import { epilogueCode, kernelKind, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
 import { bulkArray, CodeDag, type BulkArray } from './straight.js';
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);

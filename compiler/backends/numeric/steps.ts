@@ -9,7 +9,7 @@
  * Scans are in scan.ts.
  */
 import type { F } from '../../ir/formula.js';
-import { outVar } from '../../ir/formula.js';
+import { formulaCost, outVar } from '../../ir/formula.js';
 import { evalFormula } from '../../ir/interpret.js';
 import { substVars } from '../../ir/substitute.js';
 import { renderElement, renderLoops, type RenderCtx } from '../render.js';
@@ -60,26 +60,6 @@ export interface NumericCtx {
   /** A fresh function name. */
   claim(base: string): string;
   readonly kernels?: KernelCtx;
-}
-
-/** Scalar operations per element (reductions counted with their length). */
-export function formulaCost(f: F): number {
-  switch (f.k) {
-    case 'num':
-    case 'input':
-    case 'param':
-      return 1;
-    case 'prim':
-      return 1 + f.args.reduce((a, g) => a + formulaCost(g), 0);
-    case 'reduce':
-      return f.n * (1 + formulaCost(f.body));
-    case 'shift':
-      return formulaCost(f.body);
-    case 'alt':
-      return formulaCost(f.numeric);
-    case 'guard':
-      return 1 + Math.max(formulaCost(f.body), formulaCost(f.otherwise));
-  }
 }
 
 /** Straight-line code is emitted for runs of steps costing at most this many scalar operations. */
