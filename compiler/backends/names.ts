@@ -12,14 +12,17 @@ const RESERVED = new Set(
   ).split(' '),
 );
 
+/** Identifiers keep this much of the name they come from (a long one would be repeated in every use). */
+const MAX_BASE = 40;
+
 export class NameManager {
   private readonly taken = new Set<string>(RESERVED);
   /** Per base, the next suffix to try (claiming many names of one base stays linear). */
   private readonly next = new Map<string, number>();
 
-  /** A fresh identifier resembling `base` (invalid characters become `_`). */
+  /** A fresh identifier resembling `base` (invalid characters become `_`; at most MAX_BASE of them kept). */
   claim(base: string): string {
-    let id = base.replace(/[^A-Za-z0-9_$]/g, '_');
+    let id = base.replace(/[^A-Za-z0-9_$]/g, '_').slice(0, MAX_BASE);
     if (!/^[A-Za-z_$]/.test(id)) id = `_${id}`;
     let name = id;
     let n = this.next.get(id) ?? 2;

@@ -138,5 +138,6 @@ export function outputNodes(p: Plan): Set<number> {
 export function describe(s: AnyStep): string {
   const ins = s.inTypes.map((t) => `[${t.shape.join(', ')}]`).join(', ');
   const what = s.kind === 'scan' ? `scan over ${s.steps} steps${s.reverse ? ' (reversed)' : ''}` : s.node.op;
-  return `layer ${JSON.stringify(s.node.name)}: ${what} ${ins} -> [${s.out.shape.join(', ')}]`;
+  const name = s.node.name.length <= 100 ? s.node.name : `${s.node.name.slice(0, 99)}…`;
+  return `layer ${JSON.stringify(name)}: ${what} ${ins} -> [${s.out.shape.join(', ')}]`;
 }

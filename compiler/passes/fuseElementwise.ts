@@ -76,7 +76,7 @@ function fuse(p: Node, c: Node, current: ReadonlyMap<number, Node>): Node | unde
   return {
     id: c.id,
     op: 'fused',
-    name: `${p.name}+${c.name}`,
+    name: fusedName(p.name, c.name),
     inputs: p.inputs,
     attrs: { ops },
     params,
@@ -85,4 +85,10 @@ function fuse(p: Node, c: Node, current: ReadonlyMap<number, Node>): Node | unde
     type: typeOf(c),
     ...(c.place ?? p.place ? { place: (c.place ?? p.place)! } : {}),
   };
+}
+
+/** `a+b`; a long chain's name keeps its first and last layer (`r0+…+r31`), so names stay short. */
+function fusedName(first: string, next: string): string {
+  const full = `${first}+${next}`;
+  return full.length <= 80 ? full : `${first.split('+')[0]}+…+${next}`;
 }

@@ -13,6 +13,7 @@ import { cse } from '../../compiler/passes/cse.js';
 import { foldBatchNorm } from '../../compiler/passes/foldBatchNorm.js';
 import { fuseElementwise } from '../../compiler/passes/fuseElementwise.js';
 import { optimize, PIPELINE } from '../../compiler/passes/pipeline.js';
+import { buildText, emit } from '../../compiler/index.js';
 import { example, fixtureNames, loadFixture, mismatch, repo } from '../helpers.js';
 
 const NEW_PASSES = ['fuseElementwise', 'foldBatchNorm', 'cse'];
@@ -57,6 +58,19 @@ test('fuseElementwise: pointwise chains fuse into their producer; shared or outp
   assert.is(formulaText(fused.formula!), 'tanh(max(0, (sum[r0<3]((weight[i0, r0] * in0[r0])) + bias[i0])))');
   sameOutputs(g, f, { x: [0.5, -1, 2] });
   assert.equal(names(g), ['x', 'fc', 'act', 'drop', 't1', 'fc2', 's1', 's2'], 'input graph untouched');
+});
+
+test('fuseElementwise: a long chain keeps short names, and its code grows linearly with the chain', async () => {
+  const chain = (n: number) =>
+    `name: c\ninputs:\n  x: [4]\nlayers:\n${Array.from({ length: n }, (_, i) => `  - {name: a_rather_long_layer_name_${i}, type: ${i % 2 ? 'tanh' : 'relu'}}\n`).join('')}seed: 1\n`;
+  const g = fuseElementwise(base(chain(200)));
+  assert.ok(g.nodes.every((node) => node.name.length <= 100), 'fused names are bounded');
+  assert.is(g.nodes[1]!.name, 'a_rather_long_layer_name_0+…+a_rather_long_layer_name_31');
+  const code = async (n: number) => (await emit(optimize(buildText(chain(n), 'c.yaml').graph), 'c.yaml', { targets: ['numeric'], format: false }))[0]!.text;
+  const [small, large] = [await code(100), await code(400)];
+  const longest = (t: string) => Math.max(...(t.match(/[A-Za-z_$][A-Za-z0-9_$]*/g) ?? []).map((w) => w.length));
+  assert.ok(longest(large) <= 48, `longest identifier ${longest(large)}`);
+  assert.ok(large.length < 4.5 * small.length, `${small.length} -> ${large.length} bytes for 4x the layers`);
 });
 
 test('fuseElementwise: a consumer using its input several times (gelu) duplicates only small producers', () => {
