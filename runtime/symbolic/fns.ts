@@ -1,6 +1,7 @@
 /**
  * Named functions, with their construction-time simplifications:
- * - float arguments fold through FN_TABLE (the same semantics `evaluate` uses); exact
+ * - float arguments fold through FN_TABLE (the same semantics `evaluate` uses), except an exp
+ *   that overflows (exp(800) stays a call, which `evaluate` handles in the log domain); exact
  *   (rational) arguments fold only where the result is exact: abs, heaviside, sqrt of a
  *   perfect square, and the values at 0 and 1 (exp(1/2) stays exp(1/2));
  * - max/min flatten, fold their numeric arguments into one (exactly for rationals),
@@ -42,9 +43,15 @@ function unaryFn(name: FnName, a: Operand): Expr {
   const x = toExpr(a);
   if (x.kind === 'num') {
     const v = x.value;
-    if (!isRational(v)) return makeNum(FN_TABLE[name].eval([v]));
-    const r = exactValue(name, v);
-    if (r !== undefined) return makeNum(r);
+    if (!isRational(v)) {
+      const y = FN_TABLE[name].eval([v]);
+      // exp(800) stays a call: folded to Infinity it would turn a softmax of numbers into NaN,
+      // while `evaluate` computes such calls stably (in the log domain)
+      if (!(name === 'exp' && Number.isFinite(v) && !Number.isFinite(y))) return makeNum(y);
+    } else {
+      const r = exactValue(name, v);
+      if (r !== undefined) return makeNum(r);
+    }
   }
   if (x.kind === 'fn') {
     if (IDEMPOTENT.has(name) && x.name === name) return x;

@@ -134,6 +134,22 @@ test('softmax and log_softmax in textbook form evaluate without overflow (the lo
   assert.is(S.format(softmax[0]!, 'text'), 'exp(a)/(exp(a) + exp(b) + exp(c))');
   // Genuine overflow stays what it is: exp(800) alone is Infinity.
   assert.is(S.evaluate(S.exp(a), { a: 800 }), Infinity);
+  // Built from numbers, an overflowing exp stays a call (folded to Infinity it would make NaN),
+  // so the same softmax of numbers, or of numbers and symbols, is right too.
+  assert.is(S.format(S.exp(800), 'text'), 'exp(800)');
+  assert.is(S.format(S.exp(700), 'text'), String(Math.exp(700)));
+  for (const xs of [[800, -800, 1], [1000, 990, -1000]] as const) {
+    const want = stable([...xs]);
+    for (const mixed of [false, true]) {
+      const args = xs.map((v, i) => (mixed && i === 1 ? S.sym('b') : S.num(v)));
+      const sum = S.add(...args.map((x) => S.exp(x)));
+      const env = { b: xs[1] };
+      args.forEach((x, i) => {
+        close(S.evaluate(S.div(S.exp(x), sum), env), want.p[i]!, 1e-12, `softmax of ${xs}${mixed ? ' (b a symbol)' : ''}`);
+        close(S.evaluate(S.sub(x, S.log(sum)), env), want.lp[i]!, 1e-12, `log_softmax of ${xs}${mixed ? ' (b a symbol)' : ''}`);
+      });
+    }
+  }
 });
 
 test.run();
