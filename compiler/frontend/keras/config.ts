@@ -23,7 +23,18 @@ export interface KLayer {
   readonly inputs: readonly KRef[];
   /** Where a .keras archive keeps its variables (without `/vars`). */
   readonly path: string;
+  /** The call's arguments other than tensors (`use_causal_mask: true`). */
+  readonly kwargs?: JsonObject;
 }
+
+/**
+ * Call arguments, by position, that layers take as tensors besides their first: a tensor passed by
+ * keyword (`mha(query=a, value=b)`) is placed at its position. Other tensors passed by keyword
+ * (initial states, masks, constants) are refused.
+ */
+const TENSOR_ARGS: Readonly<Record<string, readonly string[]>> = {
+  MultiHeadAttention: ['query', 'value', 'key'],
+};
 
 export interface KGraph {
   /** `Sequential` or `Functional` (Keras 2 also says `Model`). */
@@ -117,8 +128,8 @@ function functional(raw: Raw[], config: JsonObject, cls: string, name: string, p
     const nodes = l.entry.inbound_nodes ?? [];
     if (!Array.isArray(nodes)) throw new NodeError(`layer "${l.name}": inbound_nodes is not a list`);
     if (nodes.length > 1) throw new NodeError(`layer "${l.name}" (${l.className}) is called ${nodes.length} times (a shared layer); layergen imports layers called once`);
-    const inputs = nodes.length ? inboundRefs(nodes[0]!, l.name) : [];
-    return { name: l.name, className: l.className, config: l.config, inputs, path: pathOf(l.className) };
+    const call = nodes.length ? inboundRefs(nodes[0]!, l.name, TENSOR_ARGS[l.className] ?? []) : { inputs: [], kwargs: {} };
+    return { name: l.name, className: l.className, config: l.config, inputs: call.inputs, kwargs: call.kwargs, path: pathOf(l.className) };
   });
   return { className: cls === 'Model' ? 'Functional' : cls, name, layers, inputs: refList(config.input_layers, 'input_layers'), outputs: refList(config.output_layers, 'output_layers') };
 }
@@ -137,32 +148,54 @@ function ref(v: Json, what: string): KRef {
   return { layer: v[0], tensor: v[2] };
 }
 
-function inboundRefs(node: Json, layer: string): KRef[] {
+function inboundRefs(node: Json, layer: string, named: readonly string[]): { inputs: KRef[]; kwargs: JsonObject } {
   const where = `layer "${layer}"`;
+  const kwargs: Record<string, Json> = {};
   if (isObject(node)) {
     // Keras 3: {"args": [...], "kwargs": {...}} with {"class_name": "__keras_tensor__", "config": {"keras_history": [...]}}.
     const out: KRef[] = [];
     collectTensors(node.args ?? [], out, where);
-    // Tensors passed by keyword are initial states, masks or constants, which layergen cannot take.
+    const slots: (KRef | undefined)[] = [...out];
     for (const [k, v] of Object.entries(isObject(node.kwargs) ? node.kwargs : {})) {
       const kw: KRef[] = [];
       collectTensors(v, kw, where);
-      if (kw.length) throw new NodeError(`${where} is called with a tensor for ${k}= (initial states, masks and constants are not supported)`);
+      if (!kw.length) kwargs[k] = v;
+      else if (named.includes(k) && kw.length === 1) place(slots, named.indexOf(k), kw[0]!, k, where);
+      else throw new NodeError(`${where} is called with a tensor for ${k}= (initial states, masks and constants are not supported)`);
     }
-    return out;
+    return { inputs: packed(slots, named, where), kwargs };
   }
   if (!Array.isArray(node)) throw new NodeError(`${where}: unreadable inbound node ${JSON.stringify(node)}`);
-  // Keras 2: [[name, node_index, tensor_index, kwargs], ...].
-  return node.map((e) => {
+  // Keras 2: [[name, node_index, tensor_index, kwargs], ...]; a tensor passed by keyword is
+  // [name, node_index, tensor_index] in the first entry's kwargs.
+  const slots: (KRef | undefined)[] = [];
+  node.forEach((e, i) => {
     if (!Array.isArray(e) || typeof e[0] !== 'string') throw new NodeError(`${where}: unreadable inbound node ${JSON.stringify(e)}`);
-    const kwargs = e[3];
-    if (isObject(kwargs)) {
-      for (const k of Object.keys(kwargs)) {
-        if (k === 'initial_state' || k === 'mask' || k === 'constants') throw new NodeError(`${where} is called with ${k}= (initial states, masks and constants are not supported)`);
+    slots.push(ref([e[0], e[1] ?? 0, e[2] ?? 0], where));
+    const kw = e[3];
+    if (!isObject(kw)) return;
+    for (const [k, v] of Object.entries(kw)) {
+      const isRef = Array.isArray(v) && typeof v[0] === 'string' && typeof v[2] === 'number';
+      if (k === 'initial_state' || k === 'mask' || k === 'constants' || (isRef && !named.includes(k))) {
+        throw new NodeError(`${where} is called with ${k}= (initial states, masks and constants are not supported)`);
       }
+      if (isRef) place(slots, named.indexOf(k), ref(v, where), k, where);
+      else if (i === 0) kwargs[k] = v;
     }
-    return ref([e[0], e[1] ?? 0, e[2] ?? 0], where);
   });
+  return { inputs: packed(slots, named, where), kwargs };
+}
+
+function place(slots: (KRef | undefined)[], at: number, r: KRef, k: string, where: string): void {
+  if (slots[at]) throw new NodeError(`${where}: ${k}= is given twice`);
+  slots[at] = r;
+}
+
+/** The call's tensors in order; a gap (value= without query=) is an error. */
+function packed(slots: readonly (KRef | undefined)[], named: readonly string[], where: string): KRef[] {
+  const gap = Array.from(slots, (r, i) => (r ? -1 : i)).find((i) => i >= 0);
+  if (gap !== undefined) throw new NodeError(`${where}: called without ${named[gap] ?? `argument ${gap + 1}`}= but with a later tensor argument`);
+  return slots as KRef[];
 }
 
 function collectTensors(v: Json, out: KRef[], where: string): void {

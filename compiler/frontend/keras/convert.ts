@@ -4,6 +4,7 @@
  * config's order; a layer that cannot be imported is recorded as a problem and its outputs
  * poisoned, so one run lists every unsupported layer by name and class.
  */
+import { ATTENTION_LAYERS } from './attention.js';
 import { NodeError } from '../onnx/model.js';
 import { NetBuilder } from '../onnx/net.js';
 import type { Converted, Problem } from '../onnx/convert.js';
@@ -16,7 +17,7 @@ import type { KerasModel } from './load.js';
 import { RECURRENT_LAYERS } from './recurrent.js';
 import { SPATIAL_LAYERS } from './spatial.js';
 
-export const MAPPERS: Readonly<Record<string, Mapper>> = { ...CORE_LAYERS, ...ACTIVATION_LAYERS, ...RECURRENT_LAYERS, ...SPATIAL_LAYERS };
+export const MAPPERS: Readonly<Record<string, Mapper>> = { ...CORE_LAYERS, ...ATTENTION_LAYERS, ...ACTIVATION_LAYERS, ...RECURRENT_LAYERS, ...SPATIAL_LAYERS };
 
 type Slot = KValue | { readonly poison: true };
 const isPoison = (s: Slot): s is { poison: true } => 'poison' in s;
