@@ -2,7 +2,7 @@
 import type { F, FormulaBuilder } from '../ir/formula.js';
 import { outIndex } from '../ir/formula.js';
 import { ShapeError } from '../errors.js';
-import { fmtShape, type Attrs } from '../ir/graph.js';
+import { fmtShape, size, type Attrs } from '../ir/graph.js';
 import { needFloat } from './shapeRules.js';
 import type { AttrSpec, OpDef } from './types.js';
 
@@ -193,26 +193,39 @@ export const softshrink = pointwise(
   lambd,
 );
 
-/** PReLU: max(0, x) + weight[c] * min(0, x), one learned slope per channel (axis 0) or one for all. */
+/** How prelu's slopes vary: one for all, one per channel (axis 0), or one per element. */
+function preluKind(n: number, shape: readonly number[]): 'one' | 'channel' | 'element' | undefined {
+  if (n === 1) return 'one';
+  if (n === shape[0]) return 'channel';
+  if (n === size(shape)) return 'element';
+  return undefined;
+}
+
+/** PReLU: max(0, x) + weight[c] * min(0, x), one learned slope per channel (axis 0), per element, or one for all. */
 export const prelu: OpDef = {
   type: 'prelu',
   torch: 'nn.PReLU(num_parameters, init=0.25)',
-  doc: 'max(0, x) + weight[c] * min(0, x): a learned negative slope, one (num_parameters: 1) or one per channel (axis 0)',
-  attrs: { num_parameters: { type: 'int', min: 1, default: 1, doc: '1, or the number of channels (the size of axis 0)' } },
+  doc: 'max(0, x) + weight * min(0, x): a learned negative slope, one (num_parameters: 1), one per channel (axis 0), or one per element (num_parameters: all elements; weight of the input\'s shape, as Keras\' PReLU)',
+  attrs: { num_parameters: { type: 'int', min: 1, default: 1, doc: '1, the number of channels (the size of axis 0), or the number of elements' } },
   arity: { min: 1, max: 1 },
-  params: (a) => ({ weight: { shape: [a.num_parameters as number], fanIn: 1, init: { fill: 0.25 } } }),
+  params: (a, [x]) => {
+    const n = a.num_parameters as number;
+    const shape = x && x.shape.length > 1 && preluKind(n, x.shape) === 'element' ? [...x.shape] : [n];
+    return { weight: { shape, fanIn: 1, init: { fill: 0.25 } } };
+  },
   shape(a, [x]) {
     needFloat(x!);
     const n = a.num_parameters as number;
-    if (n !== 1 && n !== x!.shape[0]) {
-      throw new ShapeError(`num_parameters ${n} must be 1 or the number of channels (axis 0 of ${fmtShape(x!.shape)}: ${x!.shape[0]})`);
+    if (!preluKind(n, x!.shape)) {
+      throw new ShapeError(`num_parameters ${n} must be 1, the number of channels (axis 0 of ${fmtShape(x!.shape)}: ${x!.shape[0]}) or of elements (${size(x!.shape)})`);
     }
     return x!;
   },
   formula(a, _ins, out, b) {
     const at = outIndex(out.shape.length);
     const x = b.input(0, at);
-    const slope = b.param('weight', [(a.num_parameters as number) === 1 ? 0 : at[0]!]);
+    const kind = preluKind(a.num_parameters as number, out.shape);
+    const slope = b.param('weight', kind === 'one' ? [0] : kind === 'channel' || out.shape.length === 1 ? [at[0]!] : at);
     return b.prim('add', pos(b, x), b.prim('mul', slope, negPart(b, x)));
   },
 };

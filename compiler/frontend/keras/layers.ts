@@ -164,7 +164,8 @@ const embedding: Mapper = (cx) => {
 /**
  * PReLU: Keras' alpha has the input's shape with the shared_axes set to 1. One slope (all axes
  * shared), one per element of a 1-d input, or one per channel (only the last axis varies; applied
- * channels-first) become layergen's prelu; slopes varying along other axes are an error.
+ * channels-first) become layergen's prelu with those slopes; slopes varying along other axes
+ * (Keras' default for a multi-axis input) become one per element.
  */
 const prelu: Mapper = (cx) => {
   const v = cx.ins[0]!;
@@ -183,8 +184,28 @@ const prelu: Mapper = (cx) => {
     const n = v.shape[rank - 1]!;
     return [{ src: cx.add('prelu', [cx.cf()], one(n), { weight: { shape: [n], data: alpha! } }), shape: v.shape, cf: true }];
   }
-  throw new NodeError(`alpha of shape [${alphaShape.join(', ')}] varies along axes other than the channels: layergen's prelu has one slope, or one per channel (shared_axes=[1, ...] for all but the last axis)`);
+  // Slopes varying along other axes: one per element, alpha broadcast over the shared axes.
+  const full = broadcastTo(alpha!, alphaShape, v.shape);
+  return [keras(cx.add('prelu', [cx.x()], one(full.length), { weight: { shape: [...v.shape], data: full } }))];
 };
+
+/** `data` of shape `from` (each axis 1 or equal to `to`'s) repeated along its size-1 axes to `to`. */
+function broadcastTo(data: Float64Array, from: readonly number[], to: readonly number[]): Float64Array {
+  const out = new Float64Array(prod(to));
+  for (let i = 0; i < out.length; i++) {
+    let rest = i;
+    let src = 0;
+    let stride = 1;
+    for (let a = to.length - 1; a >= 0; a--) {
+      const k = rest % to[a]!;
+      rest = Math.floor(rest / to[a]!);
+      if (from[a] !== 1) src += k * stride;
+      stride *= from[a]!;
+    }
+    out[i] = data[src]!;
+  }
+  return out;
+}
 
 export const CORE_LAYERS: Readonly<Record<string, Mapper>> = {
   PReLU: prelu,
