@@ -7,6 +7,8 @@ import { ALL_TARGETS, TARGETS, type Target } from './backends/index.js';
 import { checkTable } from './check.js';
 import { layerList } from './layerTable.js';
 import { LayergenError } from './errors.js';
+import { reportError, setErrorFormat } from './diagnostics.js';
+import { closest } from './suggest.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '@layergen/runtime';
 import { loadNet } from './frontend/index.js';
@@ -20,14 +22,15 @@ import { WEIGHTS_MODES, type WeightsMode } from './backends/numeric/weights.js';
 /** User errors: message on stderr, exit 1, no stack trace. */
 function fail(e: unknown): never {
   if (e instanceof LayergenError) {
-    process.stderr.write(`layergen: ${e.message}\n`);
+    reportError(e);
     process.exit(1);
   }
   throw e;
 }
 
 async function run(argv: string[]): Promise<void> {
-  await yargs(argv)
+  const cli = yargs(argv);
+  await cli
     .scriptName('layergen')
     .usage('$0 <command> NET [options]')
     // Resource guards (compiler/limits.ts), for every command that loads a net.
@@ -39,7 +42,14 @@ async function run(argv: string[]): Promise<void> {
       global: true,
       describe: `refuse symbolic evaluations building more expression operations (default ${DEFAULT_LIMITS.maxSymbolicNodes.toLocaleString('en-US')})`,
     })
+    .option('error-format', {
+      choices: ['text', 'json'] as const,
+      default: 'text' as const,
+      global: true,
+      describe: 'how errors are printed: text with code frames, or JSON diagnostics ({"diagnostics": [{file, line, column, layer, message}]}) for tools',
+    })
     .middleware((a) => {
+      setErrorFormat(a['error-format']);
       const given: Record<string, number> = {};
       for (const [flag, key] of [['max-params', 'maxParams'], ['max-elements', 'maxElements'], ['max-steps', 'maxSteps'], ['max-symbolic-nodes', 'maxSymbolicNodes']] as const) {
         const v = a[flag] as number | undefined;
@@ -232,13 +242,31 @@ async function run(argv: string[]): Promise<void> {
     .command(importCommand)
     .demandCommand(1, 'give a command: compile, explain, eval, check, verify or import')
     .strict()
+    .recommendCommands()
     .help()
     .fail((msg, err) => {
       if (err && !msg) throw err;
-      process.stderr.write(`layergen: ${msg ?? err?.message}\nRun "layergen --help" for usage.\n`);
+      process.stderr.write(`layergen: ${msg ?? err?.message}${optionHint(msg, cli as unknown as OptionsOf)}\nRun "layergen --help" for usage.\n`);
       process.exit(2);
     })
     .parseAsync();
+}
+
+/** For "Unknown argument(s): --tagret", a did-you-mean among the known options. */
+interface OptionsOf {
+  getOptions(): { key: Record<string, unknown> };
+}
+
+function optionHint(msg: string | undefined, y: OptionsOf): string {
+  const m = /^Unknown arguments?: (.+)$/.exec(msg ?? '');
+  if (!m) return '';
+  const known = Object.keys(y.getOptions().key).filter((k) => k.length > 1 && k !== '$0');
+  const hints = m[1]!
+    .split(', ')
+    .map((a) => [a, closest(a.replace(/^-+/, ''), known)] as const)
+    .filter(([, c]) => c !== undefined);
+  if (hints.length === 1) return ` (did you mean --${hints[0]![1]}?)`;
+  return hints.length ? ` (did you mean: ${hints.map(([a, c]) => `${a} -> --${c}`).join(', ')}?)` : '';
 }
 
 // Output piped into `head` and closed early is not an error.

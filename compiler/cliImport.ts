@@ -6,6 +6,7 @@
  */
 import type { CommandModule } from 'yargs';
 import { checkTable } from './check.js';
+import { reportError } from './diagnostics.js';
 import { LayergenError } from './errors.js';
 import { writeFiles, type EmittedFile } from './index.js';
 import type { Graph } from './ir/graph.js';
@@ -88,7 +89,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
       for (const f of writeFiles(a.out!, files)) process.stdout.write(`wrote ${f}\n`);
     } catch (e) {
       if (e instanceof LayergenError) {
-        process.stderr.write(`layergen: ${e.message}\n`);
+        reportError(e);
         process.exit(1);
       }
       throw e;

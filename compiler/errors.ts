@@ -27,6 +27,29 @@ export function formatError(detail: string, place: Place, layer?: string): strin
   return `${where}${layer !== undefined ? `layer ${JSON.stringify(layer)}: ` : ''}${detail}`;
 }
 
+/** At most this many problems of one file are reported (the rest are counted). */
+export const MAX_PROBLEMS = 50;
+
+/**
+ * Several problems of one input, all reported at once (each with its place); thrown only when
+ * there are two or more — a single problem is thrown as itself.
+ */
+export class LayergenErrors extends LayergenError {
+  constructor(readonly all: readonly LayergenError[]) {
+    super(all.map((e) => e.message).join('\n'));
+    this.name = 'LayergenErrors';
+  }
+}
+
+/** The problems of an error: its list, or itself. */
+export const problemsOf = (e: LayergenError): readonly LayergenError[] => (e instanceof LayergenErrors ? e.all : [e]);
+
+/** Throws the collected problems (nothing when there are none). */
+export function throwProblems(problems: readonly LayergenError[]): void {
+  if (problems.length === 1) throw problems[0]!;
+  if (problems.length > 1) throw new LayergenErrors(problems);
+}
+
 /** Thrown by op shape rules; the frontend re-throws it with the layer's place. */
 export class ShapeError extends Error {
   override name = 'ShapeError';

@@ -1,5 +1,6 @@
 /** NetSpec -> graph: resolves references (default: the previous layer), rejects cycles, orders nodes. */
-import { LayergenError, type Place } from '../errors.js';
+import { LayergenError, throwProblems, type Place } from '../errors.js';
+import { didYouMean } from '../suggest.js';
 import { isInput, type Graph, type Node, type Output } from '../ir/graph.js';
 import { getOp } from '../ops/registry.js';
 import type { LayerSpec, NetSpec } from './spec.js';
@@ -31,28 +32,17 @@ export function lower(spec: NetSpec): Graph {
     }
     refs.set(l.name, [{ name: spec.inputs[0]!.name, place: l.place }]);
   });
+  // Every layer's arity and reference problems are reported together.
+  const problems: LayergenError[] = [];
   for (const l of spec.layers) {
-    const ins = refs.get(l.name)!;
-    const op = getOp(l.type);
-    const { min, max } = op.arity;
-    if (ins.length < min || ins.length > max) {
-      const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-      throw new LayergenError(`${l.type} takes ${want} input${want === '1' ? '' : 's'}, got ${ins.length}`, l.place, l.name);
-    }
-    // Named references (e.g. `initial: {h: h0}`) become extra inputs, in the order the op lists them.
-    for (const [key, spec] of Object.entries(op.attrs)) {
-      if (spec.type !== 'refs') continue;
-      const given = (l.attrs[key] ?? {}) as Readonly<Record<string, string>>;
-      for (const k of spec.keys) if (given[k] !== undefined) ins.push({ name: given[k], place: l.place });
-    }
-    for (const r of ins) {
-      if (!layers.has(r.name) && !inputNames.has(r.name)) {
-        const known = [...inputNames, ...layers.keys()].join(', ');
-        throw new LayergenError(`unknown input "${r.name}" (inputs and layers: ${known})`, r.place, l.name);
-      }
-      if (r.name === l.name) throw new LayergenError('layer takes itself as input', r.place, l.name);
+    try {
+      checkRefs(l, refs.get(l.name)!, layers, inputNames);
+    } catch (e) {
+      if (!(e instanceof LayergenError)) throw e;
+      problems.push(e);
     }
   }
+  throwProblems(problems);
   const order = topoOrder(spec, refs, layers);
   const ids = new Map<string, number>();
   const nodes: Node[] = [];
@@ -95,7 +85,10 @@ function outputs(spec: NetSpec, ids: Map<string, number>, inputNames: Set<string
   const seen = new Set<string>();
   return list.map((o) => {
     if (inputNames.has(o.name)) throw new LayergenError(`outputs: "${o.name}" is an input, not a layer`, o.place);
-    if (!ids.has(o.name)) throw new LayergenError(`outputs: unknown layer "${o.name}" (layers: ${spec.layers.map((l) => l.name).join(', ')})`, o.place);
+    if (!ids.has(o.name)) {
+      const names = spec.layers.map((l) => l.name);
+      throw new LayergenError(`outputs: unknown layer "${o.name}"${didYouMean(o.name, names)} (layers: ${names.join(', ')})`, o.place);
+    }
     if (seen.has(o.name)) throw new LayergenError(`outputs: "${o.name}" is listed twice`, o.place);
     seen.add(o.name);
     return { name: o.name, node: ids.get(o.name)!, ...(o.batchAxis ? { batchAxis: o.batchAxis } : {}), place: o.place };
@@ -120,4 +113,27 @@ function topoOrder(spec: NetSpec, refs: Map<string, { name: string }[]>, layers:
   };
   for (const l of spec.layers) visit(l.name, []);
   return order;
+}
+
+/** A layer's input count, and that each of its references names an input or a layer. */
+function checkRefs(l: LayerSpec, ins: { name: string; place: Place }[], layers: ReadonlyMap<string, LayerSpec>, inputNames: ReadonlySet<string>): void {
+  const op = getOp(l.type);
+  const { min, max } = op.arity;
+  if (ins.length < min || ins.length > max) {
+    const want = min === max ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
+    throw new LayergenError(`${l.type} takes ${want} input${want === '1' ? '' : 's'}, got ${ins.length}`, l.place, l.name);
+  }
+  // Named references (e.g. `initial: {h: h0}`) become extra inputs, in the order the op lists them.
+  for (const [key, spec] of Object.entries(op.attrs)) {
+    if (spec.type !== 'refs') continue;
+    const given = (l.attrs[key] ?? {}) as Readonly<Record<string, string>>;
+    for (const k of spec.keys) if (given[k] !== undefined) ins.push({ name: given[k], place: l.place });
+  }
+  for (const r of ins) {
+    if (!layers.has(r.name) && !inputNames.has(r.name)) {
+      const known = [...inputNames, ...layers.keys()];
+      throw new LayergenError(`unknown input "${r.name}"${didYouMean(r.name, known)} (inputs and layers: ${known.join(', ')})`, r.place, l.name);
+    }
+    if (r.name === l.name) throw new LayergenError('layer takes itself as input', r.place, l.name);
+  }
 }

@@ -6,6 +6,8 @@ import { OPS, lookupOp } from '../ops/registry.js';
 import type { AttrSpec } from '../ops/types.js';
 import { FORBIDDEN_NAME, LAYER_NAME, NET_NAME, type InputSpec, type LayerSpec, type NetSpec, type OutputSpec, type ParamValue } from './spec.js';
 import { YamlReader, describe } from './yamlReader.js';
+import { throwProblems } from '../errors.js';
+import { closest } from '../suggest.js';
 
 const TOP_KEYS = ['name', 'inputs', 'layers', 'outputs', 'weights', 'seed'];
 const LAYER_KEYS = ['name', 'type', 'input', 'inputs', 'params'];
@@ -21,24 +23,28 @@ export function parseNet(text: string, file: string): NetSpec {
   const nameNode = need('name');
   const name = r.string(nameNode, 'name');
   if (!NET_NAME.test(name)) r.fail(nameNode, `name: "${name}" is not a valid module name ([A-Za-z_][A-Za-z0-9_]*)`);
-  const inputs = parseInputs(r, need('inputs'));
+  const inputs = r.collect(() => parseInputs(r, need('inputs'))) ?? [];
   const layersNode = need('layers');
   const items = r.seq(layersNode, 'layers');
   if (items.length === 0) r.fail(layersNode, 'layers: expected at least one layer');
   const counts = new Map<string, number>();
-  const layers = items.map((item) => parseLayer(r, item, counts));
+  // Each layer's problems are recorded and parsing goes on: the whole file's are reported at once.
+  const layers = items.flatMap((item) => r.collect(() => parseLayer(r, item, counts)) ?? []);
   const outputsNode = top.get('outputs')?.value as YNode | undefined;
-  const outputs = outputsNode === undefined ? undefined : outputList(r, outputsNode);
+  const outputs = outputsNode === undefined ? undefined : r.collect(() => outputList(r, outputsNode));
   const w = top.get('weights')?.value as YNode | undefined;
   const s = top.get('seed')?.value as YNode | undefined;
+  const seed = s === undefined ? undefined : r.collect(() => seedValue(r, s));
+  const weights = w === undefined ? undefined : r.collect(() => r.string(w, 'weights'));
+  throwProblems(r.problems);
   return {
     file,
     name,
     inputs,
     layers,
     ...(outputs ? { outputs } : {}),
-    ...(w !== undefined ? { weights: { path: r.string(w, 'weights'), place: r.place(w) } } : {}),
-    ...(s !== undefined ? { seed: { value: seedValue(r, s), place: r.place(s) } } : {}),
+    ...(w !== undefined ? { weights: { path: weights!, place: r.place(w) } } : {}),
+    ...(s !== undefined ? { seed: { value: seed!, place: r.place(s) } } : {}),
   };
 }
 
@@ -127,16 +133,26 @@ function parseLayer(r: YamlReader, node: YNode, counts: Map<string, number>): La
     name = `${type}${n}`;
   }
   if (!op || op.internal) {
-    r.fail(typeNode, `unknown layer type "${type}" (known: ${OPS.filter((o) => !o.internal).map((o) => o.type).join(', ')})`, name);
+    const known = OPS.filter((o) => !o.internal).map((o) => o.type);
+    const guess = closest(type, known);
+    r.fail(typeNode, `unknown layer type "${type}"${guess ? `; did you mean "${guess}"? (\`layergen layers\` lists them all)` : ` (known: ${known.join(', ')})`}`, name);
   }
-  r.map(node, `layer`, [...LAYER_KEYS, ...Object.keys(op.attrs)], name);
+  const allowed = [...LAYER_KEYS, ...Object.keys(op.attrs)];
+  r.map(node, `layer`, allowed, name);
+  // A misspelt key (`unitz`) is reported once, as unknown with its suggestion, not also as missing.
+  const misspelt = new Set([...raw.keys()].filter((k) => !allowed.includes(k)).map((k) => closest(k, allowed)));
   const attrs: Record<string, AttrValue> = {};
   for (const [key, spec] of Object.entries(op.attrs)) {
     const v = raw.get(key)?.value as YNode | undefined;
     if (v === undefined) {
-      if (spec.default === undefined) r.fail(node, `missing required key "${key}" (${spec.doc})`, name);
-      attrs[key] = spec.default;
-    } else attrs[key] = attrValue(r, v, key, spec, name);
+      if (spec.default === undefined) {
+        if (!misspelt.has(key)) r.collect(() => r.fail(node, `missing required key "${key}" (${spec.doc})`, name));
+      }
+      else attrs[key] = spec.default;
+    } else {
+      const value = r.collect(() => attrValue(r, v, key, spec, name));
+      if (value !== undefined) attrs[key] = value;
+    }
   }
   const one = raw.get('input')?.value as YNode | undefined;
   const many = raw.get('inputs')?.value as YNode | undefined;

@@ -1,6 +1,7 @@
 /** Reading YAML nodes with their source places; every failure is a LayergenError at the node. */
+import { didYouMean } from '../suggest.js';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YNode, type Pair, type Scalar } from 'yaml';
-import { LayergenError, type Place } from '../errors.js';
+import { LayergenError, LayergenErrors, MAX_PROBLEMS, type Place } from '../errors.js';
 
 export type YamlNode = YNode | null | undefined;
 
@@ -74,6 +75,26 @@ export class YamlReader {
     throw new LayergenError(message, this.place(node), layer);
   }
 
+  /** Problems found so far (reported together at the end of parsing). */
+  readonly problems: LayergenError[] = [];
+
+  /**
+   * Runs `f`; a LayergenError it throws is recorded and undefined returned, so parsing goes on
+   * and every problem of the file is reported in one run (up to MAX_PROBLEMS).
+   */
+  collect<T>(f: () => T): T | undefined {
+    try {
+      return f();
+    } catch (e) {
+      if (!(e instanceof LayergenError)) throw e;
+      this.problems.push(e);
+      if (this.problems.length >= MAX_PROBLEMS) {
+        throw new LayergenErrors([...this.problems, new LayergenError(`too many problems; stopped after ${MAX_PROBLEMS}`, { file: this.file })]);
+      }
+      return undefined;
+    }
+  }
+
   /** A mapping with string keys; unknown keys are errors listing the allowed ones. */
   map(node: YamlNode, what: string, allowed: readonly string[] | null, layer?: string): Map<string, Pair<Scalar, YNode>> {
     if (!isMap(node)) this.fail(node, `${what}: expected a mapping, got ${describe(node)}`, layer);
@@ -82,7 +103,9 @@ export class YamlReader {
       const key = pair.key;
       if (!isScalar(key) || typeof key.value !== 'string') this.fail(key as YamlNode, `${what}: keys must be strings`, layer);
       if (allowed && !allowed.includes(key.value as string)) {
-        this.fail(key, `${what}: unknown key "${key.value}" (allowed: ${allowed.join(', ')})`, layer);
+        // recorded, and the key skipped: the other keys are still read and checked
+        this.collect(() => this.fail(key, `${what}: unknown key "${key.value}"${didYouMean(key.value as string, allowed)} (allowed: ${allowed.join(', ')})`, layer));
+        continue;
       }
       out.set(key.value as string, pair);
     }
