@@ -9,6 +9,7 @@ import { layerList } from './layerTable.js';
 import { LayergenError } from './errors.js';
 import { reportError, setErrorFormat } from './diagnostics.js';
 import { closest } from './suggest.js';
+import { watchNet } from './watch.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '@layergen/runtime';
 import { loadNet } from './frontend/index.js';
@@ -85,24 +86,53 @@ async function run(argv: string[]): Promise<void> {
             describe: 'numeric: large weights in NAME.weights.bin beside the module (auto: when large; file: always) or embedded as base64 (embed)',
           })
           .option('embed-weights', { type: 'boolean', default: false, describe: 'same as --weights embed' })
-          .option('dump-after', { type: 'string', describe: 'print the IR after these passes (comma-separated, or all)' }),
+          .option('dump-after', { type: 'string', describe: 'print the IR after these passes (comma-separated, or all)' })
+          .option('watch', { alias: 'w', type: 'boolean', default: false, describe: 'recompile when the net or its weights file changes (errors are shown, watching goes on)' })
+          .example('$0 compile net.yaml --out src/generated', 'numeric, gpu and symbolic TypeScript modules')
+          .example('$0 compile net.yaml -o gen --target numeric --precision float32', 'one float32 numeric module')
+          .example('$0 compile net.yaml -o gen --watch', 'recompile on every change of net.yaml or its weights'),
       async (a) => {
-        const bar = progressBar();
-        try {
-          if (a['dump-after']) process.stdout.write(explain(a.net, a['dump-after'].split(',').map((p) => p.trim())) + '\n\n');
-          const files = await compile(a.net, {
-            targets: a.target as unknown as Target[],
-            lang: a.lang,
-            precision: a.precision,
-            weights: a['embed-weights'] ? 'embed' : a.weights,
-            onProgress: bar.update,
-          });
-          bar.end();
-          for (const f of writeFiles(a.out, files)) process.stdout.write(`wrote ${f}\n`);
-        } catch (e) {
-          bar.end();
-          fail(e);
+        const build = async (): Promise<void> => {
+          const bar = a.watch ? undefined : progressBar();
+          let files;
+          try {
+            if (a['dump-after']) process.stdout.write(explain(a.net, a['dump-after'].split(',').map((p) => p.trim())) + '\n\n');
+            files = await compile(a.net, {
+              targets: a.target as unknown as Target[],
+              lang: a.lang,
+              precision: a.precision,
+              weights: a['embed-weights'] ? 'embed' : a.weights,
+              ...(bar ? { onProgress: bar.update } : {}),
+            });
+          } finally {
+            bar?.end();
+          }
+          const written = writeFiles(a.out, files);
+          for (const f of written) process.stdout.write(`${f.changed ? 'wrote' : 'unchanged'} ${f.path}\n`);
+        };
+        if (!a.watch) {
+          try {
+            await build();
+          } catch (e) {
+            fail(e);
+          }
+          return;
         }
+        // --watch: errors are shown and watching goes on, until interrupted.
+        watchNet(
+          a.net,
+          async () => {
+            try {
+              await build();
+              process.stdout.write(`layergen: compiled ${a.net}; watching for changes\n`);
+            } catch (e) {
+              if (!(e instanceof LayergenError)) throw e;
+              reportError(e);
+              process.stdout.write(`layergen: errors in ${a.net}; watching for changes\n`);
+            }
+          },
+        );
+        await new Promise<never>(() => {});
       },
     )
     .command(

@@ -86,7 +86,7 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         // writeFiles passes `text` to fs.writeFileSync, which writes a Uint8Array's bytes as they are.
         { path: r.weightsFile, text: r.weights as unknown as string },
       ];
-      for (const f of writeFiles(a.out!, files)) process.stdout.write(`wrote ${f}\n`);
+      for (const f of writeFiles(a.out!, files)) process.stdout.write(`${f.changed ? 'wrote' : 'unchanged'} ${f.path}\n`);
     } catch (e) {
       if (e instanceof LayergenError) {
         reportError(e);

@@ -2,7 +2,7 @@
  * The library API: compile(file, options) runs parse -> lower -> passes -> backends and returns
  * the emitted files; writeFiles writes them atomically; evaluate/check serve the CLI.
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { BACKENDS, TARGETS, type Target } from './backends/index.js';
 import { emitModule, type EmittedFile, type Lang } from './backends/module.js';
@@ -126,33 +126,67 @@ export function fsError(e: unknown, what: string, path: string): LayergenError {
   return new LayergenError(`cannot ${what} ${path}: ${(code && why[code]) ?? code ?? String(e)}${code && why[code] ? ` (${code})` : ''}`);
 }
 
-export function writeFiles(dir: string, files: readonly EmittedFile[]): string[] {
+/** A file writeFiles was given: its path, and whether its bytes changed (else it was left untouched). */
+export interface Written {
+  readonly path: string;
+  readonly changed: boolean;
+}
+
+/** Whether `path` already holds exactly `data` (then it is left alone, modification time and all). */
+function sameContent(path: string, data: Uint8Array): boolean {
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size !== data.byteLength) return false;
+    return readFileSync(path).equals(data);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Writes the files into `dir`, each through a temporary file renamed into place (so a failure
+ * leaves no half-written file); a file whose bytes are unchanged is not rewritten, so build tools
+ * watching the output do not rebuild.
+ */
+export function writeFiles(dir: string, files: readonly EmittedFile[]): Written[] {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     throw fsError(e, 'create the output directory', dir);
   }
-  const temps: string[] = [];
+  const data = files.map((f): Uint8Array => {
+    const raw: string | Uint8Array = f.bytes ?? f.text;
+    return typeof raw === 'string' ? Buffer.from(raw, 'utf8') : raw;
+  });
+  const changed = files.map((f, i) => !sameContent(join(dir, f.path), data[i]!));
+  const temps: (string | undefined)[] = [];
   try {
-    for (const f of files) {
+    for (const [i, f] of files.entries()) {
+      if (!changed[i]) {
+        temps.push(undefined);
+        continue;
+      }
       const tmp = join(dir, `.${f.path}.${process.pid}.tmp`);
       temps.push(tmp);
-      writeFileSync(tmp, f.bytes ?? f.text);
+      writeFileSync(tmp, data[i]!);
     }
   } catch (e) {
-    temps.forEach((t) => rmSync(t, { force: true }));
+    temps.forEach((t) => t && rmSync(t, { force: true }));
     throw fsError(e, 'write to', dir);
   }
-  const written: string[] = [];
+  const written: Written[] = [];
   for (const [i, f] of files.entries()) {
     const dest = join(dir, f.path);
-    try {
-      renameSync(temps[i]!, dest);
-    } catch (e) {
-      temps.slice(i).forEach((t) => rmSync(t, { force: true }));
-      throw fsError(e, 'write', dest);
+    const tmp = temps[i];
+    if (tmp) {
+      try {
+        renameSync(tmp, dest);
+      } catch (e) {
+        temps.slice(i).forEach((t) => t && rmSync(t, { force: true }));
+        throw fsError(e, 'write', dest);
+      }
     }
-    written.push(dest);
+    written.push({ path: dest, changed: changed[i]! });
   }
   return written;
 }

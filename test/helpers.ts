@@ -6,6 +6,10 @@ import ts from 'typescript';
 import { compile, type CompileOptions, type Target } from '../compiler/index.js';
 import { OPS } from '../compiler/ops/registry.js';
 
+// uvu sets FORCE_COLOR=1 for its own output; the CLIs the tests spawn inherit the environment and
+// would colour their messages. Tests read plain text (colour is tested on its own, in diagnostics.test).
+delete process.env.FORCE_COLOR;
+
 /** The repository root (tests run from dist/test/...). */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const repo = (...p: string[]): string => join(ROOT, ...p);

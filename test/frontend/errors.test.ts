@@ -43,9 +43,10 @@ const cases: [string, string, RegExp][] = [
   ['wrong value type', NET.replace('units: 2', 'units: two'), /^net\.yaml:7:12: layer "fc": units: expected a number, got the string "two"$/],
   ['non-positive units', NET.replace('units: 2', 'units: 0'), /^net\.yaml:7:12: layer "fc": units: expected an integer >= 1, got 0$/],
   ['missing required key', NET.replace('    units: 2\n', ''), /^net\.yaml:5:5: layer "fc": missing required key "units"/],
-  ['unknown layer type', NET.replace('type: relu', 'type: relux'), /^net\.yaml:9:11: layer "act": unknown layer type "relux" \(known: linear,/],
+  ['unknown layer type', NET.replace('type: relu', 'type: relux'), /^net\.yaml:9:11: layer "act": unknown layer type "relux"; did you mean "relu"\? \(`layergen layers` lists them all\)$/],
+  ['unknown layer type, nothing close', NET.replace('type: relu', 'type: wavelet'), /^net\.yaml:9:11: layer "act": unknown layer type "wavelet" \(known: linear,/],
   ['duplicate layer name', NET.replace('name: act', 'name: fc'), /^net\.yaml:8:5: layer "fc": duplicate layer name \(first defined at line 5\)$/],
-  ['unknown reference', NET.replace('type: relu', 'type: relu\n    input: fc3'), /^net\.yaml:10:12: layer "act": unknown input "fc3" \(inputs and layers: x, fc, act\)$/],
+  ['unknown reference', NET.replace('type: relu', 'type: relu\n    input: fc3'), /^net\.yaml:10:12: layer "act": unknown input "fc3" \(did you mean "fc"\?\) \(inputs and layers: x, fc, act\)$/],
   [
     'cycle',
     NET.replace('units: 2', 'units: 2\n    input: act').replace('type: relu', 'type: relu\n    input: fc'),
