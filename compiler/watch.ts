@@ -63,6 +63,8 @@ export function watchNet(file: string, build: () => Promise<void>, opts: { debou
       return;
     }
     running = true;
+    // watch before building, so a change made as soon as the build reports is not missed
+    rewatch();
     try {
       await build();
     } finally {

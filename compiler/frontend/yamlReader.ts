@@ -86,7 +86,8 @@ export class YamlReader {
     try {
       return f();
     } catch (e) {
-      if (!(e instanceof LayergenError)) throw e;
+      // not a user error, or the list of them (too many): on up
+      if (!(e instanceof LayergenError) || e instanceof LayergenErrors) throw e;
       this.problems.push(e);
       if (this.problems.length >= MAX_PROBLEMS) {
         throw new LayergenErrors([...this.problems, new LayergenError(`too many problems; stopped after ${MAX_PROBLEMS}`, { file: this.file })]);
