@@ -10,6 +10,7 @@ import { LayergenError } from './errors.js';
 import { reportError, setErrorFormat } from './diagnostics.js';
 import { closest } from './suggest.js';
 import { watchNet } from './watch.js';
+import { renderGraph } from './graph.js';
 import { comment, evalNumeric, evalSymbolic, jacobianOutputs, jsonOutputs, parseInputArgs, printOutputs, type Format } from './evaluate.js';
 import { prune, type Expr } from '@layergen/runtime';
 import { loadNet } from './frontend/index.js';
@@ -227,6 +228,26 @@ async function run(argv: string[]): Promise<void> {
       },
     )
     .command(
+      'graph <net>',
+      'draw the net: layers with type, output shape and parameters, an edge for every input',
+      (y) =>
+        y
+          .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
+          .option('format', { alias: 'f', choices: ['svg', 'dot', 'mermaid'] as const, default: 'svg' as const, describe: 'SVG (laid out by Graphviz), Graphviz DOT or a Mermaid flowchart' })
+          .option('out', { alias: 'o', type: 'string', describe: 'write to FILE instead of stdout' })
+          .example('$0 graph net.yaml --out net.svg', 'an SVG picture of the net')
+          .example('$0 graph net.yaml -f mermaid', 'a Mermaid flowchart for a README'),
+      async (a) => {
+        try {
+          const text = await renderGraph(loadNet(a.net).graph, a.format);
+          if (a.out) writeFiles(dirname(a.out), [{ path: basename(a.out), text }]);
+          else process.stdout.write(text);
+        } catch (e) {
+          fail(e);
+        }
+      },
+    )
+    .command(
       'check <net>',
       'validate a net and print its layers, shapes and parameter counts',
       (y) => y.positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' }),
@@ -270,7 +291,7 @@ async function run(argv: string[]): Promise<void> {
       },
     )
     .command(importCommand)
-    .demandCommand(1, 'give a command: compile, explain, eval, check, verify or import')
+    .demandCommand(1, 'give a command: compile, explain, eval, check, graph, verify, layers or import')
     .strict()
     .recommendCommands()
     .help()

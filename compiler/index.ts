@@ -1,6 +1,7 @@
 /**
  * The library API: compile(file, options) runs parse -> lower -> passes -> backends and returns
- * the emitted files; writeFiles writes them atomically; evaluate/check serve the CLI.
+ * the emitted files; writeFiles writes them atomically (leaving unchanged files alone); load,
+ * check, evaluate and importModel are the other commands as functions, for build scripts.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -13,8 +14,16 @@ import { loadNet, loadNetText, type Loaded } from './frontend/index.js';
 import type { Graph } from './ir/graph.js';
 import { optimize, PIPELINE, type PipelineOptions } from './passes/pipeline.js';
 import { explainPasses } from './dump.js';
+import { checkTable } from './check.js';
+import { evalNumeric, evalSymbolic, type SymbolicEvalOptions } from './evaluate.js';
+import type { Expr } from '@layergen/runtime';
 
-export { LayergenError } from './errors.js';
+export { LayergenError, LayergenErrors, problemsOf } from './errors.js';
+export { diagnostics, renderDiagnostics, type Diagnostic } from './diagnostics.js';
+export { netSchema } from './schema.js';
+export { renderGraph, toDot, toMermaid, toSvg, type GraphFormat } from './graph.js';
+export { watchNet, type Watching } from './watch.js';
+export { setLimits, DEFAULT_LIMITS, type Limits } from './limits.js';
 export { TARGETS, type Target } from './backends/index.js';
 export type { EmittedFile, Lang } from './backends/module.js';
 export type { Precision } from './backends/numeric/emit.js';
@@ -189,4 +198,37 @@ export function writeFiles(dir: string, files: readonly EmittedFile[]): Written[
     written.push({ path: dest, changed: changed[i]! });
   }
   return written;
+}
+
+/** Loads and validates a net file (every problem of it in one LayergenErrors): its spec and graph. */
+export function load(file: string): Loaded {
+  return loadNet(file);
+}
+
+/** `layergen check` as text: the layers, inputs, output shapes and parameter counts. */
+export function check(file: string): string {
+  return checkTable(loadNet(file).graph);
+}
+
+/**
+ * Evaluates a net on one example without generating code: numbers (the reference interpreter,
+ * float64) or, with `symbolic`, expressions — each input element a number or a symbol name.
+ */
+export function evaluate(
+  file: string,
+  inputs: Record<string, (number | string)[]>,
+  opts: { symbolic?: boolean } & SymbolicEvalOptions = {},
+): Record<string, number[]> | Record<string, Expr[]> {
+  const graph = optimize(loadNet(file).graph, { keepParams: opts.symbolic === true });
+  return opts.symbolic ? evalSymbolic(graph, inputs, opts) : evalNumeric(graph, inputs);
+}
+
+/**
+ * Imports an ONNX (.onnx) or Keras (.keras, .h5) model as net.yaml text and safetensors bytes
+ * (what `layergen import` writes), with the graph as layergen loads it.
+ */
+export async function importModel(path: string, opts: { name?: string } = {}): Promise<{ name: string; yaml: string; weights: Uint8Array; weightsFile: string; graph: Graph }> {
+  const keras = await import('./frontend/keras/index.js');
+  if (keras.kerasFormat(path)) return keras.importKerasFile(path, opts);
+  return (await import('./frontend/onnx/index.js')).importOnnxFile(path, opts);
 }
