@@ -294,6 +294,8 @@ async function run(argv: string[]): Promise<void> {
     .demandCommand(1, 'give a command: compile, explain, eval, check, graph, verify, layers or import')
     .strict()
     .recommendCommands()
+    // wrapped to a terminal's width; not wrapped at all when piped (no words broken for tools)
+    .wrap(process.stdout.isTTY ? Math.min(120, cli.terminalWidth()) : null)
     .help()
     .fail((msg, err) => {
       if (err && !msg) throw err;

@@ -8,7 +8,7 @@
 import { codeFrameColumns } from '@babel/code-frame';
 import { readFileSync, statSync } from 'node:fs';
 import pc from 'picocolors';
-import { formatError, problemsOf, type LayergenError } from './errors.js';
+import { formatError, LayergenErrors, problemsOf, type LayergenError } from './errors.js';
 
 export interface Diagnostic {
   readonly severity: 'error';
@@ -25,7 +25,11 @@ export interface Diagnostic {
 export type ErrorFormat = 'text' | 'json';
 
 export function diagnostics(e: LayergenError): Diagnostic[] {
-  return problemsOf(e).map((p) => ({
+  return problemsOf(e).map(single);
+}
+
+function single(p: LayergenError): Diagnostic {
+  return {
     severity: 'error',
     ...(p.place.file !== undefined ? { file: p.place.file } : {}),
     ...(p.place.line !== undefined ? { line: p.place.line } : {}),
@@ -33,7 +37,7 @@ export function diagnostics(e: LayergenError): Diagnostic[] {
     ...(p.layer !== undefined ? { layer: p.layer } : {}),
     message: p.detail,
     text: p.message,
-  }));
+  };
 }
 
 const TEXT_FILE = /\.(ya?ml|json)$/i;
@@ -64,7 +68,9 @@ export function renderDiagnostics(e: LayergenError, opts: { color: boolean; fram
   const c = pc.createColors(opts.color);
   const cache = new Map<string, string | undefined>();
   const out: string[] = [];
-  for (const d of diagnostics(e)) {
+  // an importer's summary stands for its problems in text
+  const shown = e instanceof LayergenErrors && e.summary ? [single(e)] : diagnostics(e);
+  for (const d of shown) {
     const where = formatError('', { file: d.file, line: d.line, col: d.column });
     out.push(`${c.bold('layergen:')} ${c.cyan(where)}${c.red(d.text.slice(where.length))}`);
     const src = opts.frames !== false && d.file !== undefined && d.line !== undefined ? sourceOf(d.file, cache) : undefined;

@@ -35,8 +35,15 @@ export const MAX_PROBLEMS = 50;
  * there are two or more — a single problem is thrown as itself.
  */
 export class LayergenErrors extends LayergenError {
-  constructor(readonly all: readonly LayergenError[]) {
-    super(all.map((e) => e.message).join('\n'));
+  /**
+   * `summary`: one message standing for them all in text (an importer's `cannot import: 3
+   * problems (...)` with a line per problem); JSON diagnostics still list each.
+   */
+  constructor(
+    readonly all: readonly LayergenError[],
+    readonly summary?: { readonly detail: string; readonly place: Place },
+  ) {
+    super(summary ? summary.detail : all.map((e) => e.message).join('\n'), summary?.place ?? {});
     this.name = 'LayergenErrors';
   }
 }

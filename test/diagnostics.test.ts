@@ -74,6 +74,20 @@ test('--error-format json: the same problems as JSON diagnostics', () => {
   assert.match(d.diagnostics[1]!.message, /^layer: unknown key "unitz" \(did you mean "units"\?\)/);
 });
 
+test('an importer\'s problems: one summary in text, one diagnostic each in JSON', () => {
+  const model = repo('test/fixtures/keras/unsupported.keras');
+  const text = cli(['import', model, '--out', tempDir('diag-import')]);
+  assert.is(text.code, 1);
+  assert.match(text.err, /^layergen: .*unsupported\.keras: cannot import: 3 problems \(unsupported layers: Masking, TimeDistributed, LocallyConnected1D\)\n  layer "masking" \(Masking\): unsupported layer Masking\n/);
+  const json = JSON.parse(cli(['import', model, '--out', tempDir('diag-import'), '--error-format', 'json']).err) as { diagnostics: { file: string; message: string }[] };
+  assert.equal(json.diagnostics.map((d) => d.message), [
+    'layer "masking" (Masking): unsupported layer Masking',
+    'layer "time_distributed" (TimeDistributed): unsupported layer TimeDistributed',
+    'layer "locally_connected1d" (LocallyConnected1D): unsupported layer LocallyConnected1D',
+  ]);
+  assert.ok(json.diagnostics.every((d) => d.file === model));
+});
+
 test('colour with FORCE_COLOR, none with NO_COLOR or without a terminal', () => {
   const dir = tempDir('diag-color');
   const file = join(dir, 'bad.yaml');

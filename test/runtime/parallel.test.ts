@@ -20,13 +20,17 @@ test('a module that throws when a worker imports it rejects every call with its 
     run: () => ({ y: new Float64Array(8) }),
   };
   for (let attempt = 0; attempt < 2; attempt++) {
+    // a referenced timer (cleared after): the pool's workers are unreferenced, so with an
+    // unreferenced timer the process could end, before the workers report, with the test unfinished
+    let timer: NodeJS.Timeout | undefined;
     const settled = await Promise.race([
       predictParallel(job, { workers: 2, minPerWorker: 1 }).then(
         () => 'resolved',
         (e: Error) => e.message,
       ),
-      new Promise<string>((r) => setTimeout(() => r('hung'), 10_000).unref()),
+      new Promise<string>((r) => (timer = setTimeout(() => r('hung'), 10_000))),
     ]);
+    clearTimeout(timer);
     assert.match(settled, /broken on purpose/, `attempt ${attempt}`);
   }
   await closeWorkers();

@@ -4,7 +4,7 @@
  * pattern rewriting (patterns.ts). A node that cannot be imported is recorded as a problem and
  * its outputs poisoned, so one run lists every unsupported op, not only the first.
  */
-import { LayergenError } from '../../errors.js';
+import { LayergenError, LayergenErrors } from '../../errors.js';
 import { FOLDERS, SHAPE_ONLY } from './fold.js';
 import { MAPPERS, type Cx } from './mappers/index.js';
 import { NodeError, attrGraph, type OnnxModel, type OnnxNode, type OnnxValueInfo } from './model.js';
@@ -269,5 +269,6 @@ export function problemsError(file: string, problems: readonly Problem[], what =
   const lines = problems.map((p) => `  ${p.where} (${p.op}): ${p.message}`);
   const unsupported = [...new Set(problems.filter((p) => p.message.startsWith('unsupported')).map((p) => p.op))];
   const head = `cannot import: ${problems.length} problem${problems.length === 1 ? '' : 's'}${unsupported.length ? ` (unsupported ${what}: ${unsupported.join(', ')})` : ''}`;
-  return new LayergenError(`${head}\n${lines.join('\n')}`, { file });
+  const each = problems.map((p) => new LayergenError(`${p.where} (${p.op}): ${p.message}`, { file }));
+  return new LayergenErrors(each, { detail: `${head}\n${lines.join('\n')}`, place: { file } });
 }
