@@ -77,11 +77,11 @@ export function checkLimits(g: Graph, l: Limits = current): { params: number; te
 /**
  * Expression operations the symbolic evaluation of one example builds, per layer: output
  * elements times the symbolic form's operations per element (a recurrent scan: per step, times
- * the steps). An upper bound — hash-consing and constant folding make fewer nodes.
+ * the steps), the nodes a layer expands into counted as that layer. An upper bound — hash-consing and constant folding make fewer nodes.
  */
 export function symbolicCost(g: Graph): { name: string; cost: number; place?: Graph['nodes'][number]['place'] }[] {
   const types = new Map(g.nodes.map((node) => [node.id, typeOf(node)]));
-  const out: { name: string; cost: number; place?: Graph['nodes'][number]['place'] }[] = [];
+  const byLayer = new Map<string, { name: string; cost: number; place?: Graph['nodes'][number]['place'] }>();
   for (const node of g.nodes) {
     const k = kindOf(node);
     let cost: number;
@@ -93,9 +93,13 @@ export function symbolicCost(g: Graph): { name: string; cost: number; place?: Gr
       const f = node.formula ?? formulaOf(node, node.inputs.map((i) => types.get(i)!), type);
       cost = size(type.shape) * formulaCost(f, 'symbolic');
     } else continue;
-    out.push({ name: node.name, cost, place: node.place });
+    // the nodes a layer expanded into (`lstm/input_proj_l0`) count as the layer
+    const layer = node.name.split('/')[0]!;
+    const prev = byLayer.get(layer);
+    if (prev) prev.cost += cost;
+    else byLayer.set(layer, { name: layer, cost, place: node.place });
   }
-  return out;
+  return [...byLayer.values()];
 }
 
 /** Throws a LayergenError when a symbolic evaluation of the (optimised) graph would build too much. */

@@ -80,14 +80,15 @@ interface CellOpts {
 }
 
 /**
- * The step program of one layer and direction, over params w_ih, w_hh, b_ih, b_hh (and w_hr, an
- * LSTM's projection: h = W_hr (o * tanh(c)), of size P).
+ * The step program of one layer and direction, over params w_hh, b_hh (and w_hr, an LSTM's
+ * projection: h = W_hr (o * tanh(c)), of size P); its sequence is the input projection.
  */
-function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts, emit = 'h', P = H): ScanBody {
+function cellProgram(kind: Kind, H: number, bias: boolean, init: Record<string, number>, opts: CellOpts, emit = 'h', P = H): ScanBody {
   const b = new Builder();
+  // The sequence the scan reads is already the input projection W_ih x_t + b_ih of every step
+  // (a linear layer before the scan: one matrix product over all steps): gi is its row.
   const j = outVar(0);
   const G = GATES[kind];
-  const bi = bias ? 'b_ih' : null;
   const bh = bias ? 'b_hh' : null;
   const at = (slot: number, gate: number): F => b.input(slot, [I.add(j, gate * H)]);
   const sig = (f: F): F => b.prim('sigmoid', f);
@@ -106,7 +107,7 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
   };
   if (kind === 'gru' && !opts.resetAfter) {
     // reset gate before the recurrent map: n = tanh(W_in x + b_in + W_hn (r * h) + b_hn)
-    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: b.input(0, [j]) });
     cells.push({ name: 'gh', inputs: [state('h')], shape: [2 * H], formula: affine(b, 0, 'w_hh', bh, H) });
     // inputs: 0 = gi, 1 = gh (r and z rows), 2 = h ; r * h
     const rh = b.prim('mul', sig(b.prim('add', at(0, 0), at(1, 0))), b.input(2, [j]));
@@ -117,7 +118,7 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
     const h = gruState(b.prim('add', at(0, 1), at(1, 1)), n, b.input(3, [j]));
     cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), cell('ghn'), state('h')], shape: [H], formula: h });
   } else if (kind === 'gru') {
-    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: b.input(0, [j]) });
     cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, H) });
     // inputs: 0 = gi, 1 = gh, 2 = h
     const r = sig(b.prim('add', at(0, 0), at(1, 0)));
@@ -125,7 +126,7 @@ function cellProgram(kind: Kind, inSize: number, H: number, bias: boolean, init:
     const h = gruState(b.prim('add', at(0, 1), at(1, 1)), n, b.input(2, [j]));
     cells.push({ name: 'h', inputs: [cell('gi'), cell('gh'), state('h')], shape: [H], formula: h });
   } else {
-    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: affine(b, 0, 'w_ih', bi, inSize) });
+    cells.push({ name: 'gi', inputs: [x], shape: [G * H], formula: b.input(0, [j]) });
     cells.push({ name: 'gh', inputs: [state('h')], shape: [G * H], formula: affine(b, 0, 'w_hh', bh, P) });
     const pre = (gate: number): F => b.prim('add', at(0, gate), at(1, gate));
     if (kind === 'rnn') {
@@ -257,18 +258,22 @@ function recurrent(kind: Kind, torch: string, doc: string): OpDef {
           );
           const init = Object.fromEntries(Object.keys(slots).map((st, i) => [st, i + 1]));
           const params: Record<string, Tensor> = {
-            w_ih: n.params[`weight_ih${s}`]!,
             w_hh: n.params[`weight_hh${s}`]!,
-            ...(a.bias ? { b_ih: n.params[`bias_ih${s}`]!, b_hh: n.params[`bias_hh${s}`]! } : {}),
+            ...(a.bias ? { b_hh: n.params[`bias_hh${s}`]! } : {}),
             ...(P !== H ? { w_hr: n.params[`weight_hr${s}`]! } : {}),
           };
+          // W_ih x_t + b_ih for every step at once, hoisted out of the time loop
+          const proj = make('linear', `${n.name}/input_proj${s}`, [seq], { units: GATES[kind] * H, bias: a.bias as boolean }, {
+            params: { weight: n.params[`weight_ih${s}`]!, ...(a.bias ? { bias: n.params[`bias_ih${s}`]! } : {}) },
+            origin: { weight: `${n.name}.weight_ih${s}`, ...(a.bias ? { bias: `${n.name}.bias_ih${s}` } : {}) },
+          });
           const opts = { relu: a.nonlinearity === 'relu', resetAfter: a.reset_after !== false };
           const backward = d === 1 || a.reverse === true;
           const origin = Object.fromEntries(
             Object.keys(params).map((k) => [k, `${n.name}.${k.replace('w_', 'weight_').replace('b_', 'bias_')}${s}`]),
           );
           const scanOf = (emit: string, tag = ''): number =>
-            make('scan', `${n.name}${s}${tag}`, [seq, ...inits], { steps: T, reverse: backward }, { body: cellProgram(kind, l === 0 ? F : P * D, H, a.bias as boolean, init, opts, emit, P), params, origin });
+            make('scan', `${n.name}${s}${tag}`, [proj, ...inits], { steps: T, reverse: backward }, { body: cellProgram(kind, H, a.bias as boolean, init, opts, emit, P), params, origin });
           // The last layer of a `return: cell` LSTM emits c (its final row is c_n); every other scan emits h.
           const scan = scanOf(ret === 'cell' && l === L - 1 ? 'c' : 'h');
           dirs.push(scan);

@@ -113,7 +113,7 @@ seed: 4
   }
 });
 
-/** lstm_initial with its sequence and initial h replaced by constants: only c0 stays an input. */
+/** lstm_initial with its sequence (the scan reads its input projection) and initial h replaced by constants: only c0 stays an input. */
 function constantScanGraph(): Graph {
   const g = build(repo('test/fixtures/nets/lstm_initial.yaml')).graph;
   const constant = (n: Node, seed: number): Node => {
@@ -124,7 +124,7 @@ function constantScanGraph(): Graph {
   const h0 = g.nodes.find((n) => n.name === 'h0')!;
   const nodes = g.nodes
     .filter((n) => n !== h0)
-    .map((n) => (n.name === 'x' ? constant(n, 21) : n.inputs.includes(h0.id) ? constant(n, 22) : n));
+    .map((n) => (n.name === 'x' ? constant(n, 20) : n.name.includes('/input_proj') ? constant(n, 21) : n.inputs.includes(h0.id) ? constant(n, 22) : n));
   const x = g.nodes.find((n) => n.name === 'x')!;
   return { ...g, nodes, inputs: g.inputs.filter((i) => i !== x.id && i !== h0.id) };
 }
