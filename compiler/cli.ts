@@ -180,7 +180,10 @@ async function run(argv: string[]): Promise<void> {
           .option('inline-max', { type: 'number', describe: 'shared subexpressions up to this printed size are inlined; larger ones become named definitions' })
           .option('jacobian', { type: 'boolean', default: false, describe: 'with --symbolic: print d(outputs)/d(input symbols), row-major per output' })
           .option('json', { type: 'boolean', default: false, describe: 'print {output: [values]} as JSON' })
-          .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' }),
+          .option('out', { type: 'string', describe: 'write the result to FILE instead of stdout' })
+          .example('$0 eval net.yaml --input x=1,2,3', 'the outputs at one point, in float64')
+          .example('$0 eval net.yaml --symbolic --input x=s* --format sympy', 'the outputs as SymPy expressions of s1, s2, ...')
+          .example('$0 eval net.yaml -s --input x=s* --jacobian', 'd(outputs)/d(inputs), symbolically'),
       (a) => {
         try {
           // symbolic evaluation keeps each layer's own parameters (no folding), for symbolic parameters
@@ -267,7 +270,8 @@ async function run(argv: string[]): Promise<void> {
           .positional('net', { type: 'string', demandOption: true, describe: 'the net.yaml file' })
           .option('points', { type: 'number', default: 8, describe: 'random input points' })
           .option('seed', { type: 'number', default: 1, describe: 'seed of the random points' })
-          .option('skip', { type: 'string', describe: 'comma-separated backends to skip: float32, gpu, symbolic' }),
+          .option('skip', { type: 'string', describe: 'comma-separated backends to skip: float32, gpu, symbolic' })
+          .example('$0 verify net.yaml --skip gpu', 'numeric float32 and symbolic against float64 at 8 random points'),
       async (a) => {
         try {
           const skip = (a.skip ?? '').split(',').map((s) => s.trim()).filter(Boolean);

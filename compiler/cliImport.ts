@@ -54,6 +54,9 @@ export const importCommand: CommandModule<object, ImportArgs> = {
         describe: 'ONNX: fix an input\'s shape, NAME=D1,D2,... with N for the batch axis (any axis: h=2,N,64); without N the batch is fixed (input=1,512)',
       })
       .option('const', { type: 'string', array: true, describe: 'ONNX: fix an input to a value and drop it from the inputs, NAME=VALUE or NAME=V1,V2,... (sr=16000)' })
+      .example('$0 import model.onnx --out nets', 'nets/model.yaml + nets/model.safetensors')
+      .example('$0 import model.onnx --check --shape x=N,3', 'the layers it would import, with the other dimensions fixed')
+      .example('$0 import model.keras --out nets --name classifier', 'a Keras 3 archive (or legacy .h5)')
       .check((a) => {
         if (!a.check && !a.out) throw new Error('--out DIR is required (or --check)');
         return true;
