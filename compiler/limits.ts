@@ -6,7 +6,7 @@
  * the limits from --max-params, --max-elements, --max-steps and --max-symbolic-nodes (the API
  * through setLimits).
  */
-import { LayergenError } from './errors.js';
+import { LayergenError, type Place } from './errors.js';
 import { formulaCost } from './ir/formula.js';
 import { isInput, isLayerOp, kindOf, size, typeOf, type Graph } from './ir/graph.js';
 import { formulaOf, getOp } from './ops/registry.js';
@@ -74,14 +74,21 @@ export function checkLimits(g: Graph, l: Limits = current): { params: number; te
   return { params: total, tensors };
 }
 
+/** A layer's estimated expression operations, and where it is defined. */
+export interface LayerCost {
+  readonly name: string;
+  cost: number;
+  readonly place?: Place;
+}
+
 /**
  * Expression operations the symbolic evaluation of one example builds, per layer: output
  * elements times the symbolic form's operations per element (a recurrent scan: per step, times
  * the steps), the nodes a layer expands into counted as that layer. An upper bound — hash-consing and constant folding make fewer nodes.
  */
-export function symbolicCost(g: Graph): { name: string; cost: number; place?: Graph['nodes'][number]['place'] }[] {
+export function symbolicCost(g: Graph): LayerCost[] {
   const types = new Map(g.nodes.map((node) => [node.id, typeOf(node)]));
-  const byLayer = new Map<string, { name: string; cost: number; place?: Graph['nodes'][number]['place'] }>();
+  const byLayer = new Map<string, LayerCost>();
   for (const node of g.nodes) {
     const k = kindOf(node);
     let cost: number;

@@ -13,19 +13,8 @@ import { basename, join } from 'node:path';
 import { buildText, LayergenError } from '../../compiler/index.js';
 import { importOnnx } from '../../compiler/frontend/onnx/index.js';
 import { importKeras } from '../../compiler/frontend/keras/index.js';
+import { mulberry32 } from '../../compiler/frontend/init.js';
 import { repo } from '../helpers.js';
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** Tokens a careless or hostile net.yaml holds. */
 const TOKENS = [
@@ -95,7 +84,7 @@ function writeCaseFrom(caseSeed: number, out: string): void {
 
 /** `node runner.js case SEED OUT`: writes the input of the case with that seed to OUT (to reproduce a failure). */
 function writeCase(caseSeed: number, out: string, samples: readonly string[], onnx: readonly string[], keras: readonly string[], weighted: readonly string[]): void {
-  const cr = prng(caseSeed);
+  const cr = mulberry32(caseSeed);
   const kind = ['yaml', 'yaml', 'weights', 'onnx', 'keras'][Math.floor(cr() * 5)]!;
   const pick = (list: readonly string[]): string => list[Math.floor(cr() * list.length)]!;
   if (kind === 'yaml') {
@@ -115,7 +104,7 @@ async function main(): Promise<void> {
   const seed = Number(process.argv[2] ?? 1);
   const cases = Number(process.argv[3] ?? 500);
   const limitMs = Number(process.argv[4] ?? 5000);
-  const r = prng(seed);
+  const r = mulberry32(seed);
   const { samples, onnx, keras, weighted } = corpus();
   const dir = mkdtempSync(join(tmpdir(), 'layergen-fuzz-'));
   const failures: Failure[] = [];
@@ -124,7 +113,7 @@ async function main(): Promise<void> {
   try {
     for (let i = 0; i < cases; i++) {
       const caseSeed = Math.floor(r() * 2 ** 31);
-      const cr = prng(caseSeed);
+      const cr = mulberry32(caseSeed);
       const kind = ['yaml', 'yaml', 'weights', 'onnx', 'keras'][Math.floor(cr() * 5)]!;
       let source = '';
       let run: () => Promise<unknown>;
