@@ -189,5 +189,13 @@ export async function predictParallel(job: ParallelJob, options: ParallelOptions
 export async function closeWorkers(): Promise<void> {
   const all = [...pools.values()].flat();
   pools.clear();
-  await Promise.all(all.map((w) => w.worker.terminate()));
+  // an unreferenced worker does not hold the event loop (nor, in Node 20, does a referenced one
+  // being terminated), so the process could end while the caller awaits termination and code
+  // after `await closeWorkers()` would never run: a timer holds the loop until every worker is gone
+  const hold = setInterval(() => undefined, 1 << 30);
+  try {
+    await Promise.all(all.map((w) => w.worker.terminate()));
+  } finally {
+    clearInterval(hold);
+  }
 }
