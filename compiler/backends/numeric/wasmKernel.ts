@@ -119,45 +119,66 @@ const KINDS: Record<KernelKind, Kind> = {
   },
 };
 
-/** Tile: rows x vectors (4 x 2 measured best here: 8 accumulators + 2 weights + 1 splat in 16 registers). */
+/**
+ * Tiles: rows x vectors. 4 x 2 measured best for blocks of rows (8 accumulators + 2 weights + 1
+ * splat in 16 registers). A single row (batch 1, a recurrent step, leftover rows) runs 1 x 8:
+ * with 1 x 2 its two accumulators are two chains of dependent adds and the kernel waits on the
+ * add latency (6.9 G float32 multiply-adds/s here for a 512 x 128 matrix-vector product); eight
+ * independent chains keep the SIMD units busy.
+ */
 const ROWS = 4;
 const VECS = 2;
+/**
+ * The vectors of a one-row tile: one 64-byte cache line of weights per k (measured best here:
+ * float32 4 vectors 12 G/s against 10 G/s with 8; f64w32 8 vectors 7 G/s against 5.9 with 4).
+ */
+const rowVecs = (t: Kind): number => 64 / (t.lanes * t.ew);
+/** The most vectors of any kind's one-row tile (f64w32: 8 of two lanes). */
+const ROW_VECS = 8;
 
 // locals: the parameters, then i32 scratch, then vectors, then one scalar accumulator
 const [WP, XP, YP, M, N, K] = [0, 1, 2, 3, 4, 5];
 const [m, o, k, xs, ys, ws, M4, NT, w, kx, x0, y0] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
+/** NT8: the outputs the wide one-row tiles cover. */
+const NT8 = 6 + 10 + 2 * ROWS;
 const xr = (r: number): number => x0 + 2 * r; // x0, x1, x2, x3 interleaved with y0..y3
 const yr = (r: number): number => y0 + 2 * r;
-const I32_LOCALS = 10 + 2 * ROWS; // m .. kx, then x_r / y_r pairs
+const I32_LOCALS = 10 + 2 * ROWS + 1; // m .. kx, then x_r / y_r pairs, then NT8
 const WV = 6 + I32_LOCALS; // WV, WV+1: weight vectors; then XV; then accumulators
 const XV = WV + VECS;
 const ACC = XV + 1;
-const acc = (r: number, v: number): number => ACC + r * VECS + v;
-const SACC = ACC + ROWS * VECS;
+const ACCS = Math.max(ROWS * VECS, ROW_VECS);
+/** The accumulator of row r, vector v in a tile of R rows. */
+const accOf = (R: number, r: number, v: number): number => ACC + r * (R > 1 ? VECS : ROW_VECS) + v;
+const SACC = ACC + ACCS;
 
 /** `while (i < end) { body; i += step }` */
 function loop(i: number, end: number[], step: number[], body: number[]): number[] {
   return [0x02, 0x40, 0x03, 0x40, ...op.get(i), ...end, ...op.geS, ...op.brIf(1), ...body, ...op.get(i), ...step, ...op.add, ...op.set(i), ...op.br(0), 0x0b, 0x0b];
 }
 
-/** One tile: rows x_0..x_{R-1} (locals set), outputs o..o+VECS*lanes. */
-function tile(t: Kind, R: number): number[] {
+/**
+ * One tile: rows x_0..x_{R-1} (locals set), outputs o..o+V*lanes. Multi-row tiles keep their V
+ * weight vectors in locals (each feeds R rows); a one-row tile uses each weight vector as it loads.
+ */
+function tile(t: Kind, R: number, V: number): number[] {
   const zeroV = [...op.simd(12), ...new Array<number>(16).fill(0)];
   const body: number[] = [];
-  for (let v = 0; v < VECS; v++) body.push(...op.get(w), ...t.loadW(v * t.lanes * t.ew), ...op.set(WV + v));
+  if (R > 1) for (let v = 0; v < V; v++) body.push(...op.get(w), ...t.loadW(v * t.lanes * t.ew), ...op.set(WV + v));
+  const weight = (v: number): number[] => (R > 1 ? op.get(WV + v) : [...op.get(w), ...t.loadW(v * t.lanes * t.ew)]);
   for (let r = 0; r < R; r++) {
     body.push(...op.get(xr(r)), ...op.get(kx), ...op.add, ...t.splatX, ...op.set(XV));
-    for (let v = 0; v < VECS; v++) body.push(...op.get(acc(r, v)), ...op.get(WV + v), ...op.get(XV), ...t.vmul, ...t.vadd, ...op.set(acc(r, v)));
+    for (let v = 0; v < V; v++) body.push(...op.get(accOf(R, r, v)), ...weight(v), ...op.get(XV), ...t.vmul, ...t.vadd, ...op.set(accOf(R, r, v)));
   }
   body.push(...op.get(w), ...op.get(ws), ...op.add, ...op.set(w));
   const stores: number[] = [];
   for (let r = 0; r < R; r++) {
-    for (let v = 0; v < VECS; v++) {
-      stores.push(...op.get(yr(r)), ...op.get(o), ...op.i32(t.ex), ...op.mul, ...op.add, ...op.get(acc(r, v)), ...op.mem(op.simd(11), 0, v * t.lanes * t.ex));
+    for (let v = 0; v < V; v++) {
+      stores.push(...op.get(yr(r)), ...op.get(o), ...op.i32(t.ex), ...op.mul, ...op.add, ...op.get(accOf(R, r, v)), ...op.mem(op.simd(11), 0, v * t.lanes * t.ex));
     }
   }
   const zeros: number[] = [];
-  for (let r = 0; r < R; r++) for (let v = 0; v < VECS; v++) zeros.push(...zeroV, ...op.set(acc(r, v)));
+  for (let r = 0; r < R; r++) for (let v = 0; v < V; v++) zeros.push(...zeroV, ...op.set(accOf(R, r, v)));
   return [
     ...op.get(WP), ...op.get(o), ...op.i32(t.ew), ...op.mul, ...op.add, ...op.set(w),
     ...zeros,
@@ -205,12 +226,18 @@ function scalarOutputs(t: Kind): number[] {
 function body(kind: KernelKind): number[] {
   const t = KINDS[kind];
   const per = VECS * t.lanes;
-  // a column panel of WT (K x per outputs) stays in cache while every row block passes over it
+  const perRow = rowVecs(t) * t.lanes;
+  // a column panel of WT (K x per outputs) stays in cache while every block of ROWS rows passes over it
   const panel = [
     ...op.i32(0), ...op.set(m),
-    ...loop(m, op.get(M4), op.i32(ROWS), [...rowStarts(ROWS), ...tile(t, ROWS)]),
-    ...op.get(M4), ...op.set(m),
-    ...loop(m, op.get(M), op.i32(1), [...rowStarts(1), ...tile(t, 1)]),
+    ...loop(m, op.get(M4), op.i32(ROWS), [...rowStarts(ROWS), ...tile(t, ROWS, VECS)]),
+  ];
+  // a leftover row: wide one-row tiles, then narrow ones up to NT
+  const row = [
+    ...rowStarts(1),
+    ...op.i32(0), ...op.set(o),
+    ...loop(o, op.get(NT8), op.i32(perRow), tile(t, 1, rowVecs(t))),
+    ...loop(o, op.get(NT), op.i32(per), tile(t, 1, VECS)),
   ];
   const code = [
     ...op.get(K), ...op.i32(t.ex), ...op.mul, ...op.set(xs),
@@ -218,16 +245,20 @@ function body(kind: KernelKind): number[] {
     ...op.get(N), ...op.i32(t.ew), ...op.mul, ...op.set(ws),
     ...op.get(M), ...op.get(M), ...op.i32(ROWS), ...op.remU, ...op.sub, ...op.set(M4),
     ...op.get(N), ...op.get(N), ...op.i32(per), ...op.remU, ...op.sub, ...op.set(NT),
-    // panels of outputs, each over blocks of ROWS rows, then the leftover rows
+    ...op.get(N), ...op.get(N), ...op.i32(perRow), ...op.remU, ...op.sub, ...op.set(NT8),
+    // panels of outputs, each over the blocks of ROWS rows
     ...op.i32(0), ...op.set(o),
     ...loop(o, op.get(NT), op.i32(per), panel),
+    // the leftover rows, one at a time
+    ...op.get(M4), ...op.set(m),
+    ...loop(m, op.get(M), op.i32(1), row),
     // leftover outputs of every row
     ...op.i32(0), ...op.set(m),
     ...loop(m, op.get(M), op.i32(1), [...rowStarts(1), ...scalarOutputs(t)]),
   ];
   const locals = vec([
     [...uleb(I32_LOCALS), I32],
-    [...uleb(VECS + 1 + ROWS * VECS), V128],
+    [...uleb(VECS + 1 + ACCS), V128],
     [...uleb(1), t.scalar],
   ]);
   const fn = [...locals, ...code, 0x0b];
