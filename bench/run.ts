@@ -8,6 +8,9 @@
  * float64's.
  *
  *   node dist/bench/run.js [--rounds N] [--only NAME]
+ *
+ * Before the rows it measures the wasm SIMD roofline (roofline.ts) and reports the large-batch
+ * rows as a fraction of it.
  */
 import { mkdirSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -30,6 +33,7 @@ import {
   type NumericModule,
 } from './harness.js';
 import { NETS, writeNet, type BenchNet } from './models.js';
+import { measureRoofline, rooflineTable, type Roofline } from './roofline.js';
 
 const ROUNDS = Number(arg('--rounds') ?? 15);
 const ONLY = arg('--only');
@@ -98,6 +102,8 @@ interface CaseResult {
   readonly agree: Record<string, number>;
   readonly simd: boolean;
   readonly threads: boolean;
+  /** Multiply-adds per call, where the net is linear layers only (the roofline fraction's numerator). */
+  readonly macs?: number;
 }
 
 /** One case, in this process: every engine interleaved. */
@@ -115,10 +121,30 @@ async function runCase(c: Case): Promise<CaseResult> {
   const times = await measure(list, { rounds: ROUNDS });
   const { closeWorkers } = await import('@layergen/runtime');
   await closeWorkers();
-  return { what: `${c.net.label}, batch ${c.batch}`, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads };
+  const weighted = graph.nodes.filter((n) => Object.keys(n.params).length > 0);
+  const macs = weighted.every((n) => n.op === 'linear') ? c.batch * weighted.reduce((a, n) => a + n.params.weight!.data.length, 0) : undefined;
+  return { what: `${c.net.label}, batch ${c.batch}`, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads, ...(macs ? { macs } : {}) };
 }
 
-function table(results: readonly CaseResult[]): string {
+/** Achieved G multiply-adds/s and the fraction of the roofline, for rows of large batches. */
+function ofRoofline(r: CaseResult, roof: Roofline): string[] {
+  if (!r.macs || !r.what.match(/batch (\d+)$/) || Number(r.what.match(/batch (\d+)$/)![1]) < 256) return [];
+  const rows: [string, number | undefined, number][] = [
+    ['layergen f64, 1 thread', r.times['layergen f64'], roof.f64[0]],
+    ['layergen f32, 1 thread', r.times['layergen f32'], roof.f32[0]],
+    ['layergen f64 ×2 workers', r.times['layergen f64 ×2 workers'], roof.f64[1]],
+    ['layergen f32 ×2 workers', r.times['layergen f32 ×2 workers'], roof.f32[1]],
+    ['tfjs-wasm (float32), 1 thread', r.times['tfjs-wasm'], roof.f32[0]],
+  ];
+  return rows
+    .filter(([, ms]) => ms !== undefined)
+    .map(([name, ms, peak]) => {
+      const g = r.macs! / (ms! * 1e6);
+      return `| ${r.what} | ${name} | ${g.toFixed(1)} | ${peak.toFixed(1)} | ${Math.round((100 * g) / peak)} % |`;
+    });
+}
+
+function table(results: readonly CaseResult[], roof: Roofline): string {
   const lines: string[] = [];
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   const r0 = results[0];
@@ -142,6 +168,12 @@ function table(results: readonly CaseResult[]): string {
       );
     }
   }
+  const roofRows = results.flatMap((r) => ofRoofline(r, roof));
+  lines.push(`\nThe wasm SIMD roofline (\`bench/roofline.ts\`, measured before the rows), and the large-batch rows against it:\n`);
+  lines.push(rooflineTable(roof));
+  if (roofRows.length > 0) {
+    lines.push('', '| net | engine | G multiply-adds/s | roofline | of roofline |', '|---|---|---:|---:|---:|', ...roofRows);
+  }
   lines.push('\nLargest |difference| from layergen float64 (the float32 engines differ by float32 rounding):\n');
   lines.push('| net | engines |', '|---|---|');
   for (const r of results) {
@@ -157,6 +189,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(await runCase(CASES[Number(one)]!)));
     return;
   }
+  const roof = await measureRoofline();
   const results: CaseResult[] = [];
   for (const [i, c] of CASES.entries()) {
     if (ONLY && c.net.name !== ONLY) continue;
@@ -165,7 +198,7 @@ async function main(): Promise<void> {
     results.push(JSON.parse(r.stdout) as CaseResult);
     process.stderr.write(`done: ${results.at(-1)!.what}\n`);
   }
-  console.log(table(results));
+  console.log(table(results, roof));
 }
 
 await main();

@@ -11,6 +11,7 @@ import {
   type KernelKind,
 } from "../../compiler/backends/numeric/wasmKernel.js";
 import { kernelHeap, kernelInstance } from '@layergen/runtime';
+import { macsPerIteration, peakModule } from "../../bench/roofline.js";
 
 const KINDS: readonly KernelKind[] = ["f64w32", "f64w64", "f32"];
 const align8 = (v: number): number => Math.ceil(v / 8) * 8;
@@ -79,8 +80,27 @@ for (const js of [false, true]) {
         }
       }
     }
-    assert.is(checked, 3 * 4312);
+    assert.is(checked, 3 * 10208); // every M x N output of every (M, N, K): 22 rows x 116 outputs x 4 Ks
   });
 }
+
+
+test("the roofline kernel (bench/roofline.ts) validates and computes what it claims to", () => {
+  // the project's lib settings declare no WebAssembly value (see runtime/kernels.ts)
+  const api = (globalThis as unknown as { WebAssembly: { Module: new (b: Uint8Array) => object; Instance: new (m: object) => { exports: object } } }).WebAssembly;
+  const k = new api.Instance(new api.Module(peakModule())).exports as Record<string, (n: number) => number>;
+  // each of 8 accumulators adds y * c_(v mod 4) four times per iteration, y = 1 + t * 1e-7 at
+  // iteration t, c_j = 1 + j / 64: lane 0 of the accumulators' sum
+  const sumC = 2 * (4 + 6 / 64);
+  for (const n of [1, 3, 10]) {
+    // the sum of y over the iterations, y stepped in float64 and in float32 (1e-7 rounds to 1.19e-7 there)
+    let [ys, ys32, y32] = [0, 0, 1];
+    for (let t = 0; t < n; t++, y32 = Math.fround(y32 + Math.fround(1e-7))) [ys, ys32] = [ys + 1 + t * 1e-7, ys32 + y32];
+    assert.ok(Math.abs(k.peak_f64!(n) / (4 * sumC * ys) - 1) < 1e-14, `f64, ${n} iterations`);
+    assert.ok(Math.abs(k.peak_f32!(n) / (4 * sumC * ys32) - 1) < 1e-6, `f32, ${n} iterations`);
+  }
+  assert.is(macsPerIteration("f32"), 4 * 8 * 4);
+  assert.is(macsPerIteration("f64"), 4 * 8 * 2);
+});
 
 test.run();

@@ -8,8 +8,8 @@
  * numeric modules store contraction weights that way in their weights blob. Tiles of 4 rows x
  * 2 vectors of outputs (8 f32 or 4 f64 outputs; 8 vector accumulators), each X value splatted
  * across a vector; the output panel is the outer loop, so its K x 8 slice of WT stays in cache
- * while all rows pass; leftover rows run the same tiles one row at a time, leftover outputs a
- * scalar loop. Every output still sums over k in order, one multiply then one add per term (in float32
+ * while all rows pass; leftover rows (all of them at batch 1) run one row at a time, in wide
+ * one-row tiles (one 64-byte line of WT per k), then narrow ones; leftover outputs a scalar loop. Every output still sums over k in order, one multiply then one add per term (in float32
  * for `f32`, each rounded like `Math.fround`), so results are bit-identical to the plain loops.
  * Kinds: `f64w32` (float64 X, Y; float32 weights, widened exactly), `f64w64`, `f32` (all float32).
  *
@@ -19,7 +19,7 @@
 export type KernelKind = 'f64w32' | 'f64w64' | 'f32';
 
 /** Unsigned and signed LEB128. */
-function uleb(n: number): number[] {
+export function uleb(n: number): number[] {
   const out: number[] = [];
   do {
     let b = n & 0x7f;
@@ -38,17 +38,17 @@ function sleb(n: number): number[] {
     out.push(b | 0x80);
   }
 }
-const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+export const str = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+export const vec = (items: readonly number[][]): number[] => [...uleb(items.length), ...items.flat()];
+export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
-const I32 = 0x7f;
+export const I32 = 0x7f;
 const F32 = 0x7d;
-const F64 = 0x7c;
-const V128 = 0x7b;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
 
 /** Instructions (each returns its bytes). */
-const op = {
+export const op = {
   get: (i: number) => [0x20, ...uleb(i)],
   set: (i: number) => [0x21, ...uleb(i)],
   i32: (v: number) => [0x41, ...sleb(v)],
@@ -153,7 +153,7 @@ const accOf = (R: number, r: number, v: number): number => ACC + r * (R > 1 ? VE
 const SACC = ACC + ACCS;
 
 /** `while (i < end) { body; i += step }` */
-function loop(i: number, end: number[], step: number[], body: number[]): number[] {
+export function loop(i: number, end: number[], step: number[], body: number[]): number[] {
   return [0x02, 0x40, 0x03, 0x40, ...op.get(i), ...end, ...op.geS, ...op.brIf(1), ...body, ...op.get(i), ...step, ...op.add, ...op.set(i), ...op.br(0), 0x0b, 0x0b];
 }
 
