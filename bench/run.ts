@@ -98,6 +98,7 @@ async function agreement(list: readonly Engine[]): Promise<Map<string, number>> 
 
 interface CaseResult {
   readonly what: string;
+  readonly batch: number;
   readonly times: Record<string, number>;
   readonly agree: Record<string, number>;
   readonly simd: boolean;
@@ -123,12 +124,12 @@ async function runCase(c: Case): Promise<CaseResult> {
   await closeWorkers();
   const weighted = graph.nodes.filter((n) => Object.keys(n.params).length > 0);
   const macs = weighted.every((n) => n.op === 'linear') ? c.batch * weighted.reduce((a, n) => a + n.params.weight!.data.length, 0) : undefined;
-  return { what: `${c.net.label}, batch ${c.batch}`, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads, ...(macs ? { macs } : {}) };
+  return { what: `${c.net.label}, batch ${c.batch}`, batch: c.batch, times: Object.fromEntries(times), agree: Object.fromEntries(agree), simd, threads, ...(macs ? { macs } : {}) };
 }
 
 /** Achieved G multiply-adds/s and the fraction of the roofline, for rows of large batches. */
 function ofRoofline(r: CaseResult, roof: Roofline): string[] {
-  if (!r.macs || !r.what.match(/batch (\d+)$/) || Number(r.what.match(/batch (\d+)$/)![1]) < 256) return [];
+  if (!r.macs || r.batch < 256) return [];
   const rows: [string, number | undefined, number][] = [
     ['layergen f64, 1 thread', r.times['layergen f64'], roof.f64[0]],
     ['layergen f32, 1 thread', r.times['layergen f32'], roof.f32[0]],

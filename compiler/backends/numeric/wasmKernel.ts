@@ -9,8 +9,9 @@
  * 2 vectors of outputs (8 f32 or 4 f64 outputs; 8 vector accumulators), each X value splatted
  * across a vector; the output panel is the outer loop, so its K x 8 slice of WT stays in cache
  * while all rows pass; leftover rows (all of them at batch 1) run one row at a time, in wide
- * one-row tiles (one 64-byte line of WT per k), then narrow ones; leftover outputs a scalar loop. Every output still sums over k in order, one multiply then one add per term (in float32
- * for `f32`, each rounded like `Math.fround`), so results are bit-identical to the plain loops.
+ * one-row tiles (one 64-byte line of WT per k), then narrow ones; leftover outputs a scalar loop.
+ * Every output still sums over k in order, one multiply then one add per term (in float32 for
+ * `f32`, each rounded like `Math.fround`), so results are bit-identical to the plain loops.
  * Kinds: `f64w32` (float64 X, Y; float32 weights, widened exactly), `f64w64`, `f32` (all float32).
  *
  * The module imports its memory as `env.mem`: the numeric module's heap.
@@ -121,10 +122,10 @@ const KINDS: Record<KernelKind, Kind> = {
 
 /**
  * Tiles: rows x vectors. 4 x 2 measured best for blocks of rows (8 accumulators + 2 weights + 1
- * splat in 16 registers). A single row (batch 1, a recurrent step, leftover rows) runs 1 x 8:
- * with 1 x 2 its two accumulators are two chains of dependent adds and the kernel waits on the
- * add latency (6.9 G float32 multiply-adds/s here for a 512 x 128 matrix-vector product); eight
- * independent chains keep the SIMD units busy.
+ * splat in 16 registers). A single row (batch 1, a recurrent step, leftover rows) runs
+ * 1 x rowVecs: with 1 x 2 its two accumulators are two chains of dependent adds and the kernel
+ * waits on the add latency (6.9 G float32 multiply-adds/s here for a 512 x 128 matrix-vector
+ * product); 4 or 8 independent chains keep the SIMD units busy.
  */
 const ROWS = 4;
 const VECS = 2;
@@ -134,16 +135,16 @@ const VECS = 2;
  */
 const rowVecs = (t: Kind): number => 64 / (t.lanes * t.ew);
 /** The most vectors of any kind's one-row tile (f64w32: 8 of two lanes). */
-const ROW_VECS = 8;
+const ROW_VECS = Math.max(...Object.values(KINDS).map(rowVecs));
 
 // locals: the parameters, then i32 scratch, then vectors, then one scalar accumulator
 const [WP, XP, YP, M, N, K] = [0, 1, 2, 3, 4, 5];
 const [m, o, k, xs, ys, ws, M4, NT, w, kx, x0, y0] = [6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17];
-/** NT8: the outputs the wide one-row tiles cover. */
-const NT8 = 6 + 10 + 2 * ROWS;
+/** NTW: the outputs the wide one-row tiles cover. */
+const NTW = 6 + 10 + 2 * ROWS;
 const xr = (r: number): number => x0 + 2 * r; // x0, x1, x2, x3 interleaved with y0..y3
 const yr = (r: number): number => y0 + 2 * r;
-const I32_LOCALS = 10 + 2 * ROWS + 1; // m .. kx, then x_r / y_r pairs, then NT8
+const I32_LOCALS = 10 + 2 * ROWS + 1; // m .. kx, then x_r / y_r pairs, then NTW
 const WV = 6 + I32_LOCALS; // WV, WV+1: weight vectors; then XV; then accumulators
 const XV = WV + VECS;
 const ACC = XV + 1;
@@ -236,7 +237,7 @@ function body(kind: KernelKind): number[] {
   const row = [
     ...rowStarts(1),
     ...op.i32(0), ...op.set(o),
-    ...loop(o, op.get(NT8), op.i32(perRow), tile(t, 1, rowVecs(t))),
+    ...loop(o, op.get(NTW), op.i32(perRow), tile(t, 1, rowVecs(t))),
     ...loop(o, op.get(NT), op.i32(per), tile(t, 1, VECS)),
   ];
   const code = [
@@ -245,7 +246,7 @@ function body(kind: KernelKind): number[] {
     ...op.get(N), ...op.i32(t.ew), ...op.mul, ...op.set(ws),
     ...op.get(M), ...op.get(M), ...op.i32(ROWS), ...op.remU, ...op.sub, ...op.set(M4),
     ...op.get(N), ...op.get(N), ...op.i32(per), ...op.remU, ...op.sub, ...op.set(NT),
-    ...op.get(N), ...op.get(N), ...op.i32(perRow), ...op.remU, ...op.sub, ...op.set(NT8),
+    ...op.get(N), ...op.get(N), ...op.i32(perRow), ...op.remU, ...op.sub, ...op.set(NTW),
     // panels of outputs, each over the blocks of ROWS rows
     ...op.i32(0), ...op.set(o),
     ...loop(o, op.get(NT), op.i32(per), panel),
