@@ -4,10 +4,10 @@
  * Generated gpu modules import `@layergen/runtime/gpu` (gpuIndex.ts), which needs gpu.js.
  */
 export * from './tensor.js';
-export { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum } from './scalar.js';
+export { expAll, expNum, sigmoidAll, sigmoidNum, tanhAll, tanhNum, EXP2_64, INV_LN2_64, LN2_64_HI, LN2_64_LO } from './scalar.js';
 export * from './symbolic/index.js';
 export * from './symbolicIo.js';
 export * from './weights.js';
-export { kernelHeap, kernelInstance, type Kernel, type KernelHeap } from './kernels.js';
+export { kernelHeap, kernelInstance, type Kernel, type KernelHeap, type MapKernel } from './kernels.js';
 export { predictParallel, closeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';
 export { RUNTIME_VERSION, checkRuntime, runtimeCompatible } from './version.js';

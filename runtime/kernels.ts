@@ -6,7 +6,12 @@
  * Where WebAssembly or its SIMD instructions are missing (an old browser, a locked-down engine),
  * the same kernels run as plain JS loops over the same heap: same order of operations, so the
  * same results bit for bit, only slower.
+ *
+ * Modules whose elementwise steps run in WebAssembly too (compiler/backends/numeric/wasmMap.ts)
+ * get those functions (`map_<i>`) only from a WebAssembly instance; the module keeps their JS
+ * loops for the fallback and calls a map only when the instance has it.
  */
+import { erfNum } from './scalar.js';
 
 /** The part of the WebAssembly API used here (the project's lib settings declare no WebAssembly value). */
 interface WasmApi {
@@ -48,28 +53,47 @@ export type Kernel = (
   K: number,
 ) => void;
 
+/** An elementwise kernel: `map_<i>(rows, yp, ...operand byte offsets)`. */
+export type MapKernel = (...args: number[]) => void;
+
+/** Functions of float64 that kernel modules may import (`math.<name>`), for primitives without an instruction. */
+const MATH_IMPORTS = {
+  exp: Math.exp,
+  log: Math.log,
+  sin: Math.sin,
+  cos: Math.cos,
+  log1p: Math.log1p,
+  erf: erfNum,
+};
+
 /**
- * Instantiates the kernel module `bytes` (which imports `env.mem`) over `heap`, synchronously
- * (the module is a few KiB); `Names` are its exports. With `js: true`, or when WebAssembly cannot
- * run it, the JS versions of the kernels.
+ * Instantiates the kernel module `bytes` (which imports `env.mem`, and functions of `math`) over
+ * `heap`, synchronously (the module is a few KiB); `Names` are its inner-product kernels, `Maps`
+ * its elementwise ones. With `js: true`, or when WebAssembly cannot run it, the JS versions of
+ * the inner-product kernels and no maps.
  */
-export function kernelInstance<Names extends string>(
+export function kernelInstance<Names extends string, Maps extends string = never>(
   bytes: Uint8Array,
   heap: KernelHeap,
   opts: { readonly js?: boolean } = {},
-): Readonly<Record<Names, Kernel>> {
+): KernelSet<Names, Maps> {
   const api = wasm();
   if (api !== undefined && heap.memory !== null && !opts.js) {
     try {
       return new api.Instance(new api.Module(bytes), {
         env: { mem: heap.memory },
-      }).exports as Record<Names, Kernel>;
+        math: MATH_IMPORTS,
+      }).exports as KernelSet<Names, Maps>;
     } catch {
       // no SIMD here: fall through to the JS kernels
     }
   }
-  return jsKernels(heap.buffer) as Record<Names, Kernel>;
+  return jsKernels(heap.buffer) as unknown as KernelSet<Names, Maps>;
 }
+
+/** A kernel instance: its inner-product kernels, and its maps where it runs WebAssembly. */
+export type KernelSet<Names extends string, Maps extends string> = Readonly<Record<Names, Kernel>> &
+  Partial<Readonly<Record<Maps, MapKernel>>>;
 
 /**
  * The kernels as JS loops (see compiler/backends/numeric/wasmKernel.ts for the contract):

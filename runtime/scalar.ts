@@ -7,12 +7,13 @@
  * them: LSTM(4->8) over 50 steps makes 2000 such calls per example. Both are accurate to a
  * couple of ulps (checked against 200-bit mpmath values in test/runtime/scalar.test.ts);
  * outside the range the fast path handles (NaN, overflow, subnormal results) they defer to
- * Math.exp.
+ * Math.exp. The numeric backend's WebAssembly kernels carry the same three functions, operation for
+ * operation (compiler/backends/numeric/wasmMap.ts, which reads the table and constants below).
  */
 export { erfNum } from './symbolic/index.js';
 
 /** 2^(j/64) for j = 0..63, correctly rounded (computed with mpmath at 200 bits). */
-const EXP2_64 = new Float64Array([
+export const EXP2_64 = new Float64Array([
   1.0, 1.0108892860517005, 1.0218971486541166, 1.0330248790212284,
   1.0442737824274138, 1.0556451783605572, 1.0671404006768237, 1.0787607977571199,
   1.0905077326652577, 1.102382583307841, 1.1143867425958924, 1.1265216186082418,
@@ -35,10 +36,10 @@ const EXP2_64 = new Float64Array([
 const POW2 = new Float64Array(2046);
 for (let i = 0, v = 2 ** -1022; i < POW2.length; i++, v *= 2) POW2[i] = v;
 
-const INV_LN2_64 = 92.33248261689366; // 64 / ln 2
+export const INV_LN2_64 = 92.33248261689366; // 64 / ln 2
 /** ln(2) / 64 split in two: HI has 33 significant bits, so t * HI is exact for |t| < 2^20. */
-const LN2_64_HI = 0.010830424695086549;
-const LN2_64_LO = 1.162596423439437e-12;
+export const LN2_64_HI = 0.010830424695086549;
+export const LN2_64_LO = 1.162596423439437e-12;
 
 /**
  * e^x as 2^k * 2^(j/64) * e^r, with x = (64 k + j) ln2/64 + r and |r| <= ln2/128, e^r - 1 by

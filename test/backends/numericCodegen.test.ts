@@ -7,7 +7,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import ts from 'typescript';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -171,18 +171,25 @@ test('WebAssembly kernels instantiate in a fresh process with nothing on stderr,
   }
   const { closeWorkers } = await import('@layergen/runtime');
   await closeWorkers();
-  // emitted JS, and emitted TS as a user's tsc would transpile it, in a fresh process
-  for (const lang of ['js', 'ts'] as const) {
+  // emitted JS, and emitted TS as a user's tsc would transpile it, in a fresh process; the
+  // recurrent net's cells run as WebAssembly maps, or their JS loops without WebAssembly
+  const recurrent = join(dir, 'recvariants.yaml');
+  assert.ok(existsSync(recurrent));
+  for (const [net, lang] of [[file, 'js'], [file, 'ts'], [recurrent, 'js']] as const) {
     for (const precision of ['float64', 'float32'] as const) {
       const out = tempDir(`wasm-${lang}`);
-      for (const f of await compile(file, { targets: ['numeric'], lang, precision })) {
+      for (const f of await compile(net, { targets: ['numeric'], lang, precision })) {
         const text = lang === 'ts' && f.path.endsWith('.ts') ? ts.transpileModule(f.text, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext } }).outputText : f.text;
         writeFileSync(join(out, f.path.replace(/\.ts$/, '.js')), f.bytes ?? text);
       }
+      const mod = join(out, `${basename(net, '.yaml')}.numeric.js`);
+      assert.match(readFileSync(mod, 'utf8'), /\.map_\d+\(/, 'the module has elementwise kernels');
       const script =
-        `const m = await import(${JSON.stringify(join(out, 'mlp.numeric.js'))});` +
-        'const y = m.predictBatch({ x: Float64Array.from({ length: 80 }, (_, i) => Math.sin(i)) }, 2);' +
-        'console.log(JSON.stringify(Array.from(y.fc2)));';
+        `const m = await import(${JSON.stringify(mod)});` +
+        'const inputs = Object.fromEntries(Object.entries(m.inputShapes).map(([k, s]) =>' +
+        '  [k, Float64Array.from({ length: 2 * s.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i + k.length))]));' +
+        'const y = m.predictBatch(inputs, 2);' +
+        'console.log(JSON.stringify(Object.values(y).map((a) => Array.from(a))));';
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
       assert.is(r.status, 0, r.stderr);
       assert.is(r.stderr, '', `${lang} ${precision}`);

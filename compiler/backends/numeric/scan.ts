@@ -5,7 +5,7 @@
  * weights as literals and the states in local variables (`h_0 = ...`); larger ones run the
  * renderer's loops over preallocated buffers, with tiled inner products for the gate affines.
  */
-import { formulaCost } from '../../ir/formula.js';
+import { formulaCost, outVar } from '../../ir/formula.js';
 import { evalFormula } from '../../ir/interpret.js';
 import type { CellRef } from '../../ir/scan.js';
 import { renderLoops } from '../render.js';
@@ -14,7 +14,7 @@ import type { KernelKind } from './wasmKernel.js';
 import { hasIndexLoad, matchContraction, numericView } from './contraction.js';
 import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';
-import { epilogueCode, kernelKind, UNROLL_MAX, type NumericCtx, type StepFn } from './steps.js';
+import { epilogueCode, kernelKind, mapOr, UNROLL_MAX, type MapArg, type NumericCtx, type StepFn } from './steps.js';
 import { bulkArray, CodeDag, type BulkArray } from './straight.js';
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
@@ -114,7 +114,10 @@ function loopBody(ctx: NumericCtx, s: ScanStep, time: string[], kernels: KernelK
         const kind = kernelKind(ctx.precision, elem);
         kernels.push(kind);
         steps.push(`${ctx.kernels.id}.gemm_${kind}(${w}.byteOffset, ${x}.byteOffset${xo === '0' ? '' : ` + ${xo} * ${B}`}, ${id}.byteOffset, 1, ${c.N}, ${c.K});`);
-        if (epi) steps.push(`for (let o = 0; o < ${c.N}; o++) ${id}[o] = ${epi(`${id}[o]!`, 'o')};`);
+        if (!epi) continue;
+        const js = [`for (let o = 0; o < ${c.N}; o++) ${id}[o] = ${epi(`${id}[o]!`, 'o')};`];
+        const acc = (slot: number): MapArg | undefined => (slot === c.acc ? { shape: [c.N], rowStride: 0, ptr: `${id}.byteOffset` } : undefined);
+        steps.push(...mapOr(ctx, { formula: c.epilogue, v: outVar(0), n: c.N, rows: '1', y: `${id}.byteOffset`, inputs: acc, params: s.params }, js));
         continue;
       }
       const io = { n: '1', x, xo, y: id, yo: '0', w, epilogue: epi ?? ((acc: string) => acc) };
@@ -128,7 +131,19 @@ function loopBody(ctx: NumericCtx, s: ScanStep, time: string[], kernels: KernelK
       },
       param,
     });
-    steps.push('{', ...renderLoops(formula, cell.shape, { flavor, inShapes, paramShapes }, (flat, v) => `${id}[${flat}] = ${v};`), '}');
+    const js = ['{', ...renderLoops(formula, cell.shape, { flavor, inShapes, paramShapes }, (flat, v) => `${id}[${flat}] = ${v};`), '}'];
+    if (cell.shape.length !== 1) {
+      steps.push(...js);
+      continue;
+    }
+    // a map, when every operand is in the heap (x is when the scan's input is a buffer)
+    const operand = (slot: number): MapArg | undefined => {
+      const r = cell.inputs[slot]!;
+      if (r.kind === 'x' && !ctx.kernels?.resident(s.node.inputs[0]!)) return undefined;
+      const [arr, off] = source(r);
+      return { shape: inShapes[slot]!, rowStride: 0, ptr: `${arr}.byteOffset${off === '0' ? '' : ` + ${off} * ${B}`}` };
+    };
+    steps.push(...mapOr(ctx, { formula, v: outVar(0), n: cell.shape[0]!, rows: '1', y: `${id}.byteOffset`, inputs: operand, params: s.params }, js));
   }
   const E = s.out.shape[1]!;
   steps.push(`for (let j = 0; j < ${E}; j++) y0[yt + j] = ${cellIds[body.emit]}[j]!;`);

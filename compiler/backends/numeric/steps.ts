@@ -15,6 +15,8 @@ import { substVars } from '../../ir/substitute.js';
 import { renderElement, renderLoops, type RenderCtx } from '../render.js';
 import { describe, type Plan, type Step } from '../plan.js';
 import { hasIndexLoad, matchContraction, numericView, type Contraction } from './contraction.js';
+import { walk } from '../../ir/traverse.js';
+import type { MapSpec } from './wasmMap.js';
 import { gemmLines } from './gemm.js';
 import { numericFlavor, type Precision } from './flavor.js';
 import { bulkArray, CodeDag } from './straight.js';
@@ -49,6 +51,61 @@ export interface KernelCtx {
   readonly stageY: string;
   /** Whether a node's value arrays are views of the heap (intermediates). */
   resident(node: number): boolean;
+  /** The element type of any tensor's heap array. */
+  paramElem(tensor: string): Elem | undefined;
+  /** Registers an elementwise kernel; its name in the kernel instance, or undefined when the formula does not compile. */
+  map(spec: MapSpec): string | undefined;
+}
+
+/** An operand of a map call: the shape the formula indexes, its row stride, and its byte-offset expression. */
+export interface MapArg {
+  readonly shape: readonly number[];
+  readonly rowStride: number;
+  readonly ptr: string;
+}
+
+/**
+ * `formula` over rows x n elements (element variable `v`) as a WebAssembly map where the module
+ * has kernels and the formula compiles, keeping `js` for engines without WebAssembly:
+ * `if (K.map_i) { K.map_i(rows, y, ...); after } else { js }`. `inputs(slot)` is undefined
+ * for an input outside the heap (the JS then runs always).
+ */
+export function mapOr(
+  ctx: NumericCtx,
+  m: {
+    readonly formula: F;
+    readonly v: string;
+    readonly n: number;
+    readonly rows: string;
+    readonly y: string;
+    readonly inputs: (slot: number) => MapArg | undefined;
+    readonly params: Readonly<Record<string, { readonly id: string; readonly tensor: { readonly shape: readonly number[] } }>>;
+    readonly after?: readonly string[];
+  },
+  js: readonly string[],
+): string[] {
+  const k = ctx.kernels;
+  if (!k) return [...js];
+  const slots = new Set<number>();
+  const names = new Set<string>();
+  walk(numericView(m.formula), (g) => void (g.k === 'input' ? slots.add(g.slot) : g.k === 'param' && names.add(g.name)));
+  const inputs = new Map<number, MapArg>();
+  for (const slot of slots) {
+    const a = m.inputs(slot);
+    if (!a) return [...js];
+    inputs.set(slot, a);
+  }
+  const params: Record<string, { elem: Elem; shape: readonly number[] }> = {};
+  for (const name of names) {
+    const p = m.params[name];
+    const elem = p && k.paramElem(p.id);
+    if (!p || !elem) return [...js];
+    params[name] = { elem, shape: p.tensor.shape };
+  }
+  const fn = k.map({ formula: m.formula, v: m.v, n: m.n, precision: ctx.precision, inputs, params });
+  if (!fn) return [...js];
+  const args = [m.rows, m.y, ...[...slots].sort((a, b) => a - b).map((s) => inputs.get(s)!.ptr), ...Object.keys(params).sort().map((n) => `${m.params[n]!.id}.byteOffset`)];
+  return [`if (${k.id}.${fn}) {`, `${k.id}.${fn}(${args.join(', ')});`, ...(m.after ?? []), '} else {', ...js, '}'];
 }
 
 export interface NumericCtx {
@@ -184,11 +241,19 @@ export function gemmFn(ctx: NumericCtx, s: Step, c: Contraction): StepFn {
     ];
     if (epi || !yIn) {
       const src = yIn ? 'y0' : stageY;
-      body.push(
+      const js = [
         `for (let m = 0, p = y0o, q = ${yIn ? 'y0o' : '0'}; m < rows; m++) {`,
         `for (let o = 0; o < ${c.N}; o++, p++, q++) y0[p] = ${epi ? epi(`${src}[q]!`, 'o') : `${src}[q]!`};`,
         '}',
-      );
+      ];
+      if (!epi) body.push(`y0.set(${stageY}.subarray(0, rows * ${c.N}), y0o);`);
+      else {
+        // the epilogue in place where the kernel wrote, then out of the staging buffer
+        const at = yIn ? `y0.byteOffset + y0o * ${B}` : `${stageY}.byteOffset`;
+        const after = yIn ? [] : [`y0.set(${stageY}.subarray(0, rows * ${c.N}), y0o);`];
+        const acc = (slot: number): MapArg | undefined => (slot === c.acc ? { shape: [c.N], rowStride: c.N, ptr: at } : undefined);
+        body.push(...mapOr(ctx, { formula: c.epilogue, v: outVar(s.out.shape.length - 1), n: c.N, rows: 'rows', y: at, inputs: acc, params: s.params, after }, js));
+      }
     }
     return { ...common, doc: `${describe(s)} (WebAssembly SIMD inner products)`, body, kernels: [kind] };
   }

@@ -30,7 +30,7 @@ export function uleb(n: number): number[] {
   } while (n !== 0);
   return out;
 }
-function sleb(n: number): number[] {
+export function sleb(n: number): number[] {
   const out: number[] = [];
   for (;;) {
     const b = n & 0x7f;
@@ -44,7 +44,7 @@ export const vec = (items: readonly number[][]): number[] => [...uleb(items.leng
 export const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
 
 export const I32 = 0x7f;
-const F32 = 0x7d;
+export const F32 = 0x7d;
 export const F64 = 0x7c;
 export const V128 = 0x7b;
 
@@ -153,8 +153,8 @@ const ACCS = Math.max(ROWS * VECS, ROW_VECS);
 const accOf = (R: number, r: number, v: number): number => ACC + r * (R > 1 ? VECS : ROW_VECS) + v;
 const SACC = ACC + ACCS;
 
-/** `while (i < end) { body; i += step }` */
-export function loop(i: number, end: number[], step: number[], body: number[]): number[] {
+/** `while (i < end) { body; i += step }` (body: bytes, or code with placeholders resolved later) */
+export function loop<T = number>(i: number, end: number[], step: number[], body: readonly T[]): (number | T)[] {
   return [0x02, 0x40, 0x03, 0x40, ...op.get(i), ...end, ...op.geS, ...op.brIf(1), ...body, ...op.get(i), ...step, ...op.add, ...op.set(i), ...op.br(0), 0x0b, 0x0b];
 }
 
@@ -224,7 +224,8 @@ function scalarOutputs(t: Kind): number[] {
   return [...op.get(NT), ...op.set(o), ...loop(o, op.get(N), op.i32(1), one)];
 }
 
-function body(kind: KernelKind): number[] {
+/** The code-section entry (size, locals, code) of `gemm_<kind>`. */
+export function gemmBody(kind: KernelKind): number[] {
   const t = KINDS[kind];
   const per = VECS * t.lanes;
   const perRow = rowVecs(t) * t.lanes;
@@ -266,16 +267,19 @@ function body(kind: KernelKind): number[] {
   return [...uleb(fn.length), ...fn];
 }
 
+/** The function type of the gemm kernels: six i32 parameters, no result. */
+export const GEMM_TYPE = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
+
 /** The WebAssembly module (bytes) exporting `gemm_<kind>` for each kind; imports `env.mem`. */
 export function wasmKernels(kinds: readonly KernelKind[]): Uint8Array {
-  const type = [0x60, ...vec(new Array<number[]>(6).fill([I32])), ...vec([])];
+  const type = GEMM_TYPE;
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, vec([type])),
     ...section(2, vec([[...str('env'), ...str('mem'), 0x02, 0x00, ...uleb(1)]])),
     ...section(3, vec(kinds.map(() => [0]))),
     ...section(7, vec(kinds.map((kd, i) => [...str(`gemm_${kd}`), 0x00, ...uleb(i)]))),
-    ...section(10, [...uleb(kinds.length), ...kinds.flatMap(body)]),
+    ...section(10, [...uleb(kinds.length), ...kinds.flatMap(gemmBody)]),
   ];
   return Uint8Array.from(bytes);
 }

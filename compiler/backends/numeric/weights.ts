@@ -51,6 +51,8 @@ export interface MemoryRequest {
   readonly heap: boolean;
   /** Weights the kernels read (heap mode): stored transposed, [N, K] -> [K, N]. */
   readonly transposed?: ReadonlyMap<string, { readonly N: number; readonly K: number }>;
+  /** Bytes kept free at the end of the heap (heap mode: the kernels' table). */
+  readonly reserve?: number;
 }
 
 export interface Memory {
@@ -64,6 +66,8 @@ export interface Memory {
   readonly memoryId?: string;
   /** The element type of a tensor's array when it lives in the heap (heap mode), else undefined. */
   heapElem(tensor: string): Elem | undefined;
+  /** Byte offset of the reserved bytes (heap mode). */
+  readonly reservedAt?: number;
 }
 
 const exactFloat32 = (data: Float64Array): boolean => data.every((v) => Math.fround(v) === v || Number.isNaN(v));
@@ -71,8 +75,9 @@ const exactFloat32 = (data: Float64Array): boolean => data.every((v) => Math.fro
 export function planMemory(req: MemoryRequest): Memory {
   const mod: Elem = req.precision === 'float32' ? 'f32' : 'f64';
   const Arr = ARRAY[mod];
-  const inline = req.tensors.filter((t) => t.tensor.data.length <= INLINE_MAX);
-  const stored = req.tensors.filter((t) => t.tensor.data.length > INLINE_MAX);
+  // heap mode keeps every tensor in the heap, where the WebAssembly maps read them
+  const inline = req.heap ? [] : req.tensors.filter((t) => t.tensor.data.length <= INLINE_MAX);
+  const stored = req.heap ? req.tensors : req.tensors.filter((t) => t.tensor.data.length > INLINE_MAX);
   // the blob: each tensor float32 when exact, else float64
   let blobLen = 0;
   const blobAt = stored.map((t) => {
@@ -168,6 +173,8 @@ export function planMemory(req: MemoryRequest): Memory {
     views.push(`const ${id} = new ${Arr}(${heapId}, ${end}, ${n});`);
     end = align(end + n * BYTES[mod]);
   }
+  const reservedAt = end;
+  end = align(end + (req.reserve ?? 0));
   const memoryId = req.claim('memory');
   const pages = heapPages(end);
   const load = loader(heapId);
@@ -179,5 +186,5 @@ export function planMemory(req: MemoryRequest): Memory {
     ...views,
     ...load.statements,
   );
-  return { statements, files, heapId, memoryId, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: (id) => heapElems.get(id) };
+  return { statements, files, heapId, memoryId, reservedAt, ...(load.loaderId ? { loaderId: load.loaderId } : {}), heapElem: (id) => heapElems.get(id) };
 }
