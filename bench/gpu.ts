@@ -12,7 +12,10 @@
  * the process loaded (ANGLE masks the GL renderer string): Mesa's swrast driver is llvmpipe,
  * software rendering on the CPU.
  *
- *   node dist/bench/gpu.js [--rounds N] [--only mlp784|lstm128] [--mode headlessgl|...]
+ *   node dist/bench/gpu.js [--quick] [--rounds N] [--only mlp784|lstm128] [--mode headlessgl|...]
+ *
+ * `--quick` (`npm run bench:gpu -- --quick`) runs the rows a GPU machine is checked with: MLP at
+ * batch 1, 1024 and 16384, LSTM at 256, 5 rounds each; it installs nothing and needs no network.
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -39,7 +42,9 @@ import {
 } from './harness.js';
 import { NETS, writeNet, type BenchNet } from './models.js';
 
-const ROUNDS = Number(arg('--rounds') ?? 15);
+/** `--quick`: the four rows of the device check (MLP at batch 1, 1024, 16384; LSTM at 256), 5 rounds. */
+const QUICK = process.argv.includes('--quick');
+const ROUNDS = Number(arg('--rounds') ?? (QUICK ? 5 : 15));
 const ONLY = arg('--only');
 const MODE = arg('--mode');
 /** Largest relative difference (above 1; absolute below) the gpu module may have from float64. */
@@ -67,6 +72,7 @@ const CASES: readonly Case[] = [
   { net: net('lstm128'), batch: 1 },
   { net: net('lstm128'), batch: 256 },
 ];
+const QUICK_CASES = new Set(['mlp784/1', 'mlp784/1024', 'mlp784/16384', 'lstm128/256']);
 /**
  * Where one call of every engine takes longer than SLOW_MS (a batch through llvmpipe takes
  * seconds), SLOW_ROUNDS rounds of one call each, with no warm-up beyond the checking calls.
@@ -221,6 +227,7 @@ async function main(): Promise<void> {
   const results: CaseResult[] = [];
   for (const [i, c] of CASES.entries()) {
     if (ONLY && c.net.name !== ONLY) continue;
+    if (QUICK && !QUICK_CASES.has(`${c.net.name}/${c.batch}`)) continue;
     const args = ['--case', String(i), '--rounds', String(ROUNDS), ...(MODE ? ['--mode', MODE] : [])];
     const t0 = Date.now();
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), ...args], { encoding: 'utf8', maxBuffer: 1 << 24 });

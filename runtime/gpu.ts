@@ -61,15 +61,31 @@ export interface GpuKernelStep {
   readonly size: number;
   /** Value index of each kernel argument (inputs first, then step outputs in order). */
   readonly args: readonly number[];
-  /** `this.constants` of the kernel: parameters and constant tensors. */
-  readonly constants: Readonly<Record<string, Float32Array>>;
+  /** `this.constants` of the kernel: parameters and constant tensors (packed weights: texels). */
+  readonly constants: Readonly<Record<string, Float32Array | readonly Float32Array[]>>;
+  /**
+   * A tiled step (the compiler's gpujs/schedule.ts): its value is packed, `texels` RGBA texels
+   * per example (four floats each, the lanes past `size` zero), one per thread (gpu.js `Array(4)`).
+   */
+  readonly texels?: number;
+  /** A tiled step's kernel of one float per thread, reading its inputs flat, for kernel kinds without tiles. */
+  readonly untiled?: Pick<GpuKernelStep, 'source' | 'args' | 'constants'>;
+  /** A pack or unpack kernel: without tiles, the value passes through. */
+  readonly repack?: boolean;
 }
+
+/**
+ * Kernel kinds that run tiled kernels (RGBA textures, `Array(4)` results): the GL ones. gpu.js's
+ * WebAssembly kernels take neither; its cpu kernels would, more slowly than one float per thread.
+ */
+const TILED_MODES: ReadonlySet<GpuMode> = new Set(['headlessgl', 'webgl', 'webgl2']);
 
 /** A compute step: one kernel, or a recurrent scan (kernels per time step). */
 export type GpuStep = GpuKernelStep | GpuScan;
 
 export type GpuOutput =
-  | { readonly name: string; readonly size: number; readonly value: number }
+  /** `texels`: a packed value (see GpuKernelStep), unpacked as it is read back. */
+  | { readonly name: string; readonly size: number; readonly value: number; readonly texels?: number }
   /** An output that is a compile-time constant: the same for every example. */
   | { readonly name: string; readonly size: number; readonly constant: Float32Array };
 
@@ -137,8 +153,11 @@ const MAX_FLAT = 2 ** 24;
 
 interface Setup {
   readonly gpu: GPU;
-  /** Per step: its kernel, or its scan's kernels. */
-  readonly kernels: readonly (IKernelRunShortcut | ScanKernels)[];
+  /** The net's steps as this kernel kind runs them (tiled, or each with its one-float kernel). */
+  readonly steps: readonly GpuStep[];
+  readonly tiled: boolean;
+  /** Per step: its kernel, its scan's kernels, or null (a pack or unpack step without tiles). */
+  readonly kernels: readonly (IKernelRunShortcut | ScanKernels | null)[];
   readonly chunk: number;
 }
 
@@ -173,7 +192,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     registerGpuHelpers(gpu as unknown as FunctionHost); // gpu.js's typings omit string sources
     // gpu.js's cpu kernels cannot resize a pipeline result; there is no device memory to keep anyway.
     const pipeline = gpu.Kernel.mode !== 'cpu';
-    const make = (source: string, constants: Readonly<Record<string, Float32Array>> = {}): IKernelRunShortcut =>
+    const make = (source: string, constants: GpuKernelStep['constants'] = {}, packed = false): IKernelRunShortcut =>
       gpu.createKernel(source, {
         output: [1],
         dynamicOutput: true,
@@ -181,14 +200,20 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         pipeline,
         immutable: false,
         tactic: 'precision',
-        constants,
+        constants: constants as Record<string, Float32Array>,
+        // gpu.js does not infer the element type of a packed constant (a texel per entry)
+        constantTypes: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Array.isArray(v) ? 'Array1D(4)' : 'Array'])),
+        ...(packed ? { returnType: 'Array(4)' as const } : {}),
       });
     // A scan re-reads its sequence every step: graph inputs (host arrays) go to the device once.
     const hostValue = (i: number): number | null => (pipeline && i < net.inputs.length ? net.inputs[i]!.size : null);
-    const kernels = net.steps.map((s) =>
-      s.kind === 'scan' ? scanKernels(s, make, hostValue) : make(s.source, s.constants),
+    const mode = kernelMode(gpu.Kernel as unknown as KernelObject['constructor']);
+    const tiled = mode !== undefined && TILED_MODES.has(mode);
+    const steps = net.steps.map((s): GpuStep => (s.kind === 'scan' || tiled || !s.untiled ? s : { ...s, ...s.untiled, texels: undefined }));
+    const kernels = steps.map((s) =>
+      s.kind === 'scan' ? scanKernels(s, make, hostValue) : s.repack && !tiled ? null : make(s.source, s.constants, s.texels !== undefined),
     );
-    return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk) };
+    return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk), steps, tiled };
   }
 
   async function runNow(inputs: readonly Float32Array[], batch: number): Promise<Float32Array[]> {
@@ -200,14 +225,18 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         inputs[i]!.subarray(start * inp.size, (start + n) * inp.size),
       );
       const classes = new Set<KernelObject>();
-      for (let j = 0; j < net.steps.length; j++) {
-        const step = net.steps[j]!;
+      for (let j = 0; j < s.steps.length; j++) {
+        const step = s.steps[j]!;
         const launch = launcher(step.layer, n, classes);
         const k = s.kernels[j]!;
+        if (k === null) {
+          values.push(values[(step as GpuKernelStep).args[0]!]);
+          continue;
+        }
         values.push(
           step.kind === 'scan'
             ? await runScan(step, k as ScanKernels, values, launch)
-            : await launch(k as IKernelRunShortcut, step.size, step.args.map((a) => values[a])),
+            : await launch(k as IKernelRunShortcut, step.texels ?? step.size, step.args.map((a) => values[a])),
         );
       }
       for (let j = 0; j < net.outputs.length; j++) {
@@ -215,6 +244,8 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         const dst = outs[j]!;
         if ('constant' in o) {
           for (let b = start; b < start + n; b++) dst.set(o.constant, b * o.size);
+        } else if (o.texels !== undefined && s.tiled) {
+          unpack(await readBack(values[o.value], o.texels * n * 4, o.name, true), o.size, o.texels, dst, start);
         } else {
           dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
         }
@@ -314,9 +345,19 @@ function resultLength(v: unknown): number | undefined {
   return undefined;
 }
 
-/** A step result (texture, buffer handle or array) as a Float32Array of `n` values. */
-async function readBack(v: unknown, n: number, name: string): Promise<Float32Array> {
+/**
+ * A step result (texture, buffer handle or array) as a Float32Array of `n` values; `texels`: an
+ * `Array(4)` result, one 4-float array per thread (gpu.js's form of them), flattened.
+ */
+async function readBack(v: unknown, n: number, name: string, texels = false): Promise<Float32Array> {
   const a = isTextureLike(v) ? await v.toArray() : v;
+  if (texels && Array.isArray(a) && a.length * 4 === n) {
+    const out = new Float32Array(n);
+    (a as ArrayLike<number>[]).forEach((t, i) => {
+      for (let l = 0; l < 4; l++) out[4 * i + l] = t[l]!;
+    });
+    return out;
+  }
   if (a instanceof Float32Array && a.length === n) return a;
   if (ArrayBuffer.isView(a) || Array.isArray(a)) {
     const arr = a as ArrayLike<number>;
@@ -329,4 +370,27 @@ function describe(v: unknown): string {
   if (v === null || typeof v !== 'object') return String(v);
   const len = (v as { length?: unknown }).length;
   return `${(v as object).constructor?.name ?? 'object'}${typeof len === 'number' ? ` of length ${len}` : ''}`;
+}
+
+/** Packed values of examples start.. (texels per example, four floats each) into `dst`, `size` floats per example. */
+function unpack(flat: Float32Array, size: number, texels: number, dst: Float32Array, start: number): void {
+  const n = flat.length / (4 * texels);
+  for (let b = 0; b < n; b++) dst.set(flat.subarray(b * 4 * texels, b * 4 * texels + size), (start + b) * size);
+}
+
+/**
+ * A weight W [N, K] (row-major) packed four outputs to a texel for tiled kernels: entry
+ * k * ceil(N / 4) + q holds W[4q .. 4q + 3, k], zero past N.
+ */
+export function packColumns(w: Float32Array, N: number, K: number): Float32Array[] {
+  const N4 = Math.ceil(N / 4);
+  const out: Float32Array[] = [];
+  for (let k = 0; k < K; k++) {
+    for (let q = 0; q < N4; q++) {
+      const t = new Float32Array(4);
+      for (let l = 0; l < 4 && 4 * q + l < N; l++) t[l] = w[(4 * q + l) * K + k]!;
+      out.push(t);
+    }
+  }
+  return out;
 }

@@ -15,7 +15,8 @@ import { lit } from '../names.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '../templates.js';
 import { addInterfaces, addShapes, batchAxisArgs, batchDoc, dtypeArg, outputLayout } from '../numeric/emit.js';
-import { stepKernel, stepSlots } from './kernel.js';
+import { packKernel, stepKernel, stepSlots, tiledKernel, unpackKernel } from './kernel.js';
+import { LANES, schedule } from './schedule.js';
 import { scanEntry, type KernelDecl } from './scan.js';
 
 export interface GpuOptions {
@@ -30,33 +31,78 @@ function templateLiteral(text: string): string {
 }
 
 /** The GpuNet object literal and the kernel source constants it refers to. */
-function netSpec(
+export function netSpec(
   p: Plan,
   module: string,
 ): { kernels: KernelDecl[]; net: string } {
+  // value indices: the inputs, then each step's value as it is pushed (pack steps included)
   const valueIndex = new Map<number, number>();
   p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
-  p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
   const kernels: KernelDecl[] = [];
-  const steps = p.steps.map((s) => {
+  const sched = schedule(p);
+  const texels = (node: number): number => Math.ceil(p.sizes.get(node)! / LANES);
+  const steps: string[] = [];
+  const push = (literal: string): number => steps.push(literal) - 1 + p.inputs.length;
+  /** Value index of node `u` packed: a pack step the first time an unpacked value is read packed. */
+  const packedIndex = new Map<number, number>();
+  const packed = (u: number, layer: string): number => {
+    if (sched.packed.has(u)) return valueIndex.get(u)!;
+    const known = packedIndex.get(u);
+    if (known !== undefined) return known;
+    const id = p.names.claim(`k_${layer}_pack`);
+    kernels.push({ id, doc: `the input of layer ${JSON.stringify(layer)} packed four floats to a texel (thread.x = example * ${texels(u)} + element / ${LANES})`, source: packKernel(p.sizes.get(u)!) });
+    const i = push(`{ layer: ${lit(`${layer} (pack)`)}, source: ${id}, size: ${p.sizes.get(u)}, texels: ${texels(u)}, args: [${valueIndex.get(u)!}], constants: {}, repack: true }`);
+    packedIndex.set(u, i);
+    return i;
+  };
+  /** Value index of node `u` flat: an unpack step the first time a packed value is read flat. */
+  const flatIndex = new Map<number, number>();
+  const flat = (u: number, layer: string): number => {
+    if (!sched.packed.has(u)) return valueIndex.get(u)!;
+    const known = flatIndex.get(u);
+    if (known !== undefined) return known;
+    const id = p.names.claim(`k_${layer}_unpack`);
+    kernels.push({ id, doc: `the packed input of layer ${JSON.stringify(layer)}, one float per thread (thread.x = example * size + element)`, source: unpackKernel(p.sizes.get(u)!) });
+    const i = push(`{ layer: ${lit(`${layer} (unpack)`)}, source: ${id}, size: ${p.sizes.get(u)}, args: [${packed(u, layer)}], constants: {}, repack: true }`);
+    flatIndex.set(u, i);
+    return i;
+  };
+  for (const s of p.steps) {
+    const c = s.kind === 'formula' ? sched.tiled.get(s.node.id) : undefined;
+    // where this step reads each input: packed for a tiled step's x, else flat
+    const reads = new Map(valueIndex);
+    s.node.inputs.forEach((u, slot) => valueIndex.has(u) && reads.set(u, c && slot === c.slot ? packed(u, s.node.name) : flat(u, s.node.name)));
     if (s.kind === 'scan') {
-      const scan = scanEntry(p, s, valueIndex, (base) => p.names.claim(base));
+      const scan = scanEntry(p, s, reads, (base) => p.names.claim(base));
       kernels.push(...scan.kernels);
-      return scan.literal;
+      valueIndex.set(s.node.id, push(scan.literal));
+      continue;
     }
-    const k = stepKernel(s, stepSlots(p, s));
-    const id = p.names.claim(`k_${s.node.name}`);
-    kernels.push({ id, doc: describe(s), source: k.source });
-    const args = k.args.map((a) => valueIndex.get(s.node.inputs[a.slot]!)!);
-    const constants = Object.entries(k.constants).map(([name, ref]) => `${name}: ${ref}`);
-    return `{ layer: ${lit(s.node.name)}, source: ${id}, size: ${p.sizes.get(s.node.id)}, args: [${args.join(', ')}], constants: { ${constants.join(', ')} } }`;
-  });
+    // every step has its one-float-per-thread kernel; a tiled step has its tiled kernel too
+    const one = stepKernel(s, stepSlots(p, s));
+    const oneId = p.names.claim(`k_${s.node.name}`);
+    kernels.push({ id: oneId, doc: `${describe(s)}; thread.x = example * size + element`, source: one.source });
+    const fields = (k: typeof one, id: string, at: ReadonlyMap<number, number>): string =>
+      `source: ${id}, args: [${k.args.map((a) => at.get(s.node.inputs[a.slot]!)!).join(', ')}], constants: { ${Object.entries(k.constants).map(([name, ref]) => `${name}: ${ref}`).join(', ')} }`;
+    if (!c) {
+      valueIndex.set(s.node.id, push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, ${fields(one, oneId, reads)} }`));
+      continue;
+    }
+    const k = tiledKernel(s, c);
+    const id = p.names.claim(`k_${s.node.name}_tiled`);
+    kernels.push({ id, doc: `${describe(s)}, tiled: ${LANES} outputs per thread (thread.x = example * ${texels(s.node.id)} + output / ${LANES})`, source: k.source });
+    // the one-float kernel reads its inputs flat: without tiles, pack and unpack steps pass values through
+    valueIndex.set(
+      s.node.id,
+      push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, texels: ${texels(s.node.id)}, ${fields(k, id, reads)}, untiled: { ${fields(one, oneId, valueIndex)} } }`),
+    );
+  }
   const outputs = p.outputs.map((o) => {
     const v = valueIndex.get(o.node);
     const size = p.sizes.get(o.node)!;
     return v === undefined
       ? `{ name: ${lit(o.name)}, size: ${size}, constant: ${p.value.get(o.node)!} }`
-      : `{ name: ${lit(o.name)}, size: ${size}, value: ${v} }`;
+      : `{ name: ${lit(o.name)}, size: ${size}, value: ${v}${sched.packed.has(o.node) ? `, texels: ${texels(o.node)}` : ''} }`;
   });
   const net = [
     '{',
@@ -103,7 +149,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
       for (const k of kernels) {
         sf.addVariableStatement({
           declarationKind: CONST,
-          docs: [`${k.doc.replace(/\*\//g, '*\\/')}; thread.x = example * size + element.`],
+          docs: [`${k.doc.replace(/\*\//g, '*\\/')}.`],
           declarations: [{ name: k.id, initializer: templateLiteral(k.source) }],
         });
       }

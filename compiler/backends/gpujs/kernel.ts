@@ -19,6 +19,9 @@ import { PRIMS } from '../../ir/prims.js';
 import type { ParamRef, Plan, Step } from '../plan.js';
 import { renderElement, type Flavor, type RenderCtx } from '../render.js';
 import { isConst } from '../../ir/graph.js';
+import { substVars } from '../../ir/substitute.js';
+import type { Contraction } from '../numeric/contraction.js';
+import { LANES } from './schedule.js';
 
 /** Where a formula's input slot comes from. */
 export type SlotSource =
@@ -237,4 +240,96 @@ export function stepSlots(p: Plan, s: Step): SlotSource[] {
       ? { kind: 'const', id: p.value.get(id)! }
       : { kind: 'value', size: p.sizes.get(id)! },
   );
+}
+
+/**
+ * The tiled kernel of a contraction step (schedule.ts): thread t = b * N4 + q computes outputs
+ * 4q .. 4q+3 of example b and returns them as one texel. `this.constants.w` is the weight packed
+ * four outputs to a texel (`R.packColumns`), read at k * N4 + q; x is packed (four k to a texel,
+ * by its producer or a pack kernel). Lanes past N are zero.
+ */
+export function tiledKernel(s: Step, c: Contraction): KernelSpec {
+  const { N, K } = c;
+  const N4 = Math.ceil(N / LANES);
+  const K4 = Math.ceil(K / LANES);
+  const full = Math.floor(K / LANES);
+  const lanes = [0, 1, 2, 3];
+  const taken = new Set<string>(['t', 'q', 'r', 'b', 'e', 'x', 'w', 'k', 'k4', 'xv', ...lanes.flatMap((l) => [`s${l}`, `w${l}`, `x${l}`, `o${l}`, `v${l}`])]);
+  const used = paramsUsed(c.epilogue);
+  const constants: Record<string, string> = { w: `R.packColumns(${s.params[c.weight]!.id}, ${N}, ${K})` };
+  const params = Object.fromEntries(
+    Object.entries(s.params).filter(([p]) => used.has(p)).map(([p, ref]) => {
+      const name = kernelIdent(p, taken);
+      constants[name] = ref.id;
+      return [p, name];
+    }),
+  );
+  const n = gpuNum;
+  // k = kk(j) for j < count: lane j of x's texel k4, and the weight texel of k
+  const terms = (count: number, k4: string, kk: (j: number) => string): string[] => {
+    const js = lanes.slice(0, count);
+    return [
+      `const xv = x[b * ${n(K4)} + ${k4}];`,
+      ...js.map((j) => `const x${j} = xv[${j}];`),
+      ...js.map((j) => `const w${j} = this.constants.w[(${kk(j)}) * ${n(N4)} + e];`),
+      ...lanes.map((l) => `s${l} += ${js.map((j) => `w${j}[${l}] * x${j}`).join(' + ')};`),
+    ];
+  };
+  const loop = full > 0
+    ? [`for (let k4 = 0; k4 < ${full}; k4++) {`, 'const k = k4 * 4.0;', ...terms(LANES, 'k4', (j) => (j === 0 ? 'k' : `k + ${n(j)}`)), '}']
+    : [];
+  const tail = K % LANES ? ['{', ...terms(K % LANES, n(full), (j) => n(full * LANES + j)), '}'] : [];
+  const last = outVar(s.out.shape.length - 1);
+  const epilogue = lanes.flatMap((l) => {
+    const f = substVars(c.epilogue, new Map([[last, { k: 'var', name: `o${l}` }]]));
+    const flavor = gpuFlavor({
+      input: (slot) => {
+        if (slot !== c.acc) throw new Error('internal: epilogue reads an input');
+        return `s${l}`;
+      },
+      param: (name, o) => `this.constants.${params[name]!}[${o}]`,
+    });
+    const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
+    const { stmts, value } = renderElement(f, { flavor, inShapes: [...s.inTypes.map((t) => t.shape), [N]], paramShapes });
+    if (stmts.length) throw new Error('internal: a tiled epilogue with a reduction');
+    const pad = N % LANES !== 0 && l >= N % LANES;
+    return [`const o${l} = 4.0 * e${l ? ` + ${n(l)}` : ''};`, `const v${l} = ${pad ? `o${l} < ${n(N)} ? ${value} : 0.0` : value};`];
+  });
+  const body = [
+    ...threadBindings(N4),
+    ...lanes.map((l) => `let s${l} = 0.0;`),
+    ...loop,
+    ...tail,
+    ...epilogue,
+    'return [v0, v1, v2, v3];',
+  ];
+  return { source: kernelSource(['x'], body), args: [{ name: 'x', slot: c.slot }], step: false, constants };
+}
+
+/**
+ * A kernel packing a value of `size` floats per example four to a texel: thread t = b * S4 + j
+ * returns elements 4j .. 4j + 3 of example b, zero past `size`.
+ */
+export function packKernel(size: number): string {
+  const S4 = Math.ceil(size / LANES);
+  const lane = (l: number): string => {
+    const at = `x[b * ${gpuNum(size)} + 4.0 * e${l ? ` + ${gpuNum(l)}` : ''}]`;
+    return size % LANES !== 0 && l >= size % LANES ? `4.0 * e + ${gpuNum(l)} < ${gpuNum(size)} ? ${at} : 0.0` : at;
+  };
+  return kernelSource(['x'], [...threadBindings(S4), `return [${[0, 1, 2, 3].map(lane).join(', ')}];`]);
+}
+
+/** The inverse of packKernel: thread t = b * size + e returns lane e mod 4 of texel floor(e / 4) of example b. */
+export function unpackKernel(size: number): string {
+  const S4 = Math.ceil(size / LANES);
+  return kernelSource(['x'], [
+    ...threadBindings(size),
+    'const j = Math.floor((e + 0.5) / 4.0);',
+    'const l = e - 4.0 * j;',
+    `const v = x[b * ${gpuNum(S4)} + j];`,
+    'if (l < 0.5) {', 'return v[0];', '}',
+    'if (l < 1.5) {', 'return v[1];', '}',
+    'if (l < 2.5) {', 'return v[2];', '}',
+    'return v[3];',
+  ]);
 }

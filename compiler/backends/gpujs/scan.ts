@@ -69,7 +69,7 @@ export function scanEntry(
     const sources = cell.inputs.map(source);
     const k = elementKernel({ formula, outShape: cell.shape, inShapes, params: s.params, slots: sources.map((x) => x.slot) });
     const id = claim(`k_${s.node.name}_${cell.name}`);
-    kernels.push({ id, doc: `${describe(s)}: cell ${JSON.stringify(cell.name)} [${cell.shape.join(', ')}] at step \`step\``, source: k.source });
+    kernels.push({ id, doc: `${describe(s)}: cell ${JSON.stringify(cell.name)} [${cell.shape.join(', ')}] at step \`step\`; thread.x = example * size + element`, source: k.source });
     const args = [...k.args.map((a) => sources[a.slot]!.arg), ...(k.step ? ['{ step: true }'] : [])];
     const constants = Object.entries(k.constants).map(([name, ref]) => `${name}: ${ref}`);
     return (

@@ -40,7 +40,15 @@ function checkKernelText(name: string, k: string): void {
 test('kernel sources: start with function, constant loop bounds, no %, closures or arrows', async () => {
   const [file] = await gpuFiles({ file: 'samples/mlp.yaml' }, 'ts');
   const kernels = [...file!.text.matchAll(/const k_\w+ = `([^`]*)`/g)].map((m) => m[1]!);
-  assert.is(kernels.length, 4, 'fc1+relu1 and fc2+tanh2 are fused (fuseElementwise), fc3, probs');
+  // fc1+relu1 and fc2+tanh2 are fused (fuseElementwise) and tiled, their x packed first; fc3 (3
+  // outputs) is not tiled and reads fc2+tanh2 unpacked; then probs. Each step also has its
+  // one-float-per-thread kernel, for kernel kinds without tiles.
+  assert.equal(
+    [...file!.text.matchAll(/const (k_\w+) = `/g)].map((m) => m[1]),
+    ['k_fc1_relu1_pack', 'k_fc1_relu1', 'k_fc1_relu1_tiled', 'k_fc2_tanh2', 'k_fc2_tanh2_tiled', 'k_fc3_unpack', 'k_fc3', 'k_probs'],
+  );
+  assert.match(file!.text, /const w0 = this\.constants\.w\[\(k\) \* 4\.0 \+ e\];/, 'packed weights, four outputs to a texel');
+  assert.match(file!.text, /return \[v0, v1, v2, v3\];/);
   for (const k of kernels) checkKernelText('mlp', k);
   assert.match(file!.text, /const k_probs = `function \(x0\) \{\n {2}const t = this\.thread\.x;/);
   assert.match(file!.text, /lgExp\(\(x0\[o0 \+ r1\] - acc0\)\)/, 'softmax subtracts its max');
@@ -178,6 +186,28 @@ layers:
 outputs: [sm, sm2, th, ys, yt]
 seed: 5
 `,
+  // tiled contractions (schedule.ts): K and N not multiples of 4, a packed value that is also a
+  // net output (unpacked on read-back, pad lanes dropped), one read by a softmax (not tiled)
+  tiled: `name: tiled
+inputs:
+  x: [13]
+layers:
+  - name: a
+    type: linear
+    units: 7
+  - name: ar
+    type: relu
+  - name: b
+    type: linear
+    units: 6
+  - name: c
+    type: linear
+    units: 9
+  - name: sm
+    type: softmax
+outputs: [ar, b, sm]
+seed: 8
+`,
 };
 
 /** Deterministic inputs in [-scale, scale]. */
@@ -227,6 +257,19 @@ for (const [name, yaml] of Object.entries(NETS)) {
     await againstInterpreter({ graph }, graph, 2, 60);
   });
 }
+
+test('tiled contractions: every linear layer of 4+ outputs, a pack before the first, an unpack before the softmax', () => {
+  const { graph } = buildText(NETS.tiled!, repo('.tmp-test', 'tiled.yaml'));
+  const names = kernelSources(graph).map((k) => k.name);
+  const sources = kernelSources(graph).map((k) => k.source);
+  assert.is(names.filter((n) => /_pack$/.test(n)).length, 1, names.join(' '));
+  assert.is(names.filter((n) => /_unpack$/.test(n)).length, 1, names.join(' '));
+  assert.is(sources.filter((k) => k.includes('return [v0, v1, v2, v3];')).length, 3, 'a (+relu), b and c');
+  // K = 13: three full groups of four k, then a tail of one; N = 7: the last lane is padding
+  const a = sources.find((k) => k.includes('x[b * 4.0 + k4]'))!;
+  assert.match(a, /k4 < 3; k4\+\+/);
+  assert.match(a, /const v3 = o3 < 7\.0 \?/);
+});
 
 test('constants: a step reading only a constant, a constant output and an input output', async () => {
   const g = constGraph();

@@ -6,9 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
-import { gpuModule } from '../../../compiler/backends/gpujs/emit.js';
-import { stepKernel, stepSlots } from '../../../compiler/backends/gpujs/kernel.js';
-import { scanEntry } from '../../../compiler/backends/gpujs/scan.js';
+import { gpuModule, netSpec } from '../../../compiler/backends/gpujs/emit.js';
 import { plan } from '../../../compiler/backends/plan.js';
 import { emitModule, type EmittedFile, type Lang } from '../../../compiler/backends/module.js';
 import { build, buildText } from '../../../compiler/index.js';
@@ -71,17 +69,9 @@ export async function gpuImport(src: NetSource, lang: Lang = 'js'): Promise<GpuM
   return (await import(pathToFileURL(await gpuWrite(src, lang)).href)) as GpuModule;
 }
 
-/** Every kernel source a graph's gpu module would declare (without emitting the module). */
+/** Every kernel source a graph's gpu module declares (without emitting the module). */
 export function kernelSources(graph: Graph): { name: string; source: string }[] {
-  const p = plan(graph);
-  const valueIndex = new Map<number, number>();
-  p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
-  p.steps.forEach((s, j) => valueIndex.set(s.node.id, p.inputs.length + j));
-  return p.steps.flatMap((s) =>
-    s.kind === 'scan'
-      ? scanEntry(p, s, valueIndex, (b) => p.names.claim(b)).kernels.map((k) => ({ name: k.id, source: k.source }))
-      : [{ name: s.node.name, source: stepKernel(s, stepSlots(p, s)).source }],
-  );
+  return netSpec(plan(graph), `${graph.name}.gpu`).kernels.map((k) => ({ name: k.id, source: k.source }));
 }
 
 /** Type-checks an emitted .ts module with --strict against the built runtime; returns the diagnostics. */
