@@ -15,8 +15,8 @@ import { lit } from '../names.js';
 import { describe, plan, type Plan } from '../plan.js';
 import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '../templates.js';
 import { addInterfaces, addShapes, batchAxisArgs, batchDoc, dtypeArg, outputLayout } from '../numeric/emit.js';
-import { packKernel, stepKernel, stepSlots, tiledKernel, unpackKernel } from './kernel.js';
-import { LANES, schedule } from './schedule.js';
+import { elementKernel, packKernel, stepKernel, stepSlots, tiledKernel, unpackKernel, type KernelSpec, type SlotSource } from './kernel.js';
+import { hoistReductions, LANES, schedule } from './schedule.js';
 import { scanEntry, type KernelDecl } from './scan.js';
 
 export interface GpuOptions {
@@ -78,16 +78,37 @@ export function netSpec(
       valueIndex.set(s.node.id, push(scan.literal));
       continue;
     }
-    // every step has its one-float-per-thread kernel; a tiled step has its tiled kernel too
+    // the value index of each input slot: the step's inputs, then its hoisted reductions
+    const hoisted: number[] = [];
+    const fields = (k: KernelSpec, id: string, at: ReadonlyMap<number, number>): string => {
+      const index = (slot: number): number => (slot < s.node.inputs.length ? at.get(s.node.inputs[slot]!)! : hoisted[slot - s.node.inputs.length]!);
+      const constants = Object.entries(k.constants).map(([name, ref]) => `${name}: ${ref}`);
+      return `source: ${id}, args: [${k.args.map((a) => index(a.slot)).join(', ')}], constants: { ${constants.join(', ')} }`;
+    };
+    if (!c) {
+      // reductions that do not depend on every output index get their own kernels (schedule.ts)
+      const { parts, formula } = hoistReductions(s.formula, s.out.shape, s.node.inputs.length);
+      const slots: SlotSource[] = stepSlots(p, s);
+      const inShapes = s.inTypes.map((t) => t.shape);
+      parts.forEach((part, j) => {
+        const k = elementKernel({ formula: part.formula, outShape: part.shape, inShapes, params: s.params, slots });
+        const id = p.names.claim(`k_${s.node.name}_reduce`);
+        const size = part.shape.reduce((a, b) => a * b, 1);
+        kernels.push({ id, doc: `${describe(s)}: reduction ${j + 1} of ${parts.length}, once per [${part.shape.join(', ')}] (thread.x = example * ${size} + element)`, source: k.source });
+        hoisted.push(push(`{ layer: ${lit(`${s.node.name} (reduction ${j + 1})`)}, size: ${size}, ${fields(k, id, reads)} }`));
+        slots.push({ kind: 'value', size });
+        inShapes.push(part.shape);
+      });
+      const k = parts.length ? elementKernel({ formula, outShape: s.out.shape, inShapes, params: s.params, slots }) : stepKernel(s, slots);
+      const id = p.names.claim(`k_${s.node.name}`);
+      kernels.push({ id, doc: `${describe(s)}; thread.x = example * size + element`, source: k.source });
+      valueIndex.set(s.node.id, push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, ${fields(k, id, reads)} }`));
+      continue;
+    }
+    // a tiled step, and its one-float-per-thread kernel for kernel kinds without tiles
     const one = stepKernel(s, stepSlots(p, s));
     const oneId = p.names.claim(`k_${s.node.name}`);
     kernels.push({ id: oneId, doc: `${describe(s)}; thread.x = example * size + element`, source: one.source });
-    const fields = (k: typeof one, id: string, at: ReadonlyMap<number, number>): string =>
-      `source: ${id}, args: [${k.args.map((a) => at.get(s.node.inputs[a.slot]!)!).join(', ')}], constants: { ${Object.entries(k.constants).map(([name, ref]) => `${name}: ${ref}`).join(', ')} }`;
-    if (!c) {
-      valueIndex.set(s.node.id, push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, ${fields(one, oneId, reads)} }`));
-      continue;
-    }
     const k = tiledKernel(s, c);
     const id = p.names.claim(`k_${s.node.name}_tiled`);
     kernels.push({ id, doc: `${describe(s)}, tiled: ${LANES} outputs per thread (thread.x = example * ${texels(s.node.id)} + output / ${LANES})`, source: k.source });

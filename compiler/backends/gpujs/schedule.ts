@@ -1,6 +1,7 @@
 /**
  * The gpu backend's scheduling step, between the plan and the kernel emitter: which steps run as
- * *tiled contractions* and which values are *packed*.
+ * *tiled contractions*, which values are *packed*, and which reductions get kernels of their own
+ * (`hoistReductions`, at the end).
  *
  * A step whose formula is a contraction (numeric/contraction.ts: `sum_k W[o, k] x[k]` then a
  * pointwise epilogue of o) over one row per example runs as a tiled kernel: each thread computes
@@ -17,7 +18,9 @@
 import { isConst } from '../../ir/graph.js';
 import { matchContraction, type Contraction } from '../numeric/contraction.js';
 import type { Plan, Step } from '../plan.js';
-import { numericView, some } from '../../ir/traverse.js';
+import { formulaKey, numericView, rewrite, some, walk } from '../../ir/traverse.js';
+import { freeVars, outVar, type F } from '../../ir/formula.js';
+import { substVars } from '../../ir/substitute.js';
 
 /** Outputs per thread of a tiled step, and floats per texel of a packed value. */
 export const LANES = 4;
@@ -46,4 +49,47 @@ export function schedule(p: Plan): Schedule {
     if (c) tiled.set(s.node.id, c);
   }
   return { tiled, packed: new Set(tiled.keys()) };
+}
+
+/** Reductions over fewer than this many terms stay inside the kernel that uses them. */
+const HOIST_MIN = 4;
+
+/** A reduction computed by its own kernel: its formula over `shape` (per example). */
+export interface HoistedReduction {
+  readonly formula: F;
+  readonly shape: readonly number[];
+}
+
+/**
+ * A formula's reductions that do not depend on every output index (softmax's max and sum over
+ * the reduced axis, a norm's mean and variance) as their own kernels, innermost first: each is
+ * computed once per value of the indices it depends on, instead of once per output element, and
+ * read back as input slot `firstSlot + j` (parts[j]) by the later parts and the formula.
+ */
+export function hoistReductions(f: F, outShape: readonly number[], firstSlot: number): { parts: HoistedReduction[]; formula: F } {
+  const outVars = outShape.map((_, d) => outVar(d));
+  const parts: HoistedReduction[] = [];
+  const candidate = (n: F): boolean => {
+    if (n.k !== 'reduce' || n.n < HOIST_MIN) return false;
+    const free = freeVars(n);
+    return [...free].every((v) => outVars.includes(v)) && free.size < outVars.length;
+  };
+  let formula = numericView(f);
+  for (;;) {
+    let found: F | undefined;
+    walk(formula, (n) => {
+      if (found) return false;
+      if (candidate(n) && !some((n as Extract<F, { k: 'reduce' }>).body, candidate)) found = n;
+      return undefined;
+    });
+    if (!found) return { parts, formula };
+    const free = freeVars(found);
+    const dims = outShape.map((_, d) => d).filter((d) => free.has(outVar(d)));
+    const renamed = substVars(found, new Map(dims.map((d, j) => [outVar(d), { k: 'var', name: outVar(j) }] as const)));
+    const slot = firstSlot + parts.length;
+    parts.push({ formula: renamed, shape: dims.map((d) => outShape[d]!) });
+    const key = formulaKey(found);
+    const read: F = { k: 'input', slot, at: dims.map((d) => ({ k: 'var', name: outVar(d) })) };
+    formula = rewrite(formula, [(n) => (n.k === 'reduce' && formulaKey(n) === key ? read : undefined)]);
+  }
 }

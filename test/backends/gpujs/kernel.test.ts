@@ -208,6 +208,25 @@ layers:
 outputs: [ar, b, sm]
 seed: 8
 `,
+  // reductions over part of the output's axes, each its own kernel (schedule.ts hoistReductions)
+  reductions: `name: reductions
+inputs:
+  x: [6, 40]
+layers:
+  - name: sm
+    type: softmax
+    axis: 1
+    input: x
+  - name: ls
+    type: log_softmax
+    axis: 0
+    input: x
+  - name: ln
+    type: layernorm
+    input: x
+outputs: [sm, ls, ln]
+seed: 9
+`,
 };
 
 /** Deterministic inputs in [-scale, scale]. */
@@ -269,6 +288,19 @@ test('tiled contractions: every linear layer of 4+ outputs, a pack before the fi
   const a = sources.find((k) => k.includes('x[b * 4.0 + k4]'))!;
   assert.match(a, /k4 < 3; k4\+\+/);
   assert.match(a, /const v3 = o3 < 7\.0 \?/);
+});
+
+test('reductions that do not depend on every output index run once, in their own kernels, innermost first', () => {
+  const { graph } = buildText(NETS.reductions!, repo('.tmp-test', 'reductions.yaml'));
+  const ks = kernelSources(graph);
+  const reduce = ks.filter((k) => /_reduce(_\d+)?$/.test(k.name));
+  // softmax: max, then the sum of exp(x - max); log_softmax likewise; layernorm: mean, then variance
+  assert.is(reduce.length, 6, ks.map((k) => k.name).join(' '));
+  // softmax's sum reads the max kernel's value, not a reduction of its own
+  const sm = ks.filter((k) => /^k_sm/.test(k.name)).map((k) => k.source);
+  assert.is(sm.length, 3);
+  assert.match(sm[1]!, /lgExp\(\(x0\[o0 \+ i0 \* 40 \+ r\d+\] - x1\[o1 \+ i0\]\)\)/);
+  assert.not.match(sm[2]!, /for \(/, 'the softmax kernel itself has no loop left');
 });
 
 test('constants: a step reading only a constant, a constant output and an input output', async () => {
