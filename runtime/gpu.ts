@@ -14,7 +14,7 @@
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
-import { runScan, scanKernels, scanSizes, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
+import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
   GPU_MODE_ENV,
@@ -209,9 +209,11 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     const hostValue = (i: number): number | null => (pipeline && i < net.inputs.length ? net.inputs[i]!.size : null);
     const mode = kernelMode(gpu.Kernel as unknown as KernelObject['constructor']);
     const tiled = mode !== undefined && TILED_MODES.has(mode);
-    const steps = net.steps.map((s): GpuStep => (s.kind === 'scan' || tiled || !s.untiled ? s : { ...s, ...s.untiled, texels: undefined }));
+    const steps = net.steps.map((s): GpuStep =>
+      tiled ? s : s.kind === 'scan' ? untiledScan(s) : s.untiled ? { ...s, ...s.untiled, texels: undefined } : s,
+    );
     const kernels = steps.map((s) =>
-      s.kind === 'scan' ? scanKernels(s, make, hostValue) : s.repack && !tiled ? null : make(s.source, s.constants, s.texels !== undefined),
+      s.kind === 'scan' ? scanKernels(s, make, hostValue, tiled) : s.repack && !tiled ? null : make(s.source, s.constants, s.texels !== undefined),
     );
     return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk), steps, tiled };
   }

@@ -35,9 +35,15 @@ export interface GpuScanCell {
   /** Elements per example. */
   readonly size: number;
   readonly args: readonly GpuScanArg[];
-  readonly constants: Readonly<Record<string, Float32Array>>;
+  readonly constants: Readonly<Record<string, Float32Array | readonly Float32Array[]>>;
   /** Two kernels on alternate steps: its previous value is still read after it runs again. */
   readonly pair: boolean;
+  /** A tiled cell (its value packed, `texels` per example; see GpuKernelStep in gpu.ts). */
+  readonly texels?: number;
+  /** A tiled cell's kernel of one float per thread, for kernel kinds without tiles. */
+  readonly untiled?: Pick<GpuScanCell, 'source' | 'args' | 'constants'>;
+  /** A pack or unpack cell: without tiles, the value of its one argument passes through. */
+  readonly repack?: boolean;
 }
 
 export interface GpuScanState {
@@ -120,8 +126,13 @@ export function scanSizes(s: GpuScan): number[] {
   return [s.size, s.width * scanBlockRows(s.steps), ...s.states.map((st) => st.size), ...s.cells.map((c) => c.size)];
 }
 
-/** Makes a kernel for `source` with the runner's settings. */
-export type MakeKernel = (source: string, constants?: Readonly<Record<string, Float32Array>>) => IKernelRunShortcut;
+/** Makes a kernel for `source` with the runner's settings (`packed`: it returns one texel, `Array(4)`). */
+export type MakeKernel = (source: string, constants?: GpuScanCell['constants'], packed?: boolean) => IKernelRunShortcut;
+
+/** A scan as a kernel kind without tiles runs it: tiled cells by their one-float kernels, pack and unpack cells passing values through. */
+export function untiledScan(s: GpuScan): GpuScan {
+  return { ...s, cells: s.cells.map((c) => (c.untiled ? { ...c, ...c.untiled, texels: undefined } : c)) };
+}
 
 /** Launches `k` over `size` elements per example of the current chunk, checking what ran. */
 export type Launch = (k: IKernelRunShortcut, size: number, args: readonly unknown[]) => Promise<unknown>;
@@ -129,6 +140,7 @@ export type Launch = (k: IKernelRunShortcut, size: number, args: readonly unknow
 /** The kernels of one scan. */
 export interface ScanKernels {
   readonly init: readonly IKernelRunShortcut[];
+  /** Per cell, its kernels (one, or a pair); none for a pass-through cell. */
   readonly cells: readonly (readonly IKernelRunShortcut[])[];
   readonly zeroBlock: IKernelRunShortcut;
   readonly row: readonly [IKernelRunShortcut, IKernelRunShortcut];
@@ -142,13 +154,13 @@ export interface ScanKernels {
  * Creates a scan's kernels. `hostValue(i)` gives the per-example size of value i when it is a
  * host array that the cells would otherwise re-upload on every step (null otherwise).
  */
-export function scanKernels(s: GpuScan, make: MakeKernel, hostValue: (i: number) => number | null): ScanKernels {
+export function scanKernels(s: GpuScan, make: MakeKernel, hostValue: (i: number) => number | null, tiled = true): ScanKernels {
   const init = s.states.map((st) => {
     if (st.init === null) return make(SCAN_KERNELS.zero);
     if ('value' in st.init) return make(SCAN_KERNELS.copy);
     return make(SCAN_KERNELS.broadcast, { c: st.init.constant });
   });
-  const cells = s.cells.map((c) => (c.pair ? [0, 1] : [0]).map(() => make(c.source, c.constants)));
+  const cells = s.cells.map((c) => (c.repack && !tiled ? [] : (c.pair ? [0, 1] : [0]).map(() => make(c.source, c.constants, c.texels !== undefined))));
   const uploads = new Map<number, { kernel: IKernelRunShortcut; size: number }>();
   for (const c of s.cells) {
     for (const a of c.args) {
@@ -191,7 +203,7 @@ export async function runScan(s: GpuScan, ks: ScanKernels, values: readonly unkn
         if ('cell' in a) return cells[a.cell];
         return t;
       });
-      cells[c] = await launch(pair[step % pair.length]!, cell.size, args);
+      cells[c] = pair.length ? await launch(pair[step % pair.length]!, cell.texels ?? cell.size, args) : args[0];
     }
     const blockStart = Math.floor(t / rows) * rows;
     blk = await launch(ks.row[step % 2], block, [blk, cells[s.emit], t - blockStart, width, block]);

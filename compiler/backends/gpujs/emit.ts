@@ -109,7 +109,7 @@ export function netSpec(
     const one = stepKernel(s, stepSlots(p, s));
     const oneId = p.names.claim(`k_${s.node.name}`);
     kernels.push({ id: oneId, doc: `${describe(s)}; thread.x = example * size + element`, source: one.source });
-    const k = tiledKernel(s, c);
+    const k = tiledKernel({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c);
     const id = p.names.claim(`k_${s.node.name}_tiled`);
     kernels.push({ id, doc: `${describe(s)}, tiled: ${LANES} outputs per thread (thread.x = example * ${texels(s.node.id)} + output / ${LANES})`, source: k.source });
     // the one-float kernel reads its inputs flat: without tiles, pack and unpack steps pass values through

@@ -248,7 +248,7 @@ export function stepSlots(p: Plan, s: Step): SlotSource[] {
  * four outputs to a texel (`R.packColumns`), read at k * N4 + q; x is packed (four k to a texel,
  * by its producer or a pack kernel). Lanes past N are zero.
  */
-export function tiledKernel(s: Step, c: Contraction): KernelSpec {
+export function tiledKernel(s: Pick<ElementJob, 'outShape' | 'inShapes' | 'params'>, c: Contraction): KernelSpec {
   const { N, K } = c;
   const N4 = Math.ceil(N / LANES);
   const K4 = Math.ceil(K / LANES);
@@ -279,7 +279,7 @@ export function tiledKernel(s: Step, c: Contraction): KernelSpec {
     ? [`for (let k4 = 0; k4 < ${full}; k4++) {`, 'const k = k4 * 4.0;', ...terms(LANES, 'k4', (j) => (j === 0 ? 'k' : `k + ${n(j)}`)), '}']
     : [];
   const tail = K % LANES ? ['{', ...terms(K % LANES, n(full), (j) => n(full * LANES + j)), '}'] : [];
-  const last = outVar(s.out.shape.length - 1);
+  const last = outVar(s.outShape.length - 1);
   const epilogue = lanes.flatMap((l) => {
     const f = substVars(c.epilogue, new Map([[last, { k: 'var', name: `o${l}` }]]));
     const flavor = gpuFlavor({
@@ -290,7 +290,7 @@ export function tiledKernel(s: Step, c: Contraction): KernelSpec {
       param: (name, o) => `this.constants.${params[name]!}[${o}]`,
     });
     const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
-    const { stmts, value } = renderElement(f, { flavor, inShapes: [...s.inTypes.map((t) => t.shape), [N]], paramShapes });
+    const { stmts, value } = renderElement(f, { flavor, inShapes: [...s.inShapes, [N]], paramShapes });
     if (stmts.length) throw new Error('internal: a tiled epilogue with a reduction');
     const pad = N % LANES !== 0 && l >= N % LANES;
     return [`const o${l} = 4.0 * e${l ? ` + ${n(l)}` : ''};`, `const v${l} = ${pad ? `o${l} < ${n(N)} ? ${value} : 0.0` : value};`];

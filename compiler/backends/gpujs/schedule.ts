@@ -32,11 +32,22 @@ export interface Schedule {
   readonly packed: ReadonlySet<number>;
 }
 
-function tileable(p: Plan, s: Step): Contraction | undefined {
-  const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
-  const c = matchContraction(s.formula, s.out.shape, s.inTypes.map((t) => t.shape), paramShapes);
+/** The contraction of a formula when it can run tiled: one row per example, 4+ outputs, an epilogue without reductions. */
+export function tiledContraction(
+  formula: F,
+  outShape: readonly number[],
+  inShapes: readonly (readonly number[])[],
+  params: Readonly<Record<string, { readonly tensor: { readonly shape: readonly number[] } }>>,
+): Contraction | undefined {
+  const paramShapes = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, v.tensor.shape]));
+  const c = matchContraction(formula, outShape, inShapes, paramShapes);
   // the epilogue runs once per lane: no reductions in it
-  if (!c || c.rows !== 1 || c.N < LANES || some(numericView(c.epilogue), (n) => n.k === 'reduce')) return undefined;
+  return !c || c.rows !== 1 || c.N < LANES || some(numericView(c.epilogue), (n) => n.k === 'reduce') ? undefined : c;
+}
+
+function tileable(p: Plan, s: Step): Contraction | undefined {
+  const c = tiledContraction(s.formula, s.out.shape, s.inTypes.map((t) => t.shape), s.params);
+  if (!c) return undefined;
   const x = p.graph.nodes.find((n) => n.id === s.node.inputs[c.slot]);
   return x && !isConst(x) ? c : undefined;
 }

@@ -54,6 +54,43 @@ async function againstNumeric(net: string, inputs: Record<string, number[]>, bat
   }
 }
 
+test('recurrent products run tiled (pack, tiled, unpack cells); GL, WebAssembly and cpu kernels agree with the numeric module', async () => {
+  const net = netFile(
+    'tiledscan',
+    `name: tiledscan
+inputs:
+  x: [6, 3]
+layers:
+  - name: l
+    type: lstm
+    units: 10
+  - name: g
+    type: gru
+    units: 7
+    return: last
+seed: 4
+`,
+  );
+  const file = (await gpuFiles({ file: net }, 'js')).find((f) => f.path.endsWith('.gpu.js'));
+  // LSTM: h -> gh (40 outputs); GRU: h -> gh (21); the input projections are steps before the scans
+  const names = [...file!.text.matchAll(/name: '([^']+)'/g)].map((m) => m[1]!);
+  assert.ok(names.includes('gh (pack)') && names.includes('gh (tiled)'), names.join(', '));
+  assert.is(names.filter((n) => n === 'gh (tiled)').length, 2);
+  const x = data(5 * 18, 3, 2);
+  const num = await compileAndImport<NumericModule>(net, 'numeric');
+  const want = Array.from(num.predictBatch({ x }, 5).g!);
+  for (const mode of [undefined, 'webassembly', 'cpu'] as const) {
+    const m = await gpuImport({ file: net });
+    try {
+      if (mode) m.configure({ mode });
+      const got = await m.predictBatch({ x }, 5);
+      assert.is(gpuMismatch(got.g!, want, 1e-5, `${mode ?? 'auto'} (${m.backendInfo().kernel})`), null);
+    } finally {
+      await m.dispose();
+    }
+  }
+});
+
 test('block rows: one block up to 64 steps, about sqrt(steps) beyond', () => {
   assert.equal([1, 7, 64, 65, 100, 1000].map(scanBlockRows), [1, 7, 64, 9, 10, 32]);
 });
