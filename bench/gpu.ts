@@ -8,16 +8,16 @@
  * numeric module, and a gpu module off by more than 1e-4 (relative above 1, absolute below)
  * stops the run, so a wrong kernel cannot report a fast time.
  *
- * The kernel kind is what backendInfo() says ran, and the GL driver is read from the libraries
- * the process loaded (ANGLE masks the GL renderer string): Mesa's swrast driver is llvmpipe,
- * software rendering on the CPU.
+ * The kernel kind and the GL renderer are what backendInfo() says (headless-gl's renderer string is
+ * "ANGLE"; the runtime adds the GL driver the process loaded: Mesa's swrast is llvmpipe, software
+ * rendering on the CPU).
  *
  *   node dist/bench/gpu.js [--quick] [--rounds N] [--only mlp784|lstm128] [--mode headlessgl|...]
  *
  * `--quick` (`npm run bench:gpu -- --quick`) runs the rows a GPU machine is checked with: MLP at
  * batch 1, 1024 and 16384, LSTM at 256, 5 rounds each; it installs nothing and needs no network.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
@@ -95,30 +95,6 @@ interface CaseResult {
   readonly firstCallMs: number;
 }
 
-/**
- * The GL driver this process loaded: ANGLE reports itself as the renderer, so the driver is
- * read from /proc/self/maps (Linux). Mesa's swrast_dri.so with libLLVM is llvmpipe.
- */
-function glDriver(): string {
-  let libs: string[];
-  try {
-    libs = readFileSync('/proc/self/maps', 'utf8')
-      .split('\n')
-      .map((l) => l.split(/\s+/)[5] ?? '')
-      .filter((p) => p.startsWith('/'));
-  } catch {
-    return 'unknown GL driver';
-  }
-  const base = (re: RegExp): string | undefined => libs.map((p) => p.split('/').pop()!).find((f) => re.test(f));
-  if (base(/nvidia/i)) return `NVIDIA driver (${base(/nvidia/i)})`;
-  const dri = base(/_dri\.so$/)?.replace(/_dri\.so$/, '');
-  const llvm = base(/^libLLVM-\d+/)?.match(/^libLLVM-(\d+)/)?.[1];
-  if (dri === 'swrast' || dri === 'kms_swrast') {
-    return llvm ? `Mesa llvmpipe (LLVM ${llvm}): software rendering on the CPU` : `Mesa ${dri}: software rendering on the CPU`;
-  }
-  return dri ? `Mesa ${dri} driver` : 'no GL driver loaded';
-}
-
 type Ort = typeof import('onnxruntime-node');
 
 async function engines(c: Case, file: string, graph: Graph, ort: Ort): Promise<{ list: Engine[]; gpu: GpuModule }> {
@@ -168,7 +144,7 @@ async function runCase(c: Case): Promise<CaseResult> {
     times: Object.fromEntries(times),
     agree,
     kernel: info.kernel ?? 'none',
-    driver: /GL/.test(info.kernel ?? '') ? glDriver() : `no GL (${info.kernel})`,
+    driver: info.renderer ?? `no GL (${info.kernel})`,
     firstCallMs,
   };
 }

@@ -14,6 +14,7 @@
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
+import { nodeBuiltin } from './host.js';
 import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
@@ -116,6 +117,15 @@ export interface GpuBackendInfo {
   readonly kernel: string | null;
   /** The forced mode, if any. */
   readonly forced: GpuMode | null;
+  /**
+   * The GL renderer of GL kernels, where it can be read: WEBGL_debug_renderer_info's unmasked
+   * renderer (browsers), else RENDERER; headless-gl says only "ANGLE", so the GL driver Node
+   * loaded is added (Linux: from /proc/self/maps; Mesa llvmpipe is software rendering on the CPU).
+   * null before the first run and for kernels that are not GL.
+   */
+  readonly renderer: string | null;
+  /** Whether contractions ran tiled (GL kernels), or one float per thread. */
+  readonly tiled: boolean;
 }
 
 export interface GpuRunner {
@@ -169,7 +179,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
   const forcedBy = options.mode === undefined ? GPU_MODE_ENV : 'configure({ mode })';
   let setup: Promise<Setup> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
-  let last: { mode: GpuMode | null; kernel: string } | undefined;
+  let last: { mode: GpuMode | null; kernel: string; renderer: string | null; tiled: boolean } | undefined;
 
   async function init(): Promise<Setup> {
     const { GPU } = await loadGpujs(net.module);
@@ -252,7 +262,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
           dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
         }
       }
-      if (classes.size > 0) last = describeKernels([...classes]);
+      if (classes.size > 0) last = { ...describeKernels([...classes]), renderer: glRenderer([...classes]), tiled: s.tiled };
     }
     return outs;
   }
@@ -297,7 +307,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       return job;
     },
     info() {
-      return { mode: last?.mode ?? null, kernel: last?.kernel ?? null, forced: forced ?? null };
+      return { mode: last?.mode ?? null, kernel: last?.kernel ?? null, forced: forced ?? null, renderer: last?.renderer ?? null, tiled: last?.tiled ?? false };
     },
     async dispose() {
       const pending = setup;
@@ -324,6 +334,45 @@ function chunkSize(net: GpuNet, gpu: GPU, maxChunk: number | undefined): number 
   }
   const chunk = Math.floor(limit / widest);
   return maxChunk !== undefined && maxChunk >= 1 ? Math.min(chunk, Math.floor(maxChunk)) : chunk;
+}
+
+/** The subset of a WebGL context read for the renderer. */
+interface GlLike {
+  readonly RENDERER: number;
+  getParameter(p: number): unknown;
+  getExtension(name: string): { readonly UNMASKED_RENDERER_WEBGL: number } | null;
+}
+
+/** See GpuBackendInfo.renderer. */
+function glRenderer(ks: readonly KernelObject[]): string | null {
+  const gl = ks.map((k) => (k as unknown as { context?: unknown }).context).find((c): c is GlLike => typeof (c as GlLike | undefined)?.getParameter === 'function');
+  if (!gl) return null;
+  let renderer: string;
+  try {
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+  } catch {
+    return null;
+  }
+  const driver = renderer === 'ANGLE' ? loadedGlDriver() : null;
+  return driver ? `${renderer} (${driver})` : renderer;
+}
+
+/** The GL driver this process loaded, from /proc/self/maps (Linux, Node); null elsewhere. */
+export function loadedGlDriver(): string | null {
+  let maps: string;
+  try {
+    maps = nodeBuiltin('node:fs')?.readFileSync('/proc/self/maps', 'utf8') ?? '';
+  } catch {
+    return null;
+  }
+  const libs = [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.startsWith('/')).map((f) => f.split('/').pop()!))];
+  const nvidia = libs.find((f) => /^libnvidia-glcore/.test(f));
+  if (nvidia) return `NVIDIA driver, ${nvidia}`;
+  const dri = libs.find((f) => /_dri\.so$/.test(f))?.replace(/_dri\.so$/, '');
+  const llvm = libs.find((f) => /^libLLVM-\d+/.test(f))?.match(/^libLLVM-(\d+)/)?.[1];
+  if (dri === 'swrast' || dri === 'kms_swrast') return `Mesa llvmpipe${llvm ? `, LLVM ${llvm}` : ''}: software rendering on the CPU`;
+  return dri ? `Mesa ${dri} driver` : null;
 }
 
 function describeKernels(ks: readonly KernelObject[]): { mode: GpuMode | null; kernel: string } {

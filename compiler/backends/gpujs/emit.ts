@@ -245,7 +245,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
         ],
         returnType: 'R.GpuBackendInfo',
         statements: [
-          `return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null };`,
+          `return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null, renderer: null, tiled: false };`,
         ],
       });
       sf.addFunction({

@@ -68,7 +68,7 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
   try {
     for (const mode of available) {
       m.configure({ mode });
-      assert.equal(m.backendInfo(), { mode: null, kernel: null, forced: mode }, 'before running');
+      assert.equal(m.backendInfo(), { mode: null, kernel: null, forced: mode, renderer: null, tiled: false }, 'before running');
       const got = await m.predictBatch(case0.inputs, case0.batch);
       assert.is(gpuMismatch(got.probs!, case0.float64.probs!, 1e-4, mode), null);
       const kernel = {
@@ -79,7 +79,13 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
         webassembly: 'WebAssemblyKernel',
         cpu: 'CPUKernel',
       }[mode];
-      assert.equal(m.backendInfo(), { mode, kernel, forced: mode });
+      const gl = ['headlessgl', 'webgl', 'webgl2'].includes(mode);
+      const info = m.backendInfo();
+      assert.equal({ ...info, renderer: null }, { mode, kernel, forced: mode, renderer: null, tiled: gl });
+      // headless-gl reports "ANGLE"; the driver it loaded is added where /proc/self/maps names one
+      if (mode === 'headlessgl') assert.match(info.renderer ?? '', /^ANGLE( \((Mesa|NVIDIA) .+\))?$/);
+      else if (gl) assert.type(info.renderer, 'string');
+      else assert.is(info.renderer, null);
     }
     m.configure({ mode: 'webasm' });
     await m.predict({ x: [1, 2, 3, 4] });
@@ -87,7 +93,7 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
     m.configure({ mode: 'auto' });
     await m.predict({ x: [1, 2, 3, 4] });
     assert.is(m.backendInfo().forced, null);
-    console.log(`  modes available here: ${available.join(', ')}; auto picked ${m.backendInfo().kernel}`);
+    console.log(`  modes available here: ${available.join(', ')}; auto picked ${m.backendInfo().kernel} (renderer: ${m.backendInfo().renderer})`);
   } finally {
     await m.dispose();
   }
