@@ -62,8 +62,8 @@ export interface GpuKernelStep {
   readonly size: number;
   /** Value index of each kernel argument (inputs first, then step outputs in order). */
   readonly args: readonly number[];
-  /** `this.constants` of the kernel: parameters and constant tensors (packed weights: texels). */
-  readonly constants: Readonly<Record<string, Float32Array | readonly Float32Array[]>>;
+  /** `this.constants` of the kernel: parameters and constant tensors (a tiled kernel's weight: packed, see packColumns). */
+  readonly constants: Readonly<Record<string, Float32Array | PackedColumns>>;
   /**
    * A tiled step (the compiler's gpujs/schedule.ts): its value is packed, `texels` RGBA texels
    * per example (four floats each, the lanes past `size` zero), one per thread (gpu.js `Array(4)`).
@@ -180,6 +180,9 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
   let setup: Promise<Setup> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
   let last: { mode: GpuMode | null; kernel: string; renderer: string | null; tiled: boolean } | undefined;
+  /** The GL renderer, read once (a GL run reads it; a kernel kind without GL leaves it unset). */
+  let renderer: string | undefined;
+  const hasTiles = net.steps.some((st) => (st.kind === 'scan' ? st.cells.some((c) => c.texels !== undefined) : st.texels !== undefined));
 
   async function init(): Promise<Setup> {
     const { GPU } = await loadGpujs(net.module);
@@ -202,8 +205,9 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     registerGpuHelpers(gpu as unknown as FunctionHost); // gpu.js's typings omit string sources
     // gpu.js's cpu kernels cannot resize a pipeline result; there is no device memory to keep anyway.
     const pipeline = gpu.Kernel.mode !== 'cpu';
-    const make = (source: string, constants: GpuKernelStep['constants'] = {}, packed = false): IKernelRunShortcut =>
-      gpu.createKernel(source, {
+    const make = (source: string, given: GpuKernelStep['constants'] = {}, packed = false): IKernelRunShortcut => {
+      const constants = Object.fromEntries(Object.entries(given).map(([k, v]) => [k, isPackedColumns(v) ? expandColumns(v) : v]));
+      return gpu.createKernel(source, {
         output: [1],
         dynamicOutput: true,
         dynamicArguments: true,
@@ -215,10 +219,13 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         constantTypes: Object.fromEntries(Object.entries(constants).map(([k, v]) => [k, Array.isArray(v) ? 'Array1D(4)' : 'Array'])),
         ...(packed ? { returnType: 'Array(4)' as const } : {}),
       });
+    };
     // A scan re-reads its sequence every step: graph inputs (host arrays) go to the device once.
     const hostValue = (i: number): number | null => (pipeline && i < net.inputs.length ? net.inputs[i]!.size : null);
     const mode = kernelMode(gpu.Kernel as unknown as KernelObject['constructor']);
-    const tiled = mode !== undefined && TILED_MODES.has(mode);
+    // tiled kernels need float textures (RGBA results, packed constants): gpu.js's "single" precision
+    const features = (gpu.Kernel as unknown as { features?: { isTextureFloat?: boolean; isFloatRead?: boolean } }).features;
+    const tiled = mode !== undefined && TILED_MODES.has(mode) && features?.isTextureFloat === true && features.isFloatRead === true;
     const steps = net.steps.map((s): GpuStep =>
       tiled ? s : s.kind === 'scan' ? untiledScan(s) : s.untiled ? { ...s, ...s.untiled, texels: undefined } : s,
     );
@@ -262,7 +269,10 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
           dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
         }
       }
-      if (classes.size > 0) last = { ...describeKernels([...classes]), renderer: glRenderer([...classes]), tiled: s.tiled };
+      if (classes.size > 0) {
+        renderer ??= glRenderer([...classes]) ?? undefined;
+        last = { ...describeKernels([...classes]), renderer: renderer ?? null, tiled: s.tiled && hasTiles };
+      }
     }
     return outs;
   }
@@ -429,11 +439,26 @@ function unpack(flat: Float32Array, size: number, texels: number, dst: Float32Ar
   for (let b = 0; b < n; b++) dst.set(flat.subarray(b * 4 * texels, b * 4 * texels + size), (start + b) * size);
 }
 
-/**
- * A weight W [N, K] (row-major) packed four outputs to a texel for tiled kernels: entry
- * k * ceil(N / 4) + q holds W[4q .. 4q + 3, k], zero past N.
- */
-export function packColumns(w: Float32Array, N: number, K: number): Float32Array[] {
+/** A weight W [N, K] (row-major) to be packed four outputs to a texel for tiled kernels (see expandColumns). */
+export interface PackedColumns {
+  readonly packedColumns: Float32Array;
+  readonly N: number;
+  readonly K: number;
+}
+
+/** The packed form of a weight, described: packed (expandColumns) only when a tiled kernel is built with it. */
+export function packColumns(w: Float32Array, N: number, K: number): PackedColumns {
+  return { packedColumns: w, N, K };
+}
+
+const isPackedColumns = (v: unknown): v is PackedColumns => typeof v === 'object' && v !== null && 'packedColumns' in v;
+const expanded = new WeakMap<PackedColumns, Float32Array[]>();
+
+/** Entry k * ceil(N / 4) + q holds W[4q .. 4q + 3, k], zero past N (once per weight). */
+function expandColumns(p: PackedColumns): Float32Array[] {
+  const known = expanded.get(p);
+  if (known) return known;
+  const { packedColumns: w, N, K } = p;
   const N4 = Math.ceil(N / 4);
   const out: Float32Array[] = [];
   for (let k = 0; k < K; k++) {
@@ -443,5 +468,6 @@ export function packColumns(w: Float32Array, N: number, K: number): Float32Array
       out.push(t);
     }
   }
+  expanded.set(p, out);
   return out;
 }

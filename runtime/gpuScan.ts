@@ -16,6 +16,7 @@
  * of kernels used on alternate launches; the others are overwritten only once nothing reads them.
  */
 import type { IKernelRunShortcut } from 'gpu.js';
+import type { PackedColumns } from './gpu.js';
 
 /** Where a scan cell kernel's argument comes from. */
 export type GpuScanArg =
@@ -35,7 +36,7 @@ export interface GpuScanCell {
   /** Elements per example. */
   readonly size: number;
   readonly args: readonly GpuScanArg[];
-  readonly constants: Readonly<Record<string, Float32Array | readonly Float32Array[]>>;
+  readonly constants: Readonly<Record<string, Float32Array | PackedColumns>>;
   /** Two kernels on alternate steps: its previous value is still read after it runs again. */
   readonly pair: boolean;
   /** A tiled cell (its value packed, `texels` per example; see GpuKernelStep in gpu.ts). */
