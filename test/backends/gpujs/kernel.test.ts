@@ -208,6 +208,19 @@ layers:
 outputs: [ar, b, sm]
 seed: 8
 `,
+  // tiled with no full group of four k (K = 3: the tail only), N = 4 exactly, then K = 4, N = 5
+  tiled_small: `name: tiled_small
+inputs:
+  x: [3]
+layers:
+  - name: a
+    type: linear
+    units: 4
+  - name: b
+    type: linear
+    units: 5
+seed: 12
+`,
   // reductions over part of the output's axes, each its own kernel (schedule.ts hoistReductions)
   reductions: `name: reductions
 inputs:
