@@ -172,7 +172,7 @@ test('WebAssembly kernels instantiate in a fresh process with nothing on stderr,
   const { closeWorkers } = await import('@layergen/runtime');
   await closeWorkers();
   // emitted JS, and emitted TS as a user's tsc would transpile it, in a fresh process; the
-  // recurrent net's cells run as WebAssembly maps, or their JS loops without WebAssembly
+  // recurrent net's cells run as WebAssembly maps and scans, or their JS without WebAssembly
   const recurrent = join(dir, 'recvariants.yaml');
   assert.ok(existsSync(recurrent));
   for (const [net, lang] of [[file, 'js'], [file, 'ts'], [recurrent, 'js']] as const) {
@@ -184,6 +184,7 @@ test('WebAssembly kernels instantiate in a fresh process with nothing on stderr,
       }
       const mod = join(out, `${basename(net, '.yaml')}.numeric.js`);
       assert.match(readFileSync(mod, 'utf8'), /\.map_\d+\(/, 'the module has elementwise kernels');
+      if (net === recurrent) assert.match(readFileSync(mod, 'utf8'), /\.scan_\d+\(/, 'and straight-line scans in WebAssembly');
       const script =
         `const m = await import(${JSON.stringify(mod)});` +
         'const inputs = Object.fromEntries(Object.entries(m.inputShapes).map(([k, s]) =>' +

@@ -11,6 +11,9 @@ import { scanUnrollable } from './scan.js';
 import { contractionOf, stepCost, unrollable, UNROLL_MAX } from './steps.js';
 import { INLINE_MAX } from './weights.js';
 
+/** Multiply-adds per example from which a contraction with small weights still runs in the WebAssembly kernels. */
+const KERNEL_WORK_MIN = 4096;
+
 /** Examples per block: intermediates for a block stay within this many elements. */
 const BLOCK_ELEMENTS = 1 << 18;
 const BLOCK_MAX = 32;
@@ -107,7 +110,10 @@ export function layout(g: Graph, p: Plan): Layout {
   // the kernels: large contractions whose input is in the heap (a scan's x is when it is a buffer)
   const kernelWeights = new Map<string, { N: number; K: number }>();
   for (const gr of groups) {
-    if (gr.kind === 'gemm' && big(gr.step, gr.c.weight)) kernelWeights.set(gr.step.params[gr.c.weight]!.id, { N: gr.c.N, K: gr.c.K });
+    // a contraction runs in the kernels when its weight is large, or its work per example is
+    // (a recurrent layer's input projection: few weights, one product per time step)
+    const work = (c: Contraction): number => c.rows * c.N * c.K;
+    if (gr.kind === 'gemm' && (big(gr.step, gr.c.weight) || work(gr.c) >= KERNEL_WORK_MIN)) kernelWeights.set(gr.step.params[gr.c.weight]!.id, { N: gr.c.N, K: gr.c.K });
     if (gr.kind !== 'scan' || gr.unrolled) continue;
     const s = gr.step;
     const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));

@@ -4,6 +4,8 @@
  * writes the emitted cell into the output row. Small cells are straight-line code with the
  * weights as literals and the states in local variables (`h_0 = ...`); larger ones run the
  * renderer's loops over preallocated buffers, with tiled inner products for the gate affines.
+ * A straight-line scan that reads only its sequence also runs as one WebAssembly function
+ * (wasmScan.ts: float32 in native f32, no Math.fround), its JS kept for engines without it.
  */
 import { formulaCost, outVar } from '../../ir/formula.js';
 import { evalFormula } from '../../ir/interpret.js';
@@ -16,6 +18,7 @@ import { numericFlavor } from './flavor.js';
 import { gemmLines } from './gemm.js';
 import { epilogueCode, kernelKind, mapOr, UNROLL_MAX, type MapArg, type NumericCtx, type StepFn } from './steps.js';
 import { bulkArray, CodeDag, type BulkArray } from './straight.js';
+import type { ScanCode } from './wasmScan.js';
 
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
@@ -41,26 +44,29 @@ export function scanFn(ctx: NumericCtx, s: ScanStep, unrolled: boolean): StepFn 
   const kernels: KernelKind[] = [];
   const name = ctx.claim(`f_${s.node.name}`);
   const bulk = { name: ctx.claim(`g_${name}`), size: 0 };
-  const body = unrolled ? unrolledBody(ctx, s, time, bulk) : loopBody(ctx, s, time, kernels);
+  const built = unrolled ? unrolledBody(ctx, s, time, bulk) : { lines: loopBody(ctx, s, time, kernels), wasm: undefined };
   const ins = s.node.inputs;
   const strides = ins.map((u, k) => [`a${k}o`, ctx.stride(u)] as const).filter(([, d]) => d > 0);
+  const js = [
+    `for (let e = 0; e < n; e++${strides.map(([o, d]) => `, ${o} += ${d}`).join('')}, y0o += ${ctx.stride(s.node.id)}) {`,
+    ...built.lines,
+    '}',
+  ];
+  // straight-line cells as one WebAssembly function (wasmScan.ts) when the scan reads only its sequence
+  const wasm = built.wasm && ctx.scans && ins.length === 1 && !ctx.isConst(ins[0]!) ? ctx.scans.add(built.wasm, s.inTypes[0]!.shape, s.out.shape) : undefined;
   return {
-    prelude: bulkArray(ctx.precision, bulk),
+    prelude: [...bulkArray(ctx.precision, bulk), ...(wasm?.prelude ?? [])],
     name,
     doc: `${describe(s)}${unrolled ? ' (straight-line cells)' : ''}`,
     ins,
     outs: [s.node.id],
-    body: [
-      `for (let e = 0; e < n; e++${strides.map(([o, d]) => `, ${o} += ${d}`).join('')}, y0o += ${ctx.stride(s.node.id)}) {`,
-      ...body,
-      '}',
-    ],
+    body: wasm ? wasm.call(js) : js,
     tensors: unrolled ? [] : Object.values(s.params).map((p) => p.id),
     kernels,
   };
 }
 
-function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[], bulk: BulkArray): string[] {
+function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[], bulk: BulkArray): { lines: string[]; wasm: ScanCode } {
   const { body } = s;
   const F = s.inTypes[0]!.shape[1]!;
   const stateVar = (name: string, j: number): string => `${name.replace(/[^A-Za-z0-9_$]/g, '_')}_${j}`;
@@ -85,7 +91,17 @@ function unrolledBody(ctx: NumericCtx, s: ScanStep, time: string[], bulk: BulkAr
   ];
   let t = 0;
   const code = dag.print(sinks, () => `t${t++}`, next.flatMap((n) => n.vals), bulk);
-  return [...lines, ...time, ...code, '}'];
+  const wasm: ScanCode = {
+    nodes: dag.view,
+    x,
+    states: body.states.map((st) => states.get(st.name)!),
+    emit,
+    next: next.map((n) => n.vals),
+    steps: s.steps,
+    reverse: s.reverse,
+    precision: ctx.precision,
+  };
+  return { lines: [...lines, ...time, ...code, '}'], wasm };
 }
 
 function loopBody(ctx: NumericCtx, s: ScanStep, time: string[], kernels: KernelKind[]): string[] {

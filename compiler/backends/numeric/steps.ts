@@ -17,6 +17,7 @@ import { describe, type Plan, type Step } from '../plan.js';
 import { hasIndexLoad, matchContraction, numericView, type Contraction } from './contraction.js';
 import { walk } from '../../ir/traverse.js';
 import type { MapSpec } from './wasmMap.js';
+import type { ScanCode } from './wasmScan.js';
 import { gemmLines } from './gemm.js';
 import { numericFlavor, type Precision } from './flavor.js';
 import { bulkArray, CodeDag } from './straight.js';
@@ -117,6 +118,12 @@ export interface NumericCtx {
   /** A fresh function name. */
   claim(base: string): string;
   readonly kernels?: KernelCtx;
+  /**
+   * Scans of straight-line cells as WebAssembly (wasmScan.ts): registers one, given its input and
+   * output shapes per example; its staging arrays (module statements) and its call, which runs
+   * `js` where the instance lacks it.
+   */
+  readonly scans?: { add(c: ScanCode, inShape: readonly number[], outShape: readonly number[]): { prelude: string[]; call(js: readonly string[]): string[] } };
 }
 
 /** Straight-line code is emitted for runs of steps costing at most this many scalar operations. */

@@ -20,7 +20,7 @@ import { PRIMS, type PrimName } from '../../ir/prims.js';
 import { numLit } from '../module.js';
 import type { Precision } from './flavor.js';
 
-type CNode =
+export type CNode =
   | { readonly k: 'num'; readonly v: number }
   /** A load (`in0[o0 + 3]!`, named when shared) or a variable (`h_3`, never renamed). */
   | { readonly k: 'leaf'; readonly text: string; readonly name?: string; readonly variable: boolean }
@@ -55,6 +55,11 @@ export class CodeDag {
     this.nodes.push(node);
     this.index.set(key, this.nodes.length - 1);
     return this.nodes.length - 1;
+  }
+
+  /** The nodes, in creation order (every node after its arguments). */
+  get view(): readonly CNode[] {
+    return this.nodes;
   }
 
   num(v: number): number {

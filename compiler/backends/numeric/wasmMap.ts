@@ -18,7 +18,7 @@
 import { EXP2_64, INV_LN2_64, LN2_64_HI, LN2_64_LO } from '@layergen/runtime';
 import type { F, Ix } from '../../ir/formula.js';
 import { flatIndex } from '../../ir/formula.js';
-import { PRIMS } from '../../ir/prims.js';
+import { PRIMS, type PrimName } from '../../ir/prims.js';
 import { numericView } from '../../ir/traverse.js';
 import type { Precision } from './flavor.js';
 import type { Elem } from './weights.js';
@@ -53,12 +53,14 @@ export interface MapKernelCode {
   /** Function body (locals, code, end), calls naming helpers and imports by name. */
   readonly code: readonly Code[];
   readonly arity: number;
+  /** Its export name (default `map_<i>`): other kernel functions of i32 arguments use the same assembly. */
+  readonly name?: string;
 }
 
 type Helper = 'exp' | 'tanh' | 'sigmoid';
 type JsFn = 'exp' | 'log' | 'sin' | 'cos' | 'log1p' | 'erf';
 /** Bytes, or a call resolved when the module is assembled. */
-type Code = number | { readonly call: Helper } | { readonly callJs: JsFn };
+export type Code = number | { readonly call: Helper } | { readonly callJs: JsFn };
 
 interface Affine {
   readonly c: number;
@@ -86,10 +88,21 @@ function affine(x: Ix, v: string): Affine | null {
   }
 }
 
-const f32Const = (v: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)];
-const f64Const = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
+export const f32Const = (v: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)];
+export const f64Const = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
 const PROMOTE = 0xbb;
 const DEMOTE = 0xb6;
+
+/**
+ * Primitive `op` on its arguments, already on the stack (`where`: a, b, then c), as its row in
+ * ir/prims.ts says: in f32 (float32 modules; helpers and imports widened and rounded) or f64.
+ */
+export function primCode(op: PrimName, f32: boolean): Code[] {
+  const w = PRIMS[op].wasm;
+  if ('select' in w) return [...(f32 ? f32Const(0) : f64Const(0)), f32 ? 0x5e : 0x64, 0x1b];
+  if ('ins' in w) return [f32 ? w.ins.f32 : w.ins.f64];
+  return [...(f32 ? [PROMOTE] : []), 'helper' in w ? { call: w.helper } : { callJs: w.js }, ...(f32 ? [DEMOTE] : [])];
+}
 
 // map function locals: 0 rows, 1 yp, then the operand pointers, then r and j
 /**
@@ -139,22 +152,10 @@ export function compileMap(spec: MapSpec): MapKernelCode | null {
         return true;
       }
       case 'prim': {
-        const w = PRIMS[g.op].wasm;
-        if ('select' in w) {
-          // where(c, a, b) = c > 0 ? a : b
-          const [c, a, b] = g.args as [F, F, F];
-          if (!value(a) || !value(b) || !value(c)) return false;
-          emit(...(f32 ? f32Const(0) : f64Const(0)), f32 ? 0x5e : 0x64, 0x1b);
-          return true;
-        }
-        if (!g.args.every(value)) return false;
-        if ('ins' in w) {
-          emit(f32 ? w.ins.f32 : w.ins.f64);
-          return true;
-        }
-        if (f32) emit(PROMOTE);
-        code.push('helper' in w ? { call: w.helper } : { callJs: w.js });
-        if (f32) emit(DEMOTE);
+        // where(c, a, b) takes its operands as select does: a, b, then c
+        const args = 'select' in PRIMS[g.op].wasm ? [g.args[1]!, g.args[2]!, g.args[0]!] : g.args;
+        if (!args.every(value)) return false;
+        code.push(...primCode(g.op, f32));
         return true;
       }
       case 'shift':
@@ -298,7 +299,7 @@ export function wasmModule(kinds: readonly KernelKind[], maps: readonly MapKerne
   const first = jsFns.length;
   const exports = [
     ...kinds.map((kd, i) => [...str(`gemm_${kd}`), 0x00, ...uleb(first + i)]),
-    ...maps.map((_, i) => [...str(`map_${i}`), 0x00, ...uleb(first + kinds.length + helperList.length + i)]),
+    ...maps.map((m, i) => [...str(m.name ?? `map_${i}`), 0x00, ...uleb(first + kinds.length + helperList.length + i)]),
   ];
   const table = new Uint8Array(EXP2_64.buffer, EXP2_64.byteOffset, EXP2_64.byteLength);
   const bytes = [
