@@ -14,7 +14,8 @@
  */
 import type { GPU, IKernelRunShortcut } from 'gpu.js';
 import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
-import { nodeBuiltin } from './host.js';
+import { glRenderer } from './gpuRenderer.js';
+import { expandColumns, isPackedColumns, type PackedColumns } from './gpuPack.js';
 import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
@@ -30,6 +31,8 @@ import {
 } from './gpuModes.js';
 
 export { GPU_HELPERS, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
+export { packColumns, type PackedColumns } from './gpuPack.js';
+export { loadedGlDriver } from './gpuRenderer.js';
 export {
   SCAN_KERNELS,
   scanBlockRows,
@@ -346,45 +349,6 @@ function chunkSize(net: GpuNet, gpu: GPU, maxChunk: number | undefined): number 
   return maxChunk !== undefined && maxChunk >= 1 ? Math.min(chunk, Math.floor(maxChunk)) : chunk;
 }
 
-/** The subset of a WebGL context read for the renderer. */
-interface GlLike {
-  readonly RENDERER: number;
-  getParameter(p: number): unknown;
-  getExtension(name: string): { readonly UNMASKED_RENDERER_WEBGL: number } | null;
-}
-
-/** See GpuBackendInfo.renderer. */
-function glRenderer(ks: readonly KernelObject[]): string | null {
-  const gl = ks.map((k) => (k as unknown as { context?: unknown }).context).find((c): c is GlLike => typeof (c as GlLike | undefined)?.getParameter === 'function');
-  if (!gl) return null;
-  let renderer: string;
-  try {
-    const ext = gl.getExtension('WEBGL_debug_renderer_info');
-    renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-  } catch {
-    return null;
-  }
-  const driver = renderer === 'ANGLE' ? loadedGlDriver() : null;
-  return driver ? `${renderer} (${driver})` : renderer;
-}
-
-/** The GL driver this process loaded, from /proc/self/maps (Linux, Node); null elsewhere. */
-export function loadedGlDriver(): string | null {
-  let maps: string;
-  try {
-    maps = nodeBuiltin('node:fs')?.readFileSync('/proc/self/maps', 'utf8') ?? '';
-  } catch {
-    return null;
-  }
-  const libs = [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.startsWith('/')).map((f) => f.split('/').pop()!))];
-  const nvidia = libs.find((f) => /^libnvidia-glcore/.test(f));
-  if (nvidia) return `NVIDIA driver, ${nvidia}`;
-  const dri = libs.find((f) => /_dri\.so$/.test(f))?.replace(/_dri\.so$/, '');
-  const llvm = libs.find((f) => /^libLLVM-\d+/.test(f))?.match(/^libLLVM-(\d+)/)?.[1];
-  if (dri === 'swrast' || dri === 'kms_swrast') return `Mesa llvmpipe${llvm ? `, LLVM ${llvm}` : ''}: software rendering on the CPU`;
-  return dri ? `Mesa ${dri} driver` : null;
-}
-
 function describeKernels(ks: readonly KernelObject[]): { mode: GpuMode | null; kernel: string } {
   const names = [...new Set(ks.map((k) => k.constructor.name))];
   const modes = new Set(ks.map((k) => kernelMode(k.constructor)));
@@ -437,37 +401,4 @@ function describe(v: unknown): string {
 function unpack(flat: Float32Array, size: number, texels: number, dst: Float32Array, start: number): void {
   const n = flat.length / (4 * texels);
   for (let b = 0; b < n; b++) dst.set(flat.subarray(b * 4 * texels, b * 4 * texels + size), (start + b) * size);
-}
-
-/** A weight W [N, K] (row-major) to be packed four outputs to a texel for tiled kernels (see expandColumns). */
-export interface PackedColumns {
-  readonly packedColumns: Float32Array;
-  readonly N: number;
-  readonly K: number;
-}
-
-/** The packed form of a weight, described: packed (expandColumns) only when a tiled kernel is built with it. */
-export function packColumns(w: Float32Array, N: number, K: number): PackedColumns {
-  return { packedColumns: w, N, K };
-}
-
-const isPackedColumns = (v: unknown): v is PackedColumns => typeof v === 'object' && v !== null && 'packedColumns' in v;
-const expanded = new WeakMap<PackedColumns, Float32Array[]>();
-
-/** Entry k * ceil(N / 4) + q holds W[4q .. 4q + 3, k], zero past N (once per weight). */
-function expandColumns(p: PackedColumns): Float32Array[] {
-  const known = expanded.get(p);
-  if (known) return known;
-  const { packedColumns: w, N, K } = p;
-  const N4 = Math.ceil(N / 4);
-  const out: Float32Array[] = [];
-  for (let k = 0; k < K; k++) {
-    for (let q = 0; q < N4; q++) {
-      const t = new Float32Array(4);
-      for (let l = 0; l < 4 && 4 * q + l < N; l++) t[l] = w[(4 * q + l) * K + k]!;
-      out.push(t);
-    }
-  }
-  expanded.set(p, out);
-  return out;
 }

@@ -16,7 +16,7 @@
  * of kernels used on alternate launches; the others are overwritten only once nothing reads them.
  */
 import type { IKernelRunShortcut } from 'gpu.js';
-import type { PackedColumns } from './gpu.js';
+import type { PackedColumns } from './gpuPack.js';
 
 /** Where a scan cell kernel's argument comes from. */
 export type GpuScanArg =
