@@ -9,5 +9,5 @@ export * from './symbolic/index.js';
 export * from './symbolicIo.js';
 export * from './weights.js';
 export { kernelHeap, kernelInstance, type Kernel, type KernelHeap, type MapKernel } from './kernels.js';
-export { predictParallel, closeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';
+export { predictParallel, closeWorkers, activeWorkers, type ParallelOptions, type ParallelJob } from './parallel.js';
 export { RUNTIME_VERSION, checkRuntime, runtimeCompatible } from './version.js';

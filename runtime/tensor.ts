@@ -133,6 +133,40 @@ export function batchFromFront<A extends FloatArray>(data: A, shape: readonly nu
   return out;
 }
 
+/**
+ * predictBatch's `outputs` argument: arrays the caller gives to receive outputs (each of its
+ * module's float type and of batch × the output's size elements), checked by name. Unknown names
+ * are an error, as with inputs; an output not given gets a new array.
+ */
+export function checkOutputArrays(outputs: Record<string, unknown> | undefined, names: readonly string[], module: string): void {
+  if (outputs === undefined) return;
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) {
+    throw new TypeError(`${module}: outputs must be an object keyed by output name (${names.join(', ')})`);
+  }
+  for (const k of Object.keys(outputs)) {
+    if (!names.includes(k)) throw new TypeError(`${module}: unknown output "${k}" (outputs: ${names.join(', ')})`);
+  }
+}
+
+/** The array output `name` is written to: the caller's (checked: type and length), or a new one of `n` elements. */
+export function outputArray(outputs: Record<string, unknown> | undefined, name: string, n: number, Ctor: FloatArrayCtor, module: string): FloatArray {
+  const given = outputs?.[name];
+  if (given === undefined) return new Ctor(n);
+  if (!(given instanceof Ctor)) {
+    throw new TypeError(`${module}: output "${name}" must be given as a ${Ctor.name} (this module's precision)`);
+  }
+  if (given.length !== n) throw new RangeError(`${module}: output "${name}" must be given an array of ${n} elements, got ${given.length}`);
+  return given;
+}
+
+/** `data` (an output already computed) in the caller's array for `name` where one was given (see outputArray), else `data` itself. */
+export function intoOutput(outputs: Record<string, unknown> | undefined, name: string, data: FloatArray, module: string): FloatArray {
+  if (outputs?.[name] === undefined) return data;
+  const target = outputArray(outputs, name, data.length, data.constructor as FloatArrayCtor, module);
+  target.set(data);
+  return target;
+}
+
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);
 
 /** Checks a batch size argument. */

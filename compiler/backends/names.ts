@@ -5,7 +5,7 @@ const RESERVED = new Set(
     'function if import in instanceof new null return super switch this throw true try typeof var void while with ' +
     'yield let static implements interface package private protected public await async of any boolean number ' +
     'string symbol type undefined NaN Infinity eval arguments Math Object Array Float32Array Float64Array Error ' +
-    'R S G predict predictBatch predictBatchParallel inputShapes outputShapes precision ready Inputs Outputs forward ' +
+    'R S G outputs predict predictBatch predictBatchParallel inputShapes outputShapes precision ready Inputs Outputs forward ' +
     'backendInfo configure dispose format evaluate substitute diff sym paramSymbolName Expr ' +
     // an object key that sets the prototype instead of a property: never a name of anything
     '__proto__'

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -157,6 +158,51 @@ test('a sidecar from another compile is rejected with a clear error', async () =
   const r = spawnSync(process.execPath, ['-e', `import(${JSON.stringify(join(out, 'side.numeric.js'))})`], { encoding: 'utf8' });
   assert.is.not(r.status, 0);
   assert.match(r.stderr, /side\.numeric: side\.weights\.bin does not belong to this module/);
+});
+
+test('predictBatchParallel: workers read shared inputs in place and write shared outputs; predictBatch fills the arrays given as outputs; a module under another file name runs in this thread', async () => {
+  const { activeWorkers, closeWorkers } = await import('@layergen/runtime');
+  const out = tempDir('shared');
+  const file = join(out, 'par.yaml');
+  writeFileSync(file, `name: par\n${NETS.mlp}seed: 3\n`);
+  for (const f of await compile(file, { targets: ['numeric'], lang: 'js', precision: 'float32' })) writeFileSync(join(out, f.path), f.bytes ?? f.text);
+  type Outs = Record<string, Float32Array>;
+  const m = (await import(pathToFileURL(join(out, 'par.numeric.js')).href)) as {
+    predictBatch(i: Record<string, ArrayLike<number>>, b: number, o?: Record<string, unknown>): Outs;
+    predictBatchParallel(i: Record<string, ArrayLike<number>>, b: number, o: { workers: number; minPerWorker: number; module?: string }): Promise<Outs>;
+  };
+  const B = 50;
+  const x = inputsFor(optimize(loadNet(file).graph), B, 5).x!;
+  const want = Array.from(m.predictBatch({ x }, B).fc2!);
+  await closeWorkers();
+  const par = await m.predictBatchParallel({ x }, B, { workers: 2, minPerWorker: 1 });
+  assert.is(activeWorkers(), 2, 'two workers ran');
+  assert.ok(par.fc2!.buffer instanceof SharedArrayBuffer, 'outputs are the shared buffers the workers wrote');
+  assert.equal(Array.from(par.fc2!), want);
+  // an input already in shared memory (at an offset) is read where it is
+  const sab = new SharedArrayBuffer(16 + x.length * 4);
+  const xs = new Float32Array(sab as unknown as ArrayBuffer, 16, x.length);
+  xs.set(x);
+  assert.equal(Array.from((await m.predictBatchParallel({ x: xs }, B, { workers: 2, minPerWorker: 1 })).fc2!), want, 'shared input');
+  // predictBatch's outputs argument
+  const given = new Float32Array(B * 7);
+  const r = m.predictBatch({ x }, B, { fc2: given });
+  assert.ok(r.fc2 === given, 'the given array is returned');
+  assert.equal(Array.from(given), want);
+  assert.throws(() => m.predictBatch({ x }, B, { fc2: new Float64Array(B * 7) }), /par\.numeric: output "fc2" must be given as a Float32Array/);
+  assert.throws(() => m.predictBatch({ x }, B, { fc2: new Float32Array(3) }), /output "fc2" must be given an array of 350 elements, got 3/);
+  assert.throws(() => m.predictBatch({ x }, B, { fc3: given }), /unknown output "fc3" \(outputs: fc2\)/);
+  // the same code under a bundle's file name: importing it in a worker would run the application, so it runs here,
+  // unless options.module names where the module is served on its own
+  writeFileSync(join(out, 'app.bundle.js'), readFileSync(join(out, 'par.numeric.js')));
+  const bundled = (await import(pathToFileURL(join(out, 'app.bundle.js')).href)) as typeof m;
+  await closeWorkers();
+  assert.equal(Array.from((await bundled.predictBatchParallel({ x }, B, { workers: 2, minPerWorker: 1 })).fc2!), want);
+  assert.is(activeWorkers(), 0, 'a bundled module starts no workers');
+  const named = await bundled.predictBatchParallel({ x }, B, { workers: 2, minPerWorker: 1, module: pathToFileURL(join(out, 'par.numeric.js')).href });
+  assert.is(activeWorkers(), 2, 'options.module: workers import the module from there');
+  assert.equal(Array.from(named.fc2!), want);
+  await closeWorkers();
 });
 
 test('WebAssembly kernels instantiate in a fresh process with nothing on stderr, equal the JS fallback without WebAssembly, and predictBatchParallel equals predictBatch', async () => {

@@ -4,7 +4,8 @@
  * the browser), and a second one that imports a numeric module whose weights live in a
  * `.weights.bin` beside it (format esm, as import.meta.url needs; the page fetches the file).
  * Headless Chromium (Debian `chromium`) runs both from 127.0.0.1 and posts its outputs back; they
- * must equal Node's to the bit, and the symbolic text must be the same string.
+ * must equal Node's to the bit, and the symbolic text must be the same string. A third page runs
+ * predictBatchParallel over Web Workers (cross-origin isolated) and in the page's thread (not).
  *
  * Without /usr/bin/chromium the test says so and passes, unless LAYERGEN_EXPECT_BROWSER is set
  * (CI sets it, so a missing browser fails there).
@@ -43,6 +44,19 @@ const SIDE_BODY = `let early = '';
   await side.ready;
   return { early, out: Array.from(side.predict({ x: new Array(40).fill(0.25) }).fc2) };`;
 
+// a batch over two Web Workers: the page counts the workers it starts (0 where it cannot share memory)
+const PAR_IMPORTS = `import * as num from './mlp.numeric.js';`;
+const PAR_BODY = `let made = 0;
+  if (typeof Worker === 'function') {
+    const W = Worker;
+    globalThis.Worker = class extends W { constructor(...a) { super(...a); made++; } };
+  }
+  await num.ready;
+  const x = Array.from({ length: 256 * 4 }, (_, i) => ((i * 37) % 29) / 8 - 1.75);
+  const par = await num.predictBatchParallel({ x }, 256, { workers: 2, minPerWorker: 1 });
+  const again = await num.predictBatchParallel({ x }, 256, { workers: 2, minPerWorker: 1 });
+  return { made, shared: typeof SharedArrayBuffer === 'function' && par.probs.buffer instanceof SharedArrayBuffer, par: Array.from(par.probs), again: Array.from(again.probs), one: Array.from(num.predictBatch({ x }, 256).probs) };`;
+
 const NET_SIDE = `name: side
 inputs:
   x: [40]
@@ -61,7 +75,12 @@ async function writeModules(dir: string): Promise<void> {
 }
 
 /** Serves `files` on 127.0.0.1 and resolves with the body of the first POST /result. */
-async function serve(files: Record<string, { type: string; body: string | Uint8Array }>, run: (url: string) => () => void, timeoutMs: number): Promise<string> {
+async function serve(
+  files: Record<string, { type: string; body: string | Uint8Array }>,
+  run: (url: string) => () => void,
+  timeoutMs: number,
+  headers: Record<string, string> = {},
+): Promise<string> {
   let stop = (): void => undefined;
   const server = createServer();
   try {
@@ -83,6 +102,7 @@ async function serve(files: Record<string, { type: string; body: string | Uint8A
           return;
         }
         res.setHeader('content-type', f.type);
+        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
         res.end(f.body);
       });
       server.listen(0, '127.0.0.1', () => {
@@ -159,7 +179,30 @@ test('esbuild bundles the default numeric and the symbolic module for the browse
   ) as { early: string; out: number[] };
   assert.match(gotSide.early, /side\.numeric: its weights \(side\.weights\.bin\) are still loading: await the module's `ready` promise/);
   assert.equal(gotSide.out, wantSide.out, 'sidecar weights fetched in Chromium give Node\'s outputs');
-  console.log('  browser: Chromium ran both pages');
+
+  // predictBatchParallel in the browser: the numeric module served as a file of its own (an esbuild
+  // entry point, runtime inlined) so that workers can import it, a page that imports it unbundled.
+  // Cross-origin isolated (COOP + COEP headers), the batch is shared by two Web Workers; without
+  // the headers the same page runs it in the page's thread. Both equal Node to the bit.
+  const mod = await esbuild.build({ entryPoints: [join(dir, 'mlp.numeric.js')], bundle: true, format: 'esm', write: false, logLevel: 'silent' });
+  assert.equal(mod.errors, []);
+  const wantPar = (await nodeResults(PAR_IMPORTS, PAR_BODY, 'par')) as { made: number; shared: boolean; par: number[]; again: number[]; one: number[] };
+  assert.equal(wantPar.par, wantPar.one, 'Node: workers equal predictBatch');
+  const parFiles = {
+    '/': { type: 'text/html', body: html('par.js', true) },
+    '/par.js': { type: 'text/javascript', body: entry(PAR_IMPORTS, PAR_BODY) },
+    '/mlp.numeric.js': { type: 'text/javascript', body: mod.outputFiles[0]!.text },
+  };
+  const isolation = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+  for (const [how, headers, workers] of [['isolated', isolation, 2], ['not isolated', {}, 0]] as const) {
+    const got = JSON.parse(await serve(parFiles, chromium, 60_000, headers)) as typeof wantPar & { error?: string };
+    assert.is(got.error, undefined, `${how}: ${got.error}`);
+    assert.is(got.made, workers, `${how}: Web Workers started`);
+    assert.is(got.shared, workers > 0, `${how}: outputs in shared memory`);
+    assert.equal(got.par, wantPar.one, `${how}: predictBatchParallel in Chromium equals Node`);
+    assert.equal(got.again, wantPar.one, `${how}: a second call (workers kept) equals Node`);
+  }
+  console.log('  browser: Chromium ran the pages (parallel: 2 Web Workers, cross-origin isolated)');
 });
 
 test.run();

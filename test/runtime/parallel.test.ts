@@ -12,6 +12,7 @@ test('a module that throws when a worker imports it rejects every call with its 
   writeFileSync(file, "throw new Error('broken on purpose');\n");
   const job = {
     module: pathToFileURL(file).href,
+    name: 'broken',
     inputs: { x: new Float64Array(8) },
     inputSizes: { x: 1 },
     outputSizes: { y: 1 },

@@ -137,7 +137,7 @@ export function numericModule(g: Graph, opts: NumericOptions): ModuleSpec {
       source: opts.source,
       summary:
         `Numeric evaluator, ${opts.precision}. predict(inputs) / predictBatch(inputs, batch) / ` +
-        'predictBatchParallel(inputs, batch, { workers }) (worker threads, Node).',
+        'predictBatchParallel(inputs, batch, { workers }) (Node worker threads; Web Workers where the page is cross-origin isolated).',
     }),
     fill(sf: SourceFile) {
       sf.addImportDeclaration({ moduleSpecifier: RUNTIME_MODULE, namespaceImport: 'R' });
@@ -238,30 +238,44 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
   sf.addFunction({
     name: 'predictBatch',
     isExported: true,
-    docs: [batchDoc(p)],
+    docs: [
+      `${batchDoc(p)}\n` +
+        '`outputs` (optional): arrays to receive outputs, by name, each a ' + Arr + ' of batch × the output\'s size\n' +
+        '(in the layout predictBatch returns), not overlapping any input; they are returned in place of new arrays.',
+    ],
     parameters: [
       { name: 'inputs', type: 'Inputs' },
       { name: 'batch', type: 'number' },
+      { name: 'outputs', type: 'Partial<Outputs>', hasQuestionToken: true },
     ],
     returnType: 'Outputs',
     statements: [
       ...(o.loaderId ? [`${o.loaderId}.check();`] : []),
       `R.checkBatch(batch, ${modName});`,
       `R.checkInputNames(inputs, ${names}, ${modName});`,
+      `R.checkOutputArrays(outputs, [${p.outputs.map((r) => lit(r.name)).join(', ')}], ${modName});`,
       ...readAll('batch', true),
-      ...p.outputs.map((r) => `const ${r.id} = new ${Arr}(batch * ${p.sizes.get(r.node)});`),
+      ...p.outputs.map((r) =>
+        r.batchAxis
+          ? `const ${r.id} = new ${Arr}(batch * ${p.sizes.get(r.node)});`
+          : `const ${r.id} = R.outputArray(outputs, ${lit(r.name)}, batch * ${p.sizes.get(r.node)}, ${Arr}, ${modName}) as ${Arr};`,
+      ),
       `for (let b = 0; b < batch; b += ${blockId}) {`,
       `forward(Math.min(${blockId}, batch - b), ${[...p.inputs, ...p.outputs].map((r) => `${r.id}, b * ${p.sizes.get(r.node)}`).join(', ')});`,
       '}',
-      `return { ${p.outputs.map((r) => `${lit(r.name)}: ${outputLayout(r)}`).join(', ')} };`,
+      `return { ${p.outputs
+        .map((r) => `${lit(r.name)}: ${r.batchAxis ? `R.intoOutput(outputs, ${lit(r.name)}, ${outputLayout(r)}, ${modName}) as ${Arr}` : r.id}`)
+        .join(', ')} };`,
     ],
   });
   sf.addFunction({
     name: 'predictBatchParallel',
     isExported: true,
     docs: [
-      'predictBatch spread over worker threads (Node): `options.workers` threads (default: the number of CPUs)\n' +
-        'each run this module on a share of the batch. Small batches, or workers <= 1, run in this thread.',
+      'predictBatch spread over workers (Node worker threads; browser Web Workers where the page is cross-origin\n' +
+        'isolated): `options.workers` workers (default: the number of CPUs) each run this module on a share of the batch,\n' +
+        'reading inputs from and writing outputs to shared memory. Small batches, workers <= 1, a bundled copy of this\n' +
+        'module (unless `options.module` names where it is served on its own) or no workers run in this thread.',
     ],
     parameters: [
       { name: 'inputs', type: 'Inputs' },
@@ -274,7 +288,7 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
       `R.checkInputNames(inputs, ${names}, ${modName});`,
       ...readAll('batch', false),
       'return R.predictParallel(',
-      `{ module: import.meta.url, inputs: { ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, inputSizes: ${sizes(p.inputs)}, ` +
+      `{ module: import.meta.url, name: ${modName}, inputs: { ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, inputSizes: ${sizes(p.inputs)}, ` +
         `outputSizes: ${sizes(p.outputs)}, ${outerSizes(p)}batch, array: ${Arr}, run: () => predictBatch({ ${p.inputs.map((i) => `${lit(i.name)}: ${i.id}`).join(', ')} }, batch) },`,
       'options,',
       ') as Promise<Outputs>;',
