@@ -12,9 +12,12 @@
  * copied once into a shared staging buffer kept for the next call. Workers write their outputs
  * straight into shared buffers (predictBatch's `outputs` argument), which are returned as they are.
  *
- * A worker imports the module by its URL (import.meta.url), used only where the URL's file name is
- * the module's own: the URL of a bundle is the bundle's, and importing a bundle in a worker would
- * run the application there. `options.module` names the URL where the module is served on its own.
+ * A worker imports the module by its URL (import.meta.url), used only where the URL's file name
+ * starts with the module's name (`<net>.numeric.`): the URL of a bundle is the bundle's, and
+ * importing a bundle in a worker would run the application there. `options.module` names the URL
+ * where the module is served on its own (resolved against the page, or the module's URL).
+ * Int inputs, inputs of the other float type and inputs with an inner batch axis are converted or
+ * gathered as predictBatch would; a shared input must not change until the call settles.
  * Workers are started on first use, kept for later calls (per module URL) and do not keep a Node
  * process alive when idle. The worker's code is below as text (started with `eval` in Node, from a
  * Blob URL in browsers), so the runtime has no file to locate at run time.
@@ -118,6 +121,11 @@ class PoolWorker {
     for (const p of this.pending.values()) p.reject(e);
     this.pending.clear();
   }
+  /** Stops the worker; calls waiting on it are rejected (a terminated Web Worker reports nothing). */
+  close(): Promise<unknown> | void {
+    this.failAll(new Error('layergen worker stopped by closeWorkers()'));
+    return this.port.terminate();
+  }
   run(task: ParallelTask): Promise<void> {
     return new Promise((resolve, reject) => {
       this.pending.set(task.id, { resolve, reject });
@@ -136,6 +144,8 @@ interface Pool {
   readonly workers: PoolWorker[];
   /** Where inputs not already in shared memory are copied, kept between calls; null while a call uses it. */
   staging: SharedArrayBuffer | null;
+  /** Starts a worker (browsers: from the pool's one Blob URL of the worker code). */
+  readonly open: (ev: PortEvents) => Port;
 }
 
 const pools = new Map<string, Pool>();
@@ -175,8 +185,11 @@ for (const [k, s] of Object.entries(t.outputs)) {
 
 /** A worker's code around WORKER_TASK: `head` defines `url` (the module), `onTask(f)` and `post(reply)`. */
 const workerSource = (head: string): string => `${head}
+let failedLoad = false;
 const loaded = import(url);
-loaded.catch(() => {}); // a module that fails to load is reported to each task, not as an unhandled rejection
+// registered first, so it runs before a task's own await sees the rejection; reported to each task,
+// not as an unhandled rejection
+loaded.catch(() => (failedLoad = true));
 onTask(async (t) => {
   try {
     const mod = await loaded;
@@ -184,7 +197,8 @@ onTask(async (t) => {
     ${WORKER_TASK}
     post({ id: t.id });
   } catch (e) {
-    post({ id: t.id, error: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    const text = e instanceof Error ? (e.stack ?? e.message) : String(e);
+    post({ id: t.id, error: (failedLoad ? 'layergen worker could not import ' + url + ': ' : '') + text });
   }
 });
 `;
@@ -253,12 +267,17 @@ function webPort(web: WebHost, url: string): (ev: PortEvents) => Port {
   };
 }
 
-function poolFor(url: string, count: number, open: (ev: PortEvents) => Port): Pool {
-  const pool = pools.get(url) ?? { workers: [], staging: new SharedArrayBuffer(0) };
-  pools.set(url, pool);
+function poolFor(url: string, count: number, opener: () => (ev: PortEvents) => Port): Pool {
+  let pool = pools.get(url);
+  if (!pool) {
+    pool = { workers: [], staging: new SharedArrayBuffer(0), open: opener() };
+    pools.set(url, pool);
+  }
+  const { open } = pool;
+  const workers = pool.workers;
   const drop = (w: PoolWorker): void => {
-    const i = pool.workers.indexOf(w);
-    if (i >= 0) pool.workers.splice(i, 1);
+    const i = workers.indexOf(w);
+    if (i >= 0) workers.splice(i, 1);
   };
   while (pool.workers.length < count) pool.workers.push(new PoolWorker(open, drop));
   return pool;
@@ -266,7 +285,16 @@ function poolFor(url: string, count: number, open: (ev: PortEvents) => Port): Po
 
 /** The URL workers import (see the file comment), or undefined: run in the calling thread. */
 function workerUrl(job: ParallelJob, options: ParallelOptions): string | undefined {
-  if (options.module !== undefined) return typeof options.module === 'string' ? options.module : options.module.href;
+  if (options.module !== undefined) {
+    // absolute: a worker started from a Blob URL cannot resolve a path against its own URL
+    const given = typeof options.module === 'string' ? options.module : options.module.href;
+    const base = (globalThis as { location?: { href?: string } }).location?.href ?? (job.module || undefined);
+    try {
+      return new URL(given, base).href;
+    } catch {
+      throw new TypeError(`${job.name}: options.module must be a URL${base ? '' : ' (absolute here)'}, got ${JSON.stringify(given)}`);
+    }
+  }
   if (!job.module) return undefined;
   let file: string;
   try {
@@ -288,7 +316,7 @@ export async function predictParallel(job: ParallelJob, options: ParallelOptions
   const count = Math.min(wanted, Math.floor(job.batch / (options.minPerWorker ?? 64)));
   const url = workerUrl(job, options);
   if (count <= 1 || url === undefined || (!threads && !web)) return job.run() as Record<string, FloatArray>;
-  const pool = poolFor(url, count, threads ? nodePort(threads, url) : webPort(web!, url));
+  const pool = poolFor(url, count, () => (threads ? nodePort(threads, url) : webPort(web!, url)));
   const bytes = job.array.BYTES_PER_ELEMENT;
   // inputs not in shared memory go to the staging buffer (this call's own if another call holds it)
   const copied = Object.entries(job.inputs).filter(([, v]) => !isShared(v));
@@ -350,7 +378,7 @@ export async function closeWorkers(): Promise<void> {
   // after `await closeWorkers()` would never run: a timer holds the loop until every worker is gone
   const hold = setInterval(() => undefined, 1 << 30);
   try {
-    await Promise.all(all.map((w) => w.port.terminate()));
+    await Promise.all(all.map((w) => w.close()));
   } finally {
     clearInterval(hold);
   }

@@ -135,36 +135,59 @@ export function batchFromFront<A extends FloatArray>(data: A, shape: readonly nu
 
 /**
  * predictBatch's `outputs` argument: arrays the caller gives to receive outputs (each of its
- * module's float type and of batch × the output's size elements), checked by name. Unknown names
- * are an error, as with inputs; an output not given gets a new array.
+ * module's float type and of batch × the output's size elements), checked by name before any work.
+ * Unknown names are an error, as with inputs, and so is an array that shares memory with an input
+ * or with another output (the module writes outputs block by block while it reads its inputs).
+ * An output not given gets a new array.
  */
-export function checkOutputArrays(outputs: Record<string, unknown> | undefined, names: readonly string[], module: string): void {
+export function checkOutputArrays(
+  outputs: Record<string, unknown> | undefined,
+  sizes: Readonly<Record<string, number>>,
+  inputs: Record<string, unknown>,
+  Ctor: FloatArrayCtor,
+  module: string,
+): void {
   if (outputs === undefined) return;
+  const names = Object.keys(sizes);
   if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) {
     throw new TypeError(`${module}: outputs must be an object keyed by output name (${names.join(', ')})`);
   }
-  for (const k of Object.keys(outputs)) {
+  const taken: [string, ArrayBufferView][] = Object.entries(inputs).flatMap(([k, v]) => (ArrayBuffer.isView(v) ? [[`input "${k}"`, v] as [string, ArrayBufferView]] : []));
+  for (const [k, given] of Object.entries(outputs)) {
     if (!names.includes(k)) throw new TypeError(`${module}: unknown output "${k}" (outputs: ${names.join(', ')})`);
+    if (given === undefined) continue;
+    checkOutputArray(given, k, sizes[k]!, Ctor, module);
+    const g = given as ArrayBufferView;
+    for (const [what, v] of taken) {
+      if (v.buffer === g.buffer && v.byteOffset < g.byteOffset + g.byteLength && g.byteOffset < v.byteOffset + v.byteLength) {
+        throw new RangeError(`${module}: output "${k}" shares memory with ${what}: give it an array of its own`);
+      }
+    }
+    taken.push([`output "${k}"`, g]);
   }
 }
 
-/** The array output `name` is written to: the caller's (checked: type and length), or a new one of `n` elements. */
-export function outputArray(outputs: Record<string, unknown> | undefined, name: string, n: number, Ctor: FloatArrayCtor, module: string): FloatArray {
-  const given = outputs?.[name];
-  if (given === undefined) return new Ctor(n);
+function checkOutputArray(given: unknown, name: string, n: number, Ctor: FloatArrayCtor, module: string): asserts given is FloatArray {
   if (!(given instanceof Ctor)) {
     throw new TypeError(`${module}: output "${name}" must be given as a ${Ctor.name} (this module's precision)`);
   }
   if (given.length !== n) throw new RangeError(`${module}: output "${name}" must be given an array of ${n} elements, got ${given.length}`);
+}
+
+/** The array output `name` is written to: the caller's (see checkOutputArrays), or a new one of `n` elements. */
+export function outputArray(outputs: Record<string, unknown> | undefined, name: string, n: number, Ctor: FloatArrayCtor, module: string): FloatArray {
+  const given = outputs?.[name];
+  if (given === undefined) return new Ctor(n);
+  checkOutputArray(given, name, n, Ctor, module);
   return given;
 }
 
-/** `data` (an output already computed) in the caller's array for `name` where one was given (see outputArray), else `data` itself. */
-export function intoOutput(outputs: Record<string, unknown> | undefined, name: string, data: FloatArray, module: string): FloatArray {
-  if (outputs?.[name] === undefined) return data;
-  const target = outputArray(outputs, name, data.length, data.constructor as FloatArrayCtor, module);
-  target.set(data);
-  return target;
+/** `data` (an output already computed) in the caller's array for `name` where one was given (see checkOutputArrays), else `data` itself. */
+export function intoOutput(outputs: Record<string, unknown> | undefined, name: string, data: FloatArray): FloatArray {
+  const given = outputs?.[name] as FloatArray | undefined;
+  if (given === undefined) return data;
+  given.set(data);
+  return given;
 }
 
 const isInteger = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v);

@@ -192,6 +192,11 @@ test('predictBatchParallel: workers read shared inputs in place and write shared
   assert.throws(() => m.predictBatch({ x }, B, { fc2: new Float64Array(B * 7) }), /par\.numeric: output "fc2" must be given as a Float32Array/);
   assert.throws(() => m.predictBatch({ x }, B, { fc2: new Float32Array(3) }), /output "fc2" must be given an array of 350 elements, got 3/);
   assert.throws(() => m.predictBatch({ x }, B, { fc3: given }), /unknown output "fc3" \(outputs: fc2\)/);
+  const both = new Float32Array(B * 40 + B * 7);
+  const overlap = { fc2: both.subarray(B * 40 - 1, B * 47 - 1) };
+  assert.throws(() => m.predictBatch({ x: both.subarray(0, B * 40) }, B, overlap), /output "fc2" shares memory with input "x": give it an array of its own/);
+  const apart = m.predictBatch({ x: both.subarray(0, B * 40).fill(0.5) }, B, { fc2: both.subarray(B * 40) });
+  assert.equal(Array.from(apart.fc2!), Array.from(m.predictBatch({ x: new Float32Array(B * 40).fill(0.5) }, B).fc2!), 'adjacent, not overlapping');
   // the same code under a bundle's file name: importing it in a worker would run the application, so it runs here,
   // unless options.module names where the module is served on its own
   writeFileSync(join(out, 'app.bundle.js'), readFileSync(join(out, 'par.numeric.js')));
@@ -202,6 +207,9 @@ test('predictBatchParallel: workers read shared inputs in place and write shared
   const named = await bundled.predictBatchParallel({ x }, B, { workers: 2, minPerWorker: 1, module: pathToFileURL(join(out, 'par.numeric.js')).href });
   assert.is(activeWorkers(), 2, 'options.module: workers import the module from there');
   assert.equal(Array.from(named.fc2!), want);
+  // a relative options.module is resolved against the module's own URL: the same workers
+  assert.equal(Array.from((await bundled.predictBatchParallel({ x }, B, { workers: 2, minPerWorker: 1, module: './par.numeric.js' })).fc2!), want);
+  assert.is(activeWorkers(), 2, 'the same pool');
   await closeWorkers();
 });
 

@@ -253,7 +253,7 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
       ...(o.loaderId ? [`${o.loaderId}.check();`] : []),
       `R.checkBatch(batch, ${modName});`,
       `R.checkInputNames(inputs, ${names}, ${modName});`,
-      `R.checkOutputArrays(outputs, [${p.outputs.map((r) => lit(r.name)).join(', ')}], ${modName});`,
+      `R.checkOutputArrays(outputs, { ${p.outputs.map((r) => `${lit(r.name)}: batch * ${p.sizes.get(r.node)}`).join(', ')} }, inputs, ${Arr}, ${modName});`,
       ...readAll('batch', true),
       ...p.outputs.map((r) =>
         r.batchAxis
@@ -264,7 +264,7 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
       `forward(Math.min(${blockId}, batch - b), ${[...p.inputs, ...p.outputs].map((r) => `${r.id}, b * ${p.sizes.get(r.node)}`).join(', ')});`,
       '}',
       `return { ${p.outputs
-        .map((r) => `${lit(r.name)}: ${r.batchAxis ? `R.intoOutput(outputs, ${lit(r.name)}, ${outputLayout(r)}, ${modName}) as ${Arr}` : r.id}`)
+        .map((r) => `${lit(r.name)}: ${r.batchAxis ? `R.intoOutput(outputs, ${lit(r.name)}, ${outputLayout(r)}) as ${Arr}` : r.id}`)
         .join(', ')} };`,
     ],
   });
