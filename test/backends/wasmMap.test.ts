@@ -136,6 +136,53 @@ for (const precision of ['float64', 'float32'] as const) {
       }
     }
   });
+  test(`${precision}: lane-wise formulas run in ${f32 ? 'f32x4' : 'f64x2'} lanes, then the rest one by one, bit for bit the scalar loop`, () => {
+    const n = 39, rows = 3, rowStride = n + 6;
+    // y[r, j] = where(x[r, j] - b[j], max(x[r, j] * w[j + 3], v[0, j]), -x[r, j] / s[0] + sqrt(|x[r, j]|)) - 0.25
+    const xj = x(0);
+    const formula = prim(
+      'sub',
+      prim(
+        'where',
+        prim('sub', xj, { k: 'param', name: 'b', at: [{ k: 'var', name: 'i0' }] }),
+        prim('max', prim('mul', xj, { k: 'param', name: 'w', at: [{ k: 'add', a: { k: 'var', name: 'i0' }, b: { k: 'lit', v: 3 } }] }), { k: 'param', name: 'v', at: [{ k: 'lit', v: 0 }, { k: 'var', name: 'i0' }] }),
+        prim('add', prim('div', prim('neg', xj), { k: 'param', name: 's', at: [{ k: 'lit', v: 0 }] }), prim('sqrt', prim('abs', xj))),
+      ),
+      { k: 'num', v: 0.25 },
+    );
+    const params = { b: { elem: 'f32', shape: [n] }, w: { elem: 'f32', shape: [n + 3] }, v: { elem: f32 ? 'f32' : 'f64', shape: [1, n] }, s: { elem: 'f32', shape: [1] } } as const;
+    const spec: MapSpec = { formula, v: 'i0', n, precision, inputs: new Map([[0, { shape: [n], rowStride }]]), params };
+    assert.is(compileMap(spec)!.lanes, f32 ? 4 : 2, 'the vector loop is there');
+    const { heap, fn } = build(spec);
+    let s = 7;
+    const rnd = (): number => Math.fround(((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4);
+    const filled = <T extends Float32Array | Float64Array>(a: T): T => {
+      for (let i = 0; i < a.length; i++) a[i] = rnd();
+      return a;
+    };
+    const X = filled(new Arr(heap.buffer, 0, rows * rowStride));
+    X.set([0, -0, NaN, Infinity, -Infinity], 4); // signed zeros, NaN and infinities through every operation
+    const Y = new Arr(heap.buffer, 8192, rows * n);
+    const b = filled(new Float32Array(heap.buffer, 16384, n));
+    const sc = Float32Array.of(0.75);
+    new Float32Array(heap.buffer, 18432, 1).set(sc);
+    const v = filled(new Arr(heap.buffer, 20480, n));
+    const w = filled(new Float32Array(heap.buffer, 24576, n + 3));
+    // operands in order: inputs by slot, then parameters by name (b, s, v, w)
+    fn(rows, Y.byteOffset, X.byteOffset, b.byteOffset, 18432, v.byteOffset, w.byteOffset);
+    for (let row = 0; row < rows; row++) {
+      for (let j = 0; j < n; j++) {
+        const xv = X[row * rowStride + j]!;
+        const want = r(
+          (r(xv - b[j]!) > 0 ? r(Math.max(r(xv * w[j + 3]!), v[j]!)) : r(r(r(-xv) / sc[0]!) + r(Math.sqrt(Math.abs(xv))))) - 0.25,
+        );
+        if (!same(Y[row * n + j]!, want)) assert.unreachable(`row ${row}, ${j} (x ${xv}): wasm ${Y[row * n + j]}, JS ${want}`);
+      }
+    }
+    // a strided load or a helper keeps the scalar loop only
+    assert.is(compileMap({ ...spec, formula: prim('add', x(0, 0, 2), xj), inputs: new Map([[0, { shape: [2 * n], rowStride }]]) })!.lanes, 1);
+    assert.is(compileMap({ ...spec, formula: prim('tanh', xj) })!.lanes, 1);
+  });
 }
 
 test('formulas outside what maps compute are refused', () => {

@@ -53,6 +53,8 @@ export interface MapKernelCode {
   /** Function body (locals, code, end), calls naming helpers and imports by name. */
   readonly code: readonly Code[];
   readonly arity: number;
+  /** Elements computed at once (1: scalar code only; 4 f32x4 or 2 f64x2 lanes, then the rest one by one). */
+  readonly lanes?: number;
   /** Its export name (default `map_<i>`): other kernel functions of i32 arguments use the same assembly. */
   readonly name?: string;
 }
@@ -167,11 +169,69 @@ export function compileMap(spec: MapSpec): MapKernelCode | null {
         return false;
     }
   };
+  /**
+   * The same element code for `L` elements at once, in f32x4 or f64x2 lanes, or false where a
+   * primitive has no lane-wise instruction (helpers, imports) or a load strides (c > 1): then
+   * only the scalar loop runs. Loads with c = 1 read L consecutive elements, c = 0 one element
+   * splat to every lane; every operation is the scalar one lane by lane (prims.ts `lanes`), so
+   * each element is what the scalar loop computes, bit for bit.
+   */
+  const splat = f32 ? op.simd(19) : op.simd(20);
+  const load = (g: { readonly c: number }, off: number, elem: Elem): number[] => {
+    const own = elem === (f32 ? 'f32' : 'f64');
+    if (g.c === 1) return own ? op.mem(op.simd(0), 0, off) : [...op.mem(op.simd(93), 0, off), ...op.simd(95)]; // float32 pairs widened
+    return own ? op.mem(op.simd(f32 ? 9 : 10), f32 ? 2 : 3, off) : [...op.mem([0x2a], 2, off), PROMOTE, ...splat];
+  };
+  const lanes = (g: F): boolean => {
+    switch (g.k) {
+      case 'num':
+        emit(...(f32 ? f32Const(g.v) : f64Const(g.v)), ...splat);
+        return true;
+      case 'input': {
+        const operand = spec.inputs.get(g.slot);
+        const a = operand && affine(flatIndex(g.at, operand.shape), spec.v);
+        if (!a || (a.c !== 0 && a.c !== 1)) return false;
+        emit(...load(a, address(op.get(arg(slots.indexOf(g.slot))), a, B), f32 ? 'f32' : 'f64'));
+        return true;
+      }
+      case 'param': {
+        const p = spec.params[g.name];
+        const a = p && affine(flatIndex(g.at, p.shape), spec.v);
+        if (!p || !a || (a.c !== 0 && a.c !== 1) || (f32 && p.elem === 'f64')) return false;
+        emit(...load(a, address(op.get(arg(slots.length + params.indexOf(g.name))), a, p.elem === 'f32' ? 4 : 8), p.elem));
+        return true;
+      }
+      case 'prim': {
+        const w = PRIMS[g.op].wasm;
+        if ('select' in w) {
+          // bitselect(a, b, c > 0): a where the mask is set, as select takes a, b, then c
+          if (![g.args[1]!, g.args[2]!, g.args[0]!].every(lanes)) return false;
+          emit(...op.simd(12), ...new Array<number>(16).fill(0), ...op.simd(f32 ? 0x44 : 0x4a), ...op.simd(0x52));
+          return true;
+        }
+        if (!('ins' in w) || !w.lanes || !g.args.every(lanes)) return false;
+        emit(...op.simd(f32 ? w.lanes.f32x4 : w.lanes.f64x2));
+        return true;
+      }
+      case 'shift':
+        return lanes(g.body);
+      case 'alt':
+        return lanes(g.numeric);
+      case 'reduce':
+      case 'guard':
+        return false;
+    }
+  };
   const store = (): number[] => [...op.get(1), ...op.get(J), ...op.i32(B), ...op.mul, ...op.add];
   code.push(...store());
   if (!value(f)) return null;
   code.push(...op.mem([f32 ? 0x38 : 0x39], f32 ? 2 : 3));
   const element = code.splice(0);
+  const L = 16 / B;
+  const full = spec.n - (spec.n % L);
+  code.push(...store());
+  const vector = full > 0 && lanes(f) ? [...code.splice(0), ...op.mem(op.simd(11), 0)] : null;
+  code.splice(0);
   const advance = (local: number, stride: number): number[] =>
     stride === 0 ? [] : [...op.get(local), ...op.i32(stride * B), ...op.add, ...op.set(local)];
   // the loops wrap the element code; calls stay symbolic inside it
@@ -180,11 +240,13 @@ export function compileMap(spec: MapSpec): MapKernelCode | null {
     ...advance(1, spec.n),
     ...slots.flatMap((s, k) => advance(arg(k), spec.inputs.get(s)!.rowStride)),
   ];
+  // L elements at a time up to `full`, then the rest one by one (j carries on from the vector loop)
+  const elements = [...(vector ? loop(J, op.i32(full), op.i32(L), vector) : []), ...loop(J, op.i32(spec.n), op.i32(1), element)];
   const body: Code[] = [
     ...op.i32(0), ...op.set(R),
-    ...loop(R, op.get(0), op.i32(1), [...inner, ...loop(J, op.i32(spec.n), op.i32(1), element), ...rowEnd]),
+    ...loop(R, op.get(0), op.i32(1), [...inner, ...elements, ...rowEnd]),
   ];
-  return { slots, params, code: [...vec([[2, I32]]), ...body, 0x0b], arity: R };
+  return { slots, params, code: [...vec([[2, I32]]), ...body, 0x0b], arity: R, lanes: vector ? L : 1 };
 }
 
 // helper locals: 0 x; exp: 1 t, 2 r, 3 p, 4 s, 5 v, 6 fl (f64), 7 k (i32); tanh: 1 a, 2 u, 3 q, 4 t
