@@ -1,5 +1,5 @@
 /**
- * The ceiling of a WebGL 1 fragment-shader product on this machine's GL, against the numeric
+ * The ceiling of WebGL 1 fragment-shader products on this machine's GL, against the numeric
  * module: Linear(784→256) at batch 16384 (fc1 of the MLP, three quarters of its multiply-adds),
  * as hand-written shaders through headless-gl, without gpu.js, engines interleaved, medians.
  *
@@ -11,9 +11,12 @@
  * buffers here, i.e. 32 outputs a fragment: no tile of outputs × examples reads fewer texels per
  * multiply-add than 4 × 8). Texel coordinates are computed directly, with no flat-index decode.
  *
- * The GL rows time the draw alone (inputs and weights already in textures, one texel read back
- * to wait for it); the numeric row is a whole predictBatch call. Outputs are checked against the
- * numeric module (1e-4 relative) before timing.
+ * The same for the whole MLP 784-256-256-10 as a chain of such shaders (bias and ReLU in the
+ * shader; each layer reads the E textures the one before wrote, so examples stay where they are).
+ *
+ * The GL rows time the draws alone (inputs and weights already in textures, one texel read back
+ * to wait for them), the batch's upload is a row of its own; the numeric row is a whole
+ * predictBatch call. Outputs are checked against the numeric module (1e-4 relative) before timing.
  *
  *   xvfb-run -a node dist/bench/glCeiling.js [--batch 16384] [--rounds 5]
  */
@@ -23,12 +26,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadedGlDriver } from '@layergen/runtime/gpu';
 import { loadNet } from '../compiler/frontend/index.js';
-import { arg, fmt, inputs, layergenModule, maxDiff, measure, ratio, type Engine, type NumericModule } from './harness.js';
+import { arg, fmt, inputs, layergenModule, maxDiff, measure, ratio, type Engine, type NumericModule, type Out } from './harness.js';
 import type { BenchNet } from './models.js';
 
 const M = Number(arg('--batch') ?? 16384);
 const ROUNDS = Number(arg('--rounds') ?? 5);
-const [K, N] = [784, 256];
+const K = 784;
 const TILES = [1, 4, 8] as const;
 
 /** The WebGL 1 calls used here (this project compiles without the DOM typings). */
@@ -123,89 +126,130 @@ function program(gl: Gl, fragment: string): Handle {
 
 const f = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
-/** The fragment shader of tile E: 4 outputs of E examples, bias added. */
-function shaderOf(E: number): string {
+/** Where a layer's input comes from: one texture of rows (example m at row m), or E textures (example mb E + e at row mb of texture e). */
+type Source = { readonly rows: Handle } | { readonly split: readonly Handle[] };
+
+/** A linear layer on the GL: K inputs, N outputs (a multiple of 4), weights [N/4, K] and bias [N/4, 1] as RGBA textures. */
+interface GlLinear {
+  readonly K: number;
+  readonly N: number;
+  readonly w: Handle;
+  readonly b: Handle;
+  readonly relu: boolean;
+}
+
+/** The fragment shader of tile E for `l` reading `src`: 4 outputs of E examples, bias (and ReLU) applied. */
+function shaderOf(E: number, l: GlLinear, split: boolean): string {
   const es = [...Array(E).keys()];
+  const H = M / E;
+  const xsOf = (e: number): string => (split ? `xs${e}` : 'xs');
+  const yOf = (e: number): string => (split ? `(mb + 0.5) / ${f(H)}` : `(mb * ${f(E)} + ${f(e + 0.5)}) / ${f(M)}`);
+  const out = (e: number): string => (l.relu ? `max(a${e} + b, vec4(0.0))` : `a${e} + b`);
   return `#extension GL_EXT_draw_buffers : require
 precision highp float;
-uniform sampler2D xs;
+${split ? es.map((e) => `uniform sampler2D xs${e};`).join('\n') : 'uniform sampler2D xs;'}
 uniform sampler2D ws;
 uniform sampler2D bs;
 void main() {
   float o4 = floor(gl_FragCoord.x);
   float mb = floor(gl_FragCoord.y);
-  float wx = (o4 + 0.5) / ${f(N / 4)};
-  ${es.map((e) => `vec4 a${e} = vec4(0.0); float y${e} = (mb * ${f(E)} + ${f(e + 0.5)}) / ${f(M)};`).join('\n  ')}
-  for (int k4 = 0; k4 < ${K / 4}; k4++) {
-    float kx = (float(k4) + 0.5) / ${f(K / 4)};
-    float wy = float(k4) * ${f(4 / K)} + ${f(0.5 / K)};
+  float wx = (o4 + 0.5) / ${f(l.N / 4)};
+  ${es.map((e) => `vec4 a${e} = vec4(0.0); float y${e} = ${yOf(e)};`).join('\n  ')}
+  for (int k4 = 0; k4 < ${l.K / 4}; k4++) {
+    float kx = (float(k4) + 0.5) / ${f(l.K / 4)};
+    float wy = float(k4) * ${f(4 / l.K)} + ${f(0.5 / l.K)};
     vec4 w0 = texture2D(ws, vec2(wx, wy));
-    vec4 w1 = texture2D(ws, vec2(wx, wy + ${f(1 / K)}));
-    vec4 w2 = texture2D(ws, vec2(wx, wy + ${f(2 / K)}));
-    vec4 w3 = texture2D(ws, vec2(wx, wy + ${f(3 / K)}));
-    ${es.map((e) => `{ vec4 x = texture2D(xs, vec2(kx, y${e})); a${e} += x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3; }`).join('\n    ')}
+    vec4 w1 = texture2D(ws, vec2(wx, wy + ${f(1 / l.K)}));
+    vec4 w2 = texture2D(ws, vec2(wx, wy + ${f(2 / l.K)}));
+    vec4 w3 = texture2D(ws, vec2(wx, wy + ${f(3 / l.K)}));
+    ${es.map((e) => `{ vec4 x = texture2D(${xsOf(e)}, vec2(kx, y${e})); a${e} += x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3; }`).join('\n    ')}
   }
   vec4 b = texture2D(bs, vec2(wx, 0.5));
-  ${es.map((e) => `gl_FragData[${e}] = a${e} + b;`).join('\n  ')}
+  ${es.map((e) => `gl_FragData[${e}] = ${out(e)};`).join('\n  ')}
 }`;
 }
 
-interface GlTile {
-  readonly E: number;
+interface GlStep {
+  /** The E output textures, [N/4, M/E] each. */
+  readonly outs: readonly Handle[];
   readonly draw: () => void;
-  /** The outputs, batch-first [M, N]. */
-  readonly read: () => Float32Array;
 }
 
-function glTile(gl: Gl, db: DrawBuffers, E: number, tex: { x: Handle; w: Handle; b: Handle }): GlTile {
+function glStep(gl: Gl, db: DrawBuffers, E: number, l: GlLinear, src: Source): GlStep {
   const H = M / E;
-  const outs = [...Array(E).keys()].map(() => texture(gl, N / 4, H, null));
+  const outs = [...Array(E).keys()].map(() => texture(gl, l.N / 4, H, null));
   const fb = gl.createFramebuffer();
   gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
   outs.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
   const attachments = outs.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e);
   db.drawBuffersWEBGL(attachments);
   if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) throw new Error(`glCeiling: ${E} render targets: framebuffer incomplete`);
-  const prog = program(gl, shaderOf(E));
+  const split = 'split' in src;
+  const prog = program(gl, shaderOf(E, l, split));
+  const samplers: [string, Handle][] = [
+    ...(split ? src.split.map((t, e): [string, Handle] => [`xs${e}`, t]) : [['xs', src.rows] as [string, Handle]]),
+    ['ws', l.w],
+    ['bs', l.b],
+  ];
   const quad = gl.createBuffer();
-  const bind = (): void => {
-    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    db.drawBuffersWEBGL(attachments);
-    gl.useProgram(prog);
-    ([['xs', tex.x], ['ws', tex.w], ['bs', tex.b]] as const).forEach(([name, t], unit) => {
-      gl.activeTexture(gl.TEXTURE0 + unit);
-      gl.bindTexture(gl.TEXTURE_2D, t);
-      gl.uniform1i(gl.getUniformLocation(prog, name), unit);
-    });
-    gl.bindBuffer(gl.ARRAY_BUFFER, quad);
-    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
-    const loc = gl.getAttribLocation(prog, 'p');
-    gl.enableVertexAttribArray(loc);
-    gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
-    gl.viewport(0, 0, N / 4, H);
-  };
-  const px = new Float32Array(4);
+  gl.bindBuffer(gl.ARRAY_BUFFER, quad);
+  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
   return {
-    E,
+    outs,
     draw: () => {
-      bind();
-      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, px); // waits for the draw
-    },
-    read: () => {
-      const y = new Float32Array(M * N);
-      const rowsOf = new Float32Array(H * N);
-      outs.forEach((t, e) => {
-        const one = gl.createFramebuffer();
-        gl.bindFramebuffer(gl.FRAMEBUFFER, one);
-        gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, t, 0);
-        gl.readPixels(0, 0, N / 4, H, gl.RGBA, gl.FLOAT, rowsOf);
-        for (let r = 0; r < H; r++) y.set(rowsOf.subarray(r * N, (r + 1) * N), (r * E + e) * N);
-        gl.deleteFramebuffer(one);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+      db.drawBuffersWEBGL(attachments);
+      gl.useProgram(prog);
+      samplers.forEach(([name, t], unit) => {
+        gl.activeTexture(gl.TEXTURE0 + unit);
+        gl.bindTexture(gl.TEXTURE_2D, t);
+        gl.uniform1i(gl.getUniformLocation(prog, name), unit);
       });
-      return y;
+      gl.bindBuffer(gl.ARRAY_BUFFER, quad);
+      const loc = gl.getAttribLocation(prog, 'p');
+      gl.enableVertexAttribArray(loc);
+      gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+      gl.viewport(0, 0, l.N / 4, H);
+      gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     },
   };
+}
+
+/** The outputs of `step` (E textures), batch-first [M, size] (the first `size` of its N). */
+function readSplit(gl: Gl, step: GlStep, N: number, size: number): Float32Array {
+  const E = step.outs.length;
+  const H = M / E;
+  const y = new Float32Array(M * size);
+  const rows = new Float32Array(H * N);
+  step.outs.forEach((t, e) => {
+    const one = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, one);
+    gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, t, 0);
+    gl.readPixels(0, 0, N / 4, H, gl.RGBA, gl.FLOAT, rows);
+    for (let r = 0; r < H; r++) y.set(rows.subarray(r * N, r * N + size), (r * E + e) * size);
+    gl.deleteFramebuffer(one);
+  });
+  return y;
+}
+
+/** Waits for the draws before it (reads one texel of the last step's first output). */
+function finish(gl: Gl, step: GlStep): void {
+  const px = new Float32Array(4);
+  const one = gl.createFramebuffer();
+  gl.bindFramebuffer(gl.FRAMEBUFFER, one);
+  gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, step.outs[0]!, 0);
+  gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.FLOAT, px);
+  gl.deleteFramebuffer(one);
+}
+
+/** A linear layer's weights ([N, K], PyTorch's layout) and bias as textures, outputs padded to a multiple of 4. */
+function linearOf(gl: Gl, weight: ArrayLike<number>, bias: ArrayLike<number>, K: number, units: number, relu: boolean): GlLinear {
+  const N = Math.ceil(units / 4) * 4;
+  const wt = new Float32Array(K * N); // texel (o4, k) holds outputs 4 o4 .. 4 o4 + 3 of k
+  for (let o = 0; o < units; o++) for (let k = 0; k < K; k++) wt[k * N + o] = weight[o * K + k]!;
+  const b = new Float32Array(N);
+  for (let o = 0; o < units; o++) b[o] = bias[o]!;
+  return { K, N, w: texture(gl, N / 4, K, wt), b: texture(gl, N / 4, 1, b), relu };
 }
 
 async function main(): Promise<void> {
@@ -218,49 +262,67 @@ async function main(): Promise<void> {
   const maxBuffers = db ? Number(gl.getParameter(db.MAX_DRAW_BUFFERS_WEBGL)) : 1;
   const tiles = TILES.filter((E) => E === 1 || (db && E <= maxBuffers));
 
-  const dir = join(process.cwd(), '.tmp-bench-out', 'glceiling'); // beside node_modules: the module imports @layergen/runtime
+  const dir = join(process.cwd(), '.tmp-bench-out', 'glceiling'); // beside node_modules: the modules import @layergen/runtime
   mkdirSync(dir, { recursive: true });
-  const net = { name: 'fc784' } as BenchNet;
-  const file = join(dir, 'fc784.yaml');
-  writeFileSync(file, 'name: fc784\ninputs:\n  x: [784]\nlayers:\n  - {name: fc1, type: linear, units: 256}\nseed: 42\n');
-  const g = loadNet(file).graph;
-  const fc = g.nodes.find((n) => n.name === 'fc1')!;
-  const weight = fc.params.weight!.data; // [N, K]
-  const bias = fc.params.bias!.data;
-  const num = await layergenModule<NumericModule>(net, file, dir, 'numeric', 'float32');
+  const nets = {
+    fc784: 'name: fc784\ninputs:\n  x: [784]\nlayers:\n  - {name: fc1, type: linear, units: 256}\nseed: 42\n',
+    mlp784:
+      'name: mlp784\ninputs:\n  x: [784]\nlayers:\n  - {name: fc1, type: linear, units: 256}\n  - {type: relu}\n' +
+      '  - {name: fc2, type: linear, units: 256}\n  - {type: relu}\n  - {name: fc3, type: linear, units: 10}\nseed: 42\n',
+  };
   const x = inputs(M * K, 7);
-
-  const wt = new Float32Array(K * N); // [K, N]: texel (o4, k) holds outputs 4 o4 .. 4 o4 + 3 of k
-  for (let o = 0; o < N; o++) for (let k = 0; k < K; k++) wt[k * N + o] = weight[o * K + k]!;
-  const tex = { x: texture(gl, K / 4, M, x), w: texture(gl, N / 4, K, wt), b: texture(gl, N / 4, 1, Float32Array.from(bias)) };
-  const made = tiles.map((E) => glTile(gl, db!, E, tex));
-
-  const want = Object.values(num.predictBatch({ x }, M))[0]!;
-  for (const t of made) {
-    t.draw();
-    const d = maxDiff(t.read(), want, true);
-    if (!(d <= 1e-4)) throw new Error(`glCeiling: E = ${t.E} differs from the numeric module by ${d}`);
-  }
-  const engines: Engine[] = [
-    { name: 'numeric', call: () => Object.values(num.predictBatch({ x }, M))[0]! },
-    ...made.map((t) => ({ name: `E${t.E}`, call: () => (t.draw(), want) })),
-  ];
-  const ms = await measure(engines, { rounds: ROUNDS, warmup: false });
-  const macs = M * K * N;
-  const rate = (v: number): string => (macs / v / 1e6).toFixed(1);
-  const renderer = String(gl.getParameter(gl.RENDERER));
+  const xTex = texture(gl, K / 4, M, x);
   const lines = [
-    `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; GL: ${renderer}${renderer === 'ANGLE' ? ` (${loadedGlDriver() ?? 'driver unknown'})` : ''}; draw buffers: ${maxBuffers}.`,
-    `Linear(784→256), batch ${M} (${(macs / 1e9).toFixed(2)} G multiply-adds); median ms over ${ROUNDS} interleaved rounds of one call; outputs within 1e-4 of the numeric module.`,
+    `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; GL: ${String(gl.getParameter(gl.RENDERER))}${String(gl.getParameter(gl.RENDERER)) === 'ANGLE' ? ` (${loadedGlDriver() ?? 'driver unknown'})` : ''}; draw buffers: ${maxBuffers}.`,
+    `Batch ${M}; median ms over ${ROUNDS} interleaved rounds of one call; outputs within 1e-4 of the numeric module (float32) before timing.`,
+    'The GL rows time the draws (input and weights already in textures, one texel read back to wait for them).',
     '',
-    '| engine | ms | G multiply-adds/s | multiply-adds per texel read | numeric ÷ engine |',
-    '|---|---:|---:|---:|---:|',
-    `| layergen numeric f32 (predictBatch, WebAssembly SIMD) | ${fmt(ms.get('numeric'))} | ${rate(ms.get('numeric')!)} | | 1.00× |`,
-    ...made.map((t) => {
-      const v = ms.get(`E${t.E}`)!;
-      return `| WebGL 1 shader, 4 outputs × ${t.E} example${t.E > 1 ? 's' : ''} a fragment (${t.E} render target${t.E > 1 ? 's' : ''}) | ${fmt(v)} | ${rate(v)} | ${((16 * t.E) / (4 + t.E)).toFixed(1)} | ${ratio(ms.get('numeric'), v)} |`;
-    }),
+    '| net | engine | ms | G multiply-adds/s | multiply-adds per texel read | numeric ÷ engine |',
+    '|---|---|---:|---:|---:|---:|',
   ];
+  for (const [name, yaml] of Object.entries(nets)) {
+    const file = join(dir, `${name}.yaml`);
+    writeFileSync(file, yaml);
+    const g = loadNet(file).graph;
+    const fcs = g.nodes.filter((n) => n.params.weight !== undefined);
+    const num = await layergenModule<NumericModule>({ name } as BenchNet, file, dir, 'numeric', 'float32');
+    const want = Object.values(num.predictBatch({ x }, M))[0]!;
+    const units = fcs.map((n) => n.params.bias!.data.length);
+    const layers = fcs.map((n, i) => linearOf(gl, n.params.weight!.data, n.params.bias!.data, i === 0 ? K : units[i - 1]!, units[i]!, i < fcs.length - 1));
+    const label = name === 'fc784' ? 'Linear(784→256)' : 'MLP 784-256-256-10';
+    const macs = M * fcs.reduce((t, n) => t + n.params.weight!.data.length, 0);
+    const chains = tiles.filter((E) => name === 'fc784' || E > 1).map((E) => {
+      const steps: GlStep[] = [];
+      layers.forEach((l, i) => steps.push(glStep(gl, db!, E, l, i === 0 ? { rows: xTex } : { split: steps[i - 1]!.outs })));
+      const last = steps[steps.length - 1]!;
+      return { E, steps, run: () => (steps.forEach((st) => st.draw()), finish(gl, last)), read: () => readSplit(gl, last, layers[layers.length - 1]!.N, units[units.length - 1]!) };
+    });
+    for (const c of chains) {
+      c.run();
+      const d = maxDiff(c.read(), want, true);
+      if (!(d <= 1e-4)) throw new Error(`glCeiling: ${label}, E = ${c.E}: differs from the numeric module by ${d}`);
+    }
+    const upload = (): Out => {
+      gl.bindTexture(gl.TEXTURE_2D, xTex);
+      gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, K / 4, M, 0, gl.RGBA, gl.FLOAT, x);
+      finish(gl, chains[0]!.steps[0]!);
+      return want;
+    };
+    const engines: Engine[] = [
+      { name: 'numeric', call: () => Object.values(num.predictBatch({ x }, M))[0]! },
+      ...chains.map((c) => ({ name: `E${c.E}`, call: () => (c.run(), want) })),
+      ...(name === 'mlp784' ? [{ name: 'upload', call: upload }] : []),
+    ];
+    const ms = await measure(engines, { rounds: ROUNDS, warmup: false });
+    const rate = (v: number): string => (macs / v / 1e6).toFixed(1);
+    lines.push(`| ${label} | layergen numeric f32 (predictBatch, WebAssembly SIMD) | ${fmt(ms.get('numeric'))} | ${rate(ms.get('numeric')!)} | | 1.00× |`);
+    for (const c of chains) {
+      const v = ms.get(`E${c.E}`)!;
+      const what = `WebGL 1 shaders, 4 outputs × ${c.E} example${c.E > 1 ? 's' : ''} a fragment (${c.E} render target${c.E > 1 ? 's' : ''})`;
+      lines.push(`| ${label} | ${what} | ${fmt(v)} | ${rate(v)} | ${((16 * c.E) / (4 + c.E)).toFixed(1)} | ${ratio(ms.get('numeric'), v)} |`);
+    }
+    if (ms.has('upload')) lines.push(`| ${label} | the batch's upload to its texture (texImage2D, ${((M * K * 4) / 2 ** 20).toFixed(0)} MiB), not in the rows above | ${fmt(ms.get('upload'))} | | | |`);
+  }
   console.log(lines.join('\n'));
 }
 
