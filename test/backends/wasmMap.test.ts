@@ -179,6 +179,30 @@ for (const precision of ['float64', 'float32'] as const) {
         if (!same(Y[row * n + j]!, want)) assert.unreachable(`row ${row}, ${j} (x ${xv}): wasm ${Y[row * n + j]}, JS ${want}`);
       }
     }
+    // broadcasts of an input and of a parameter of the module's own type, and a negative offset
+    // (x[j - 2] from a pointer two elements in): y[r, j] = x[r, j - 2] * z[r, 0] + t[0]
+    const formula2 = prim('add', prim('mul', x(0, -2), x(1, 0, 0)), { k: 'param', name: 't', at: [{ k: 'lit', v: 0 }] });
+    const spec2: MapSpec = {
+      formula: formula2,
+      v: 'i0',
+      n,
+      precision,
+      inputs: new Map([[0, { shape: [n], rowStride }], [1, { shape: [1], rowStride: 1 }]]),
+      params: { t: { elem: f32 ? 'f32' : 'f64', shape: [1] } },
+    };
+    assert.is(compileMap(spec2)!.lanes, f32 ? 4 : 2, 'broadcasts and negative offsets stay in lanes');
+    const two = build(spec2);
+    const X2 = filled(new Arr(two.heap.buffer, 0, rows * rowStride + 2));
+    const Z2 = filled(new Arr(two.heap.buffer, 8192, rows));
+    const T2 = filled(new Arr(two.heap.buffer, 12288, 1));
+    const Y2 = new Arr(two.heap.buffer, 16384, rows * n);
+    two.fn(rows, Y2.byteOffset, X2.byteOffset + 2 * Arr.BYTES_PER_ELEMENT, Z2.byteOffset, T2.byteOffset);
+    for (let row = 0; row < rows; row++) {
+      for (let j = 0; j < n; j++) {
+        const want = r(r(X2[row * rowStride + j]! * Z2[row]!) + T2[0]!);
+        if (!same(Y2[row * n + j]!, want)) assert.unreachable(`broadcast: row ${row}, ${j}: wasm ${Y2[row * n + j]}, JS ${want}`);
+      }
+    }
     // a strided load or a helper keeps the scalar loop only
     assert.is(compileMap({ ...spec, formula: prim('add', x(0, 0, 2), xj), inputs: new Map([[0, { shape: [2 * n], rowStride }]]) })!.lanes, 1);
     assert.is(compileMap({ ...spec, formula: prim('tanh', xj) })!.lanes, 1);
