@@ -51,6 +51,15 @@ function points(f32: boolean): number[] {
   return f32 ? out.map(Math.fround) : out;
 }
 
+/** Fills views of the heap in place (typed-array map would copy) with float32 values in [-4, 4), from `seed`. */
+function filler(seed: number): <T extends Float32Array | Float64Array>(a: T) => T {
+  let s = seed;
+  return (a) => {
+    for (let i = 0; i < a.length; i++) a[i] = Math.fround(((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4);
+    return a;
+  };
+}
+
 const same = (a: number, b: number): boolean => Object.is(a, b) || (Number.isNaN(a) && Number.isNaN(b));
 
 interface Run {
@@ -115,13 +124,7 @@ for (const precision of ['float64', 'float32'] as const) {
     const params = { b: { elem: 'f32', shape: [n] }, w: { elem: 'f32', shape: [n + 3] }, v: { elem: f32 ? 'f32' : 'f64', shape: [1, n] } } as const;
     const { heap, fn } = build({ formula, v: 'i0', n, precision, inputs: new Map([[0, { shape: [2 * n], rowStride }]]), params });
     const B = Arr.BYTES_PER_ELEMENT;
-    let s = 99;
-    const rnd = (): number => Math.fround(((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4);
-    // views of the heap, filled in place (typed-array map would copy)
-    const filled = <T extends Float32Array | Float64Array>(a: T): T => {
-      for (let i = 0; i < a.length; i++) a[i] = rnd();
-      return a;
-    };
+    const filled = filler(99);
     const X = filled(new Arr(heap.buffer, 0, rows * rowStride));
     const Y = new Arr(heap.buffer, 8192, rows * n);
     const b = filled(new Float32Array(heap.buffer, 16384, n));
@@ -154,12 +157,7 @@ for (const precision of ['float64', 'float32'] as const) {
     const spec: MapSpec = { formula, v: 'i0', n, precision, inputs: new Map([[0, { shape: [n], rowStride }]]), params };
     assert.is(compileMap(spec)!.lanes, f32 ? 4 : 2, 'the vector loop is there');
     const { heap, fn } = build(spec);
-    let s = 7;
-    const rnd = (): number => Math.fround(((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 2 ** 32) * 8 - 4);
-    const filled = <T extends Float32Array | Float64Array>(a: T): T => {
-      for (let i = 0; i < a.length; i++) a[i] = rnd();
-      return a;
-    };
+    const filled = filler(7);
     const X = filled(new Arr(heap.buffer, 0, rows * rowStride));
     X.set([0, -0, NaN, Infinity, -Infinity], 4); // signed zeros, NaN and infinities through every operation
     const Y = new Arr(heap.buffer, 8192, rows * n);

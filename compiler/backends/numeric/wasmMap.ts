@@ -131,92 +131,58 @@ export function compileMap(spec: MapSpec): MapKernelCode | null {
     emit(...op.i32(off), ...op.add);
     return 0;
   };
-  const value = (g: F): boolean => {
-    switch (g.k) {
-      case 'num':
-        emit(...(f32 ? f32Const(g.v) : f64Const(g.v)));
-        return true;
-      case 'input': {
-        const operand = spec.inputs.get(g.slot);
-        const a = operand && affine(flatIndex(g.at, operand.shape), spec.v);
-        if (!a) return false;
-        const off = address(op.get(arg(slots.indexOf(g.slot))), a, B);
-        emit(...op.mem([f32 ? 0x2a : 0x2b], f32 ? 2 : 3, off));
-        return true;
-      }
-      case 'param': {
-        const p = spec.params[g.name];
-        const a = p && affine(flatIndex(g.at, p.shape), spec.v);
-        if (!p || !a || (f32 && p.elem === 'f64')) return false;
-        const off = address(op.get(arg(slots.length + params.indexOf(g.name))), a, p.elem === 'f32' ? 4 : 8);
-        emit(...op.mem([p.elem === 'f32' ? 0x2a : 0x2b], p.elem === 'f32' ? 2 : 3, off));
-        if (p.elem === 'f32' && !f32) emit(PROMOTE);
-        return true;
-      }
-      case 'prim': {
-        // where(c, a, b) takes its operands as select does: a, b, then c
-        const args = 'select' in PRIMS[g.op].wasm ? [g.args[1]!, g.args[2]!, g.args[0]!] : g.args;
-        if (!args.every(value)) return false;
-        code.push(...primCode(g.op, f32));
-        return true;
-      }
-      case 'shift':
-        return value(g.body);
-      case 'alt':
-        return value(g.numeric);
-      case 'reduce':
-      case 'guard':
-        return false;
-    }
-  };
   /**
-   * The same element code for `L` elements at once, in f32x4 or f64x2 lanes, or false where a
-   * primitive has no lane-wise instruction (helpers, imports) or a load strides (c > 1): then
-   * only the scalar loop runs. Loads with c = 1 read L consecutive elements, c = 0 one element
-   * splat to every lane; every operation is the scalar one lane by lane (prims.ts `lanes`), so
-   * each element is what the scalar loop computes, bit for bit.
+   * Code of `g` for one element (`vector` false) or for L at once in f32x4 / f64x2 lanes
+   * (`vector` true), appended to `code`; false where the formula is outside what maps compute,
+   * or, in lanes, where a primitive has no lane-wise instruction (helpers, imports) or a load
+   * strides (c > 1): then only the scalar loop runs. In lanes, loads with c = 1 read L
+   * consecutive elements and c = 0 one element splat to every lane; each operation is the scalar
+   * one lane by lane (prims.ts `lanes`), so every element is what the scalar loop computes.
    */
   const splat = f32 ? op.simd(19) : op.simd(20);
-  const load = (g: { readonly c: number }, off: number, elem: Elem): number[] => {
+  const load = (vector: boolean, a: Affine, off: number, elem: Elem): number[] => {
     const own = elem === (f32 ? 'f32' : 'f64');
-    if (g.c === 1) return own ? op.mem(op.simd(0), 0, off) : [...op.mem(op.simd(93), 0, off), ...op.simd(95)]; // float32 pairs widened
-    return own ? op.mem(op.simd(f32 ? 9 : 10), f32 ? 2 : 3, off) : [...op.mem([0x2a], 2, off), PROMOTE, ...splat];
+    const scalar = op.mem([elem === 'f32' ? 0x2a : 0x2b], elem === 'f32' ? 2 : 3, off);
+    if (!vector) return own ? scalar : [...scalar, PROMOTE];
+    if (a.c === 1) return own ? op.mem(op.simd(0), 0, off) : [...op.mem(op.simd(93), 0, off), ...op.simd(95)]; // float32 pairs widened
+    return own ? op.mem(op.simd(f32 ? 9 : 10), f32 ? 2 : 3, off) : [...scalar, PROMOTE, ...splat];
   };
-  const lanes = (g: F): boolean => {
+  const compile = (g: F, vector: boolean): boolean => {
+    const sub = (h: F): boolean => compile(h, vector);
+    const lanesOk = (a: Affine | null | undefined): a is Affine => !!a && (!vector || a.c === 0 || a.c === 1);
     switch (g.k) {
       case 'num':
-        emit(...(f32 ? f32Const(g.v) : f64Const(g.v)), ...splat);
+        emit(...(f32 ? f32Const(g.v) : f64Const(g.v)), ...(vector ? splat : []));
         return true;
       case 'input': {
         const operand = spec.inputs.get(g.slot);
         const a = operand && affine(flatIndex(g.at, operand.shape), spec.v);
-        if (!a || (a.c !== 0 && a.c !== 1)) return false;
-        emit(...load(a, address(op.get(arg(slots.indexOf(g.slot))), a, B), f32 ? 'f32' : 'f64'));
+        if (!lanesOk(a)) return false;
+        emit(...load(vector, a, address(op.get(arg(slots.indexOf(g.slot))), a, B), f32 ? 'f32' : 'f64'));
         return true;
       }
       case 'param': {
         const p = spec.params[g.name];
         const a = p && affine(flatIndex(g.at, p.shape), spec.v);
-        if (!p || !a || (a.c !== 0 && a.c !== 1) || (f32 && p.elem === 'f64')) return false;
-        emit(...load(a, address(op.get(arg(slots.length + params.indexOf(g.name))), a, p.elem === 'f32' ? 4 : 8), p.elem));
+        if (!p || !lanesOk(a) || (f32 && p.elem === 'f64')) return false;
+        emit(...load(vector, a, address(op.get(arg(slots.length + params.indexOf(g.name))), a, p.elem === 'f32' ? 4 : 8), p.elem));
         return true;
       }
       case 'prim': {
         const w = PRIMS[g.op].wasm;
-        if ('select' in w) {
-          // bitselect(a, b, c > 0): a where the mask is set, as select takes a, b, then c
-          if (![g.args[1]!, g.args[2]!, g.args[0]!].every(lanes)) return false;
-          emit(...op.simd(12), ...new Array<number>(16).fill(0), ...op.simd(f32 ? 0x44 : 0x4a), ...op.simd(0x52));
-          return true;
-        }
-        if (!('ins' in w) || !w.lanes || !g.args.every(lanes)) return false;
-        emit(...op.simd(f32 ? w.lanes.f32x4 : w.lanes.f64x2));
+        // where(c, a, b) takes its operands as select does: a, b, then c (in lanes: bitselect(a, b, c > 0))
+        const args = 'select' in w ? [g.args[1]!, g.args[2]!, g.args[0]!] : g.args;
+        if (vector && !('select' in w) && !('lanes' in w && w.lanes)) return false;
+        if (!args.every(sub)) return false;
+        if (!vector) code.push(...primCode(g.op, f32));
+        else if ('select' in w) emit(...op.simd(12), ...new Array<number>(16).fill(0), ...op.simd(f32 ? 0x44 : 0x4a), ...op.simd(0x52));
+        else if ('lanes' in w && w.lanes) emit(...op.simd(f32 ? w.lanes.f32x4 : w.lanes.f64x2));
         return true;
       }
       case 'shift':
-        return lanes(g.body);
+        return sub(g.body);
       case 'alt':
-        return lanes(g.numeric);
+        return sub(g.numeric);
       case 'reduce':
       case 'guard':
         return false;
@@ -224,13 +190,13 @@ export function compileMap(spec: MapSpec): MapKernelCode | null {
   };
   const store = (): number[] => [...op.get(1), ...op.get(J), ...op.i32(B), ...op.mul, ...op.add];
   code.push(...store());
-  if (!value(f)) return null;
+  if (!compile(f, false)) return null;
   code.push(...op.mem([f32 ? 0x38 : 0x39], f32 ? 2 : 3));
   const element = code.splice(0);
   const L = 16 / B;
   const full = spec.n - (spec.n % L);
   code.push(...store());
-  const vector = full > 0 && lanes(f) ? [...code.splice(0), ...op.mem(op.simd(11), 0)] : null;
+  const vector = full > 0 && compile(f, true) ? [...code.splice(0), ...op.mem(op.simd(11), 0)] : null;
   code.splice(0);
   const advance = (local: number, stride: number): number[] =>
     stride === 0 ? [] : [...op.get(local), ...op.i32(stride * B), ...op.add, ...op.set(local)];
