@@ -6,6 +6,7 @@
  *
  *   node dist/bench/workers.js
  */
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { activeWorkers, closeWorkers } from '@layergen/runtime';
 import { inputs, layergenModule, median, type NumericModule } from './harness.js';
@@ -17,7 +18,6 @@ const CALLS = 60;
 async function main(): Promise<void> {
   const net = NETS.find((n) => n.name === 'mlp784')!;
   const dir = join(process.cwd(), '.tmp-bench-out', 'workers');
-  const { mkdirSync } = await import('node:fs');
   mkdirSync(dir, { recursive: true });
   const { file } = writeNet(net, dir);
   const m = await layergenModule<NumericModule>(net, file, dir, 'numeric', 'float32');

@@ -273,13 +273,12 @@ function poolFor(url: string, count: number, opener: () => (ev: PortEvents) => P
     pool = { workers: [], staging: new SharedArrayBuffer(0), open: opener() };
     pools.set(url, pool);
   }
-  const { open } = pool;
-  const workers = pool.workers;
+  const { open, workers } = pool;
   const drop = (w: PoolWorker): void => {
     const i = workers.indexOf(w);
     if (i >= 0) workers.splice(i, 1);
   };
-  while (pool.workers.length < count) pool.workers.push(new PoolWorker(open, drop));
+  while (workers.length < count) workers.push(new PoolWorker(open, drop));
   return pool;
 }
 
@@ -336,6 +335,7 @@ export async function predictParallel(job: ParallelJob, options: ParallelOptions
     at += v.length * bytes;
   }
   const outputs = Object.fromEntries(Object.entries(job.outputSizes).map(([k, n]) => [k, new SharedArrayBuffer(n * job.batch * bytes)]));
+  const outputSlices = Object.fromEntries(Object.entries(outputs).map(([k, buffer]) => [k, { buffer, byteOffset: 0 }]));
   const per = Math.ceil(job.batch / count);
   const float32 = job.array === Float32Array;
   try {
@@ -346,7 +346,7 @@ export async function predictParallel(job: ParallelJob, options: ParallelOptions
           id: nextTask++,
           float32,
           inputs,
-          outputs: Object.fromEntries(Object.entries(outputs).map(([k, buffer]) => [k, { buffer, byteOffset: 0 }])),
+          outputs: outputSlices,
           inputSizes: job.inputSizes,
           outputSizes: job.outputSizes,
           inputOuter: job.inputOuter ?? {},

@@ -174,12 +174,9 @@ function checkOutputArray(given: unknown, name: string, n: number, Ctor: FloatAr
   if (given.length !== n) throw new RangeError(`${module}: output "${name}" must be given an array of ${n} elements, got ${given.length}`);
 }
 
-/** The array output `name` is written to: the caller's (see checkOutputArrays), or a new one of `n` elements. */
-export function outputArray(outputs: Record<string, unknown> | undefined, name: string, n: number, Ctor: FloatArrayCtor, module: string): FloatArray {
-  const given = outputs?.[name];
-  if (given === undefined) return new Ctor(n);
-  checkOutputArray(given, name, n, Ctor, module);
-  return given;
+/** The array output `name` is written to: the caller's (already checked by checkOutputArrays), or a new one of `n` elements. */
+export function outputArray(outputs: Record<string, unknown> | undefined, name: string, n: number, Ctor: FloatArrayCtor): FloatArray {
+  return (outputs?.[name] as FloatArray | undefined) ?? new Ctor(n);
 }
 
 /** `data` (an output already computed) in the caller's array for `name` where one was given (see checkOutputArrays), else `data` itself. */

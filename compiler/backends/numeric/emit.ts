@@ -258,7 +258,7 @@ function addEntryPoints(sf: SourceFile, p: Plan, o: { Arr: string; modName: stri
       ...p.outputs.map((r) =>
         r.batchAxis
           ? `const ${r.id} = new ${Arr}(batch * ${p.sizes.get(r.node)});`
-          : `const ${r.id} = R.outputArray(outputs, ${lit(r.name)}, batch * ${p.sizes.get(r.node)}, ${Arr}, ${modName}) as ${Arr};`,
+          : `const ${r.id} = R.outputArray(outputs, ${lit(r.name)}, batch * ${p.sizes.get(r.node)}, ${Arr}) as ${Arr};`,
       ),
       `for (let b = 0; b < batch; b += ${blockId}) {`,
       `forward(Math.min(${blockId}, batch - b), ${[...p.inputs, ...p.outputs].map((r) => `${r.id}, b * ${p.sizes.get(r.node)}`).join(', ')});`,
