@@ -22,7 +22,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Graph } from '../compiler/ir/graph.js';
 import type { GpuBackendInfo, GpuOptions } from '@layergen/runtime/gpu';
 import {
@@ -81,6 +81,8 @@ const SLOW_MS = 1000;
 const SLOW_ROUNDS = 3;
 
 const GPU = 'layergen gpu';
+/** The same gpu module, a second instance configured to run gpu.js kernels where the first runs its shader chain. */
+const KERNELS = 'layergen gpu.js kernels';
 const ORT2 = 'onnxruntime-node ×2 threads';
 
 interface CaseResult {
@@ -90,6 +92,8 @@ interface CaseResult {
   /** Largest difference from layergen float64, relative above 1. */
   readonly agree: Record<string, number>;
   readonly kernel: string;
+  /** Render targets of the shader chain, or null where gpu.js kernels ran. */
+  readonly shaderChain: number | null;
   readonly driver: string;
   /** The gpu module's first call (gpu.js builds and compiles its kernels). */
   readonly firstCallMs: number;
@@ -97,12 +101,16 @@ interface CaseResult {
 
 type Ort = typeof import('onnxruntime-node');
 
-async function engines(c: Case, file: string, graph: Graph, ort: Ort): Promise<{ list: Engine[]; gpu: GpuModule }> {
+async function engines(c: Case, file: string, graph: Graph, ort: Ort): Promise<{ list: Engine[]; gpu: GpuModule; kernels: Engine }> {
   const { net, batch } = c;
   const x32 = inputs(batch * net.input.reduce((a, b) => a * b, 1), 12345);
   const x64 = Float64Array.from(x32);
   const gpu = await layergenModule<GpuModule>(net, file, OUT, 'gpu');
-  if (MODE !== undefined) gpu.configure({ mode: MODE as NonNullable<GpuOptions['mode']> });
+  // a module instance of its own (the query makes it one): its runner, configured apart
+  const viaKernels = (await import(`${pathToFileURL(join(OUT, 'gpu', `${net.name}.gpu.js`)).href}?kernels`)) as GpuModule;
+  const mode = MODE === undefined ? {} : { mode: MODE as NonNullable<GpuOptions['mode']> };
+  gpu.configure(mode);
+  viaKernels.configure({ ...mode, shaderChain: false });
   const m32 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float32');
   const m64 = await layergenModule<NumericModule>(net, file, OUT, 'numeric', 'float64');
   const list: Engine[] = [
@@ -112,7 +120,7 @@ async function engines(c: Case, file: string, graph: Graph, ort: Ort): Promise<{
     await ortEngine(ort, net, graph, batch, x32),
     await ortEngine(ort, net, graph, batch, x32, 2, ORT2),
   ];
-  return { list, gpu };
+  return { list, gpu, kernels: { name: KERNELS, call: async () => first(await viaKernels.predictBatch({ x: x32 }, batch)) } };
 }
 
 /** One case, in this process: every engine interleaved. */
@@ -120,19 +128,23 @@ async function runCase(c: Case): Promise<CaseResult> {
   mkdirSync(OUT, { recursive: true });
   const ort = await import('onnxruntime-node');
   const { file, graph } = writeNet(c.net, OUT);
-  const { list, gpu } = await engines(c, file, graph, ort);
+  const { list, gpu, kernels } = await engines(c, file, graph, ort);
   const what = `${c.net.label}, batch ${c.batch}`;
   const t0 = process.hrtime.bigint();
   await list[0]!.call();
   const firstCallMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  // where the gpu module ran its shader chain, its gpu.js kernels are a row of their own
+  if (gpu.backendInfo().shaderChain !== null) list.splice(1, 0, kernels);
   const t1 = Date.now();
   const outs = await outputs(list);
   const slow = Date.now() - t1 > SLOW_MS;
   const ref = outs.get('layergen f64')!;
   const agree = Object.fromEntries([...outs].map(([k, v]) => [k, maxDiff(v, ref, true)]));
   const kernel = gpu.backendInfo().kernel ?? 'none';
-  if (!(agree[GPU]! <= TOLERANCE)) {
-    throw new Error(`${what}: the gpu module (${kernel}) is ${agree[GPU]} from layergen float64, beyond ${TOLERANCE}: not timing it`);
+  for (const k of [GPU, KERNELS]) {
+    if (k in agree && !(agree[k]! <= TOLERANCE)) {
+      throw new Error(`${what}: ${k} (${kernel}) is ${agree[k]} from layergen float64, beyond ${TOLERANCE}: not timing it`);
+    }
   }
   const rounds = slow ? Math.min(ROUNDS, SLOW_ROUNDS) : ROUNDS;
   const times = await measure(list, slow ? { rounds, warmup: false } : { rounds });
@@ -144,6 +156,7 @@ async function runCase(c: Case): Promise<CaseResult> {
     times: Object.fromEntries(times),
     agree,
     kernel: info.kernel ?? 'none',
+    shaderChain: info.shaderChain,
     driver: info.renderer ?? `no GL (${info.kernel})`,
     firstCallMs,
   };
@@ -171,15 +184,15 @@ function table(results: readonly CaseResult[]): string {
       '. Ratios: other ÷ layergen gpu (above 1: the gpu module is faster).\n',
   );
   lines.push(
-    '| net | gpu kernel (backendInfo) | layergen gpu | layergen f32 | layergen f64 | ORT 1 thread | ORT 2 threads | ORT ÷ gpu | ORT ×2 ÷ gpu | lg f32 ÷ gpu | lg f64 ÷ gpu |',
+    '| net | gpu kernel (backendInfo) | layergen gpu | gpu.js kernels | layergen f32 | layergen f64 | ORT 1 thread | ORT 2 threads | ORT ÷ gpu | ORT ×2 ÷ gpu | gpu.js kernels ÷ gpu | lg f32 ÷ gpu | lg f64 ÷ gpu |',
   );
-  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const g = (k: string): number | undefined => r.times[k];
     const gpu = g(GPU);
     lines.push(
-      `| ${r.what} | ${r.kernel} | ${fmt(gpu)} | ${fmt(g('layergen f32'))} | ${fmt(g('layergen f64'))} | ${fmt(g('onnxruntime-node'))} | ${fmt(g(ORT2))} | ` +
-        `${vs(g('onnxruntime-node'), gpu)} | ${vs(g(ORT2), gpu)} | ${vs(g('layergen f32'), gpu)} | ${vs(g('layergen f64'), gpu)} |`,
+      `| ${r.what} | ${r.kernel}${r.shaderChain === null ? '' : `, shader chain (${r.shaderChain} render targets)`} | ${fmt(gpu)} | ${r.shaderChain === null ? 'same' : fmt(g(KERNELS))} | ${fmt(g('layergen f32'))} | ${fmt(g('layergen f64'))} | ${fmt(g('onnxruntime-node'))} | ${fmt(g(ORT2))} | ` +
+        `${vs(g('onnxruntime-node'), gpu)} | ${vs(g(ORT2), gpu)} | ${r.shaderChain === null ? '' : vs(g(KERNELS), gpu)} | ${vs(g('layergen f32'), gpu)} | ${vs(g('layergen f64'), gpu)} |`,
     );
   }
   lines.push(

@@ -17,6 +17,7 @@ import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
 import { glRenderer } from './gpuRenderer.js';
 import { readBack, resultLength, unpack } from './gpuReadback.js';
 import { expandColumns, isPackedColumns, type PackedColumns } from './gpuPack.js';
+import { chainOf, createShaderChain, type ShaderChain } from './gpuShaders.js';
 import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
@@ -31,7 +32,7 @@ import {
   type SupportStatics,
 } from './gpuModes.js';
 
-export { GPU_HELPERS, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
+export { GPU_HELPERS, glslHelpers, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
 export { packColumns, type PackedColumns } from './gpuPack.js';
 export { loadedGlDriver } from './gpuRenderer.js';
 export {
@@ -77,6 +78,12 @@ export interface GpuKernelStep {
   readonly untiled?: Pick<GpuKernelStep, 'source' | 'args' | 'constants'>;
   /** A pack or unpack kernel: without tiles, the value passes through. */
   readonly repack?: boolean;
+  /**
+   * A tiled step's epilogue as GLSL (`vec4 lg_epilogue(vec4 s, float q)`: outputs 4q .. 4q + 3
+   * from their sums s, reading `params[i]` at a flat index through `lg_p<i>(index)`), for the
+   * shader chain (gpuShaders.ts); absent where the epilogue has no GLSL form.
+   */
+  readonly glsl?: { readonly epilogue: string; readonly params: readonly Float32Array[] };
 }
 
 /**
@@ -112,6 +119,12 @@ export interface GpuOptions {
   readonly mode?: GpuMode | 'webasm' | 'auto';
   /** Largest number of examples per kernel launch (default: as many as the backend can address). */
   readonly maxChunk?: number;
+  /**
+   * Whether a net of contractions with pointwise epilogues (an MLP) runs as a shader chain on a
+   * WebGL 1 context with several render targets (gpuShaders.ts) instead of gpu.js kernels
+   * (default true; other nets, kernel kinds and contexts always run gpu.js kernels).
+   */
+  readonly shaderChain?: boolean;
 }
 
 export interface GpuBackendInfo {
@@ -130,6 +143,11 @@ export interface GpuBackendInfo {
   readonly renderer: string | null;
   /** Whether contractions ran tiled (GL kernels), or one float per thread. */
   readonly tiled: boolean;
+  /**
+   * Render targets (examples a fragment) of the shader chain, when the last run was one
+   * (gpuShaders.ts: shaders drawn directly on the context of `kernel`); null when gpu.js kernels ran.
+   */
+  readonly shaderChain: number | null;
 }
 
 export interface GpuRunner {
@@ -173,6 +191,8 @@ interface Setup {
   /** Per step: its kernel, its scan's kernels, or null (a pack or unpack step without tiles). */
   readonly kernels: readonly (IKernelRunShortcut | ScanKernels | null)[];
   readonly chunk: number;
+  /** The shader chain that runs the whole net instead of `kernels`, and the kernel whose context it draws on. */
+  readonly shaders?: { readonly chain: ShaderChain; readonly on: KernelObject };
 }
 
 export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunner {
@@ -183,7 +203,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
   const forcedBy = options.mode === undefined ? GPU_MODE_ENV : 'configure({ mode })';
   let setup: Promise<Setup> | undefined;
   let queue: Promise<unknown> = Promise.resolve();
-  let last: { mode: GpuMode | null; kernel: string; renderer: string | null; tiled: boolean } | undefined;
+  let last: { mode: GpuMode | null; kernel: string; renderer: string | null; tiled: boolean; shaderChain: number | null } | undefined;
   /** The GL renderer, read once (a GL run reads it; a kernel kind without GL leaves it unset). */
   let renderer: string | undefined;
   const hasTiles = net.steps.some((st) => (st.kind === 'scan' ? st.cells.some((c) => c.texels !== undefined) : st.texels !== undefined));
@@ -230,6 +250,8 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     // tiled kernels need float textures (RGBA results, packed constants): gpu.js's "single" precision
     const features = (gpu.Kernel as unknown as { features?: { isTextureFloat?: boolean; isFloatRead?: boolean } }).features;
     const tiled = mode !== undefined && TILED_MODES.has(mode) && features?.isTextureFloat === true && features.isFloatRead === true;
+    const shaders = tiled && options.shaderChain !== false ? shaderChainOn(gpu) : undefined;
+    if (shaders) return { gpu, kernels: [], chunk: Math.min(shaders.chain.maxBatch, chunkSize(net, gpu, options.maxChunk)), steps: net.steps, tiled, shaders };
     const steps = net.steps.map((s): GpuStep =>
       tiled ? s : s.kind === 'scan' ? untiledScan(s) : s.untiled ? { ...s, ...s.untiled, texels: undefined } : s,
     );
@@ -239,9 +261,33 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk), steps, tiled };
   }
 
+  /**
+   * The shader chain on the context of this instance's GL kernels, where the net is one: a
+   * first, trivial kernel creates the context (and is checked against a forced mode like any).
+   */
+  function shaderChainOn(gpu: GPU): Setup['shaders'] {
+    const chain = chainOf(net);
+    if (!chain) return undefined;
+    const probe = gpu.createKernel('function () { return 1.0; }', { output: [1] });
+    probe();
+    const on = (probe as unknown as { kernel: KernelObject }).kernel;
+    checkKernelMode(forced, on, `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but the shader chain's context`);
+    const shaders = createShaderChain((on as unknown as { context?: unknown }).context, chain, net.module);
+    return shaders && { chain: shaders, on };
+  }
+
   async function runNow(inputs: readonly Float32Array[], batch: number): Promise<Float32Array[]> {
     const s = await (setup ??= init());
     const outs = net.outputs.map((o) => new Float32Array(batch * o.size));
+    if (s.shaders) {
+      for (let start = 0; start < batch; start += s.chunk) {
+        const n = Math.min(s.chunk, batch - start);
+        s.shaders.chain.run(net.inputs.map((inp, i) => inputs[i]!.subarray(start * inp.size, (start + n) * inp.size)), n, outs, start);
+      }
+      renderer ??= glRenderer([s.shaders.on]) ?? undefined;
+      last = { ...describeKernels([s.shaders.on]), renderer: renderer ?? null, tiled: true, shaderChain: s.shaders.chain.targets };
+      return outs;
+    }
     for (let start = 0; start < batch; start += s.chunk) {
       const n = Math.min(s.chunk, batch - start);
       const values: unknown[] = net.inputs.map((inp, i) =>
@@ -275,7 +321,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       }
       if (classes.size > 0) {
         renderer ??= glRenderer([...classes]) ?? undefined;
-        last = { ...describeKernels([...classes]), renderer: renderer ?? null, tiled: s.tiled && hasTiles };
+        last = { ...describeKernels([...classes]), renderer: renderer ?? null, tiled: s.tiled && hasTiles, shaderChain: null };
       }
     }
     return outs;
@@ -321,7 +367,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       return job;
     },
     info() {
-      return { mode: last?.mode ?? null, kernel: last?.kernel ?? null, forced: forced ?? null, renderer: last?.renderer ?? null, tiled: last?.tiled ?? false };
+      return { mode: last?.mode ?? null, kernel: last?.kernel ?? null, forced: forced ?? null, renderer: last?.renderer ?? null, tiled: last?.tiled ?? false, shaderChain: last?.shaderChain ?? null };
     },
     async dispose() {
       const pending = setup;

@@ -83,9 +83,26 @@ export interface FunctionHost {
   addFunction(source: string, settings?: object): unknown;
 }
 
-/** Adds every helper to a gpu.js GPU instance (helpers called by others first). */
+/** Helpers called by others first. */
+const HELPER_ORDER = ['lgExp', 'lgTanh', 'lgSigmoid', 'lgErf', 'lgLog1p'] as const satisfies readonly GpuHelperName[];
+
+/** Adds every helper to a gpu.js GPU instance. */
 export function registerGpuHelpers(gpu: FunctionHost): void {
-  for (const name of ['lgExp', 'lgTanh', 'lgSigmoid', 'lgErf', 'lgLog1p'] as const) {
+  for (const name of HELPER_ORDER) {
     gpu.addFunction(GPU_HELPERS[name], { argumentTypes: { x: 'Number' }, returnType: 'Number' });
   }
+}
+
+/**
+ * Every helper as GLSL ES 1.0 functions, for shaders written without gpu.js (gpuShaders.ts):
+ * the same sources, translated the way gpu.js translates them (one float argument, float
+ * locals, `Math.f` as the GLSL built-in f).
+ */
+export function glslHelpers(): string {
+  return HELPER_ORDER.map((name) =>
+    GPU_HELPERS[name]
+      .replace(/^function (\w+)\(x\)/, 'float $1(float x)')
+      .replace(/\b(const|let) /g, 'float ')
+      .replace(/Math\.(abs|exp|min|log)\(/g, '$1('),
+  ).join('\n');
 }

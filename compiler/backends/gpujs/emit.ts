@@ -17,6 +17,7 @@ import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '
 import { addInterfaces, addShapes, batchAxisArgs, batchDoc, dtypeArg, outputLayout } from '../numeric/emit.js';
 import { elementKernel, packKernel, stepKernel, stepSlots, tiledKernel, unpackKernel, type KernelSpec, type SlotSource } from './kernel.js';
 import { hoistReductions, LANES, schedule } from './schedule.js';
+import { glslEpilogue } from './glsl.js';
 import { scanEntry, type KernelDecl } from './scan.js';
 
 export interface GpuOptions {
@@ -30,15 +31,16 @@ function templateLiteral(text: string): string {
   return `\`${text.replace(/[`\\]|\$\{/g, (m) => `\\${m}`)}\``;
 }
 
-/** The GpuNet object literal and the kernel source constants it refers to. */
+/** The GpuNet object literal and the kernel source (gpu.js) and GLSL epilogue constants it refers to. */
 export function netSpec(
   p: Plan,
   module: string,
-): { kernels: KernelDecl[]; net: string } {
+): { kernels: KernelDecl[]; shaders: KernelDecl[]; net: string } {
   // value indices: the inputs, then each step's value as it is pushed (pack steps included)
   const valueIndex = new Map<number, number>();
   p.inputs.forEach((r, i) => valueIndex.set(r.node, i));
   const kernels: KernelDecl[] = [];
+  const shaders: KernelDecl[] = [];
   const sched = schedule(p);
   const texels = (node: number): number => Math.ceil(p.sizes.get(node)! / LANES);
   const steps: string[] = [];
@@ -112,10 +114,18 @@ export function netSpec(
     const k = tiledKernel({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c);
     const id = p.names.claim(`k_${s.node.name}_tiled`);
     kernels.push({ id, doc: `${describe(s)}, tiled: ${LANES} outputs per thread (thread.x = example * ${texels(s.node.id)} + output / ${LANES})`, source: k.source });
+    // the same epilogue in GLSL, for the runtime's shader chain
+    const glsl = glslEpilogue({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c);
+    let glslField = '';
+    if (glsl) {
+      const gid = p.names.claim(`g_${s.node.name}_epilogue`);
+      shaders.push({ id: gid, doc: `${describe(s)}: the epilogue of its shader-chain step (GLSL)`, source: glsl.source });
+      glslField = `, glsl: { epilogue: ${gid}, params: [${glsl.params.map((n) => s.params[n]!.id).join(', ')}] }`;
+    }
     // the one-float kernel reads its inputs flat: without tiles, pack and unpack steps pass values through
     valueIndex.set(
       s.node.id,
-      push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, texels: ${texels(s.node.id)}, ${fields(k, id, reads)}, untiled: { ${fields(one, oneId, valueIndex)} } }`),
+      push(`{ layer: ${lit(s.node.name)}, size: ${p.sizes.get(s.node.id)}, texels: ${texels(s.node.id)}, ${fields(k, id, reads)}, untiled: { ${fields(one, oneId, valueIndex)} }${glslField} }`),
     );
   }
   const outputs = p.outputs.map((o) => {
@@ -133,7 +143,7 @@ export function netSpec(
     `outputs: [${outputs.join(', ')}],`,
     '}',
   ].join('\n');
-  return { kernels, net };
+  return { kernels, shaders, net };
 }
 
 export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
@@ -141,7 +151,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
   const module = `${g.name}.gpu`;
   const modName = lit(module);
   const names = p.inputs.map((i) => lit(i.name)).join(', ');
-  const { kernels, net } = netSpec(p, module);
+  const { kernels, shaders, net } = netSpec(p, module);
   const netId = p.names.claim('net');
   const runnerId = p.names.claim('runner');
   return {
@@ -167,7 +177,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
           leadingTrivia: `// ${JSON.stringify(t.label)} [${t.tensor.shape.join(', ')}]\n`,
         });
       }
-      for (const k of kernels) {
+      for (const k of [...kernels, ...shaders]) {
         sf.addVariableStatement({
           declarationKind: CONST,
           docs: [`${k.doc.replace(/\*\//g, '*\\/')}.`],
@@ -245,7 +255,7 @@ export function gpuModule(g: Graph, opts: GpuOptions): ModuleSpec {
         ],
         returnType: 'R.GpuBackendInfo',
         statements: [
-          `return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null, renderer: null, tiled: false };`,
+          `return ${runnerId}?.info() ?? { mode: null, kernel: null, forced: R.envGpuMode() ?? null, renderer: null, tiled: false, shaderChain: null };`,
         ],
       });
       sf.addFunction({

@@ -141,7 +141,7 @@ export function threadBindings(size: number): string[] {
 }
 
 /** Names of the parameters a formula reads. */
-function paramsUsed(f: F, out: Set<string> = new Set()): Set<string> {
+export function paramsUsed(f: F, out: Set<string> = new Set()): Set<string> {
   walk(numericView(f), (n) => void (n.k === 'param' && out.add(n.name)));
   return out;
 }
@@ -279,19 +279,8 @@ export function tiledKernel(s: Pick<ElementJob, 'outShape' | 'inShapes' | 'param
     ? [`for (let k4 = 0; k4 < ${full}; k4++) {`, 'const k = k4 * 4.0;', ...terms(LANES, 'k4', (j) => (j === 0 ? 'k' : `k + ${n(j)}`)), '}']
     : [];
   const tail = K % LANES ? ['{', ...terms(K % LANES, n(full), (j) => n(full * LANES + j)), '}'] : [];
-  const last = outVar(s.outShape.length - 1);
   const epilogue = lanes.flatMap((l) => {
-    const f = substVars(c.epilogue, new Map([[last, { k: 'var', name: `o${l}` }]]));
-    const flavor = gpuFlavor({
-      input: (slot) => {
-        if (slot !== c.acc) throw new Error('internal: epilogue reads an input');
-        return `s${l}`;
-      },
-      param: (name, o) => `this.constants.${params[name]!}[${o}]`,
-    });
-    const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
-    const { stmts, value } = renderElement(f, { flavor, inShapes: [...s.inShapes, [N]], paramShapes });
-    if (stmts.length) throw new Error('internal: a tiled epilogue with a reduction');
+    const value = laneValue(s, c, l, `s${l}`, (name, o) => `this.constants.${params[name]!}[${o}]`);
     const pad = N % LANES !== 0 && l >= N % LANES;
     return [`const o${l} = 4.0 * e${l ? ` + ${n(l)}` : ''};`, `const v${l} = ${pad ? `o${l} < ${n(N)} ? ${value} : 0.0` : value};`];
   });
@@ -304,6 +293,25 @@ export function tiledKernel(s: Pick<ElementJob, 'outShape' | 'inShapes' | 'param
     'return [v0, v1, v2, v3];',
   ];
   return { source: kernelSource(['x'], body), args: [{ name: 'x', slot: c.slot }], step: false, constants };
+}
+
+/**
+ * Lane l's epilogue of a tiled step (gpu.js snippet syntax): its output index is `o<l>`, its sum
+ * `acc`; `param(name, index)` reads a parameter.
+ */
+export function laneValue(s: Pick<ElementJob, 'outShape' | 'inShapes' | 'params'>, c: Contraction, l: number, acc: string, param: (name: string, o: string) => string): string {
+  const f = substVars(c.epilogue, new Map([[outVar(s.outShape.length - 1), { k: 'var', name: `o${l}` }]]));
+  const flavor = gpuFlavor({
+    input: (slot) => {
+      if (slot !== c.acc) throw new Error('internal: epilogue reads an input');
+      return acc;
+    },
+    param,
+  });
+  const paramShapes = Object.fromEntries(Object.entries(s.params).map(([k, v]) => [k, v.tensor.shape]));
+  const { stmts, value } = renderElement(f, { flavor, inShapes: [...s.inShapes, [c.N]], paramShapes });
+  if (stmts.length) throw new Error('internal: a tiled epilogue with a reduction');
+  return value;
 }
 
 /**

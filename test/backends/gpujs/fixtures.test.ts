@@ -16,6 +16,8 @@ import { gpuImport, gpuMismatch, relError, type GpuModule } from './load.js';
 const TOL = 1e-4;
 const expected = parseGpuMode(process.env.LAYERGEN_EXPECT_GPU, 'LAYERGEN_EXPECT_GPU');
 const ran = new Set<string>();
+/** Fixtures that ran as a shader chain (runtime/gpuShaders.ts). */
+const chains = new Set<string>();
 const skipped: string[] = [];
 /** Worst relative error per fixture. */
 const worst = new Map<string, number>();
@@ -66,6 +68,7 @@ for (const name of fixtureNames()) {
         const info = m.backendInfo();
         assert.ok(info.mode !== null && info.kernel !== null, 'backendInfo names what ran');
         ran.add(info.kernel!);
+        if (info.shaderChain !== null) chains.add(name);
         if (expected) {
           assert.is(info.kernel, GPU_MODES[expected].kernel, `LAYERGEN_EXPECT_GPU=${expected}`);
           assert.is(info.mode, expected);
@@ -89,7 +92,10 @@ test('report: which gpu.js kernel ran the fixtures, worst error per layer family
   const lines = [...families].sort(([a], [b]) => a.localeCompare(b)).map(([f, [name, err]]) => `${f} ${err.toExponential(1)} (${name})`);
   console.log(`  worst |gpu - float64| / max(1, |float64|) per family: ${lines.join(', ')}`);
   if (skipped.length > 0) console.log(`  skipped (layer type not registered yet): ${skipped.join(', ')}`);
+  console.log(`  ran as a shader chain: ${[...chains].join(', ') || 'none'}`);
   assert.is(ran.size, 1, 'one kernel kind for everything');
+  // headless-gl has WebGL 1 with 8 render targets: the MLP must have run as one
+  if (expected === 'headlessgl') assert.ok(chains.has('mlp_784'), 'mlp_784 ran as a shader chain');
 });
 
 test.run();

@@ -9,9 +9,8 @@ import { gpuNum } from '../../../compiler/backends/gpujs/kernel.js';
 import { LayergenError } from '../../../compiler/errors.js';
 import { build, buildText } from '../../../compiler/index.js';
 import { tensor, type Graph, type TensorType } from '../../../compiler/ir/graph.js';
-import { float64, interpret } from '../../../compiler/interpret.js';
 import { compileAndImport, fixtureNames, loadFixture, repo } from '../../helpers.js';
-import { gpuFiles, gpuImport, gpuMismatch, kernelSources, typecheck, type GpuModule, type NetSource } from './load.js';
+import { againstInterpreter, gpuFiles, gpuImport, gpuMismatch, kernelSources, typecheck, type GpuModule, type NetSource } from './load.js';
 
 test('float literals always carry a decimal point or exponent; negatives are parenthesised', () => {
   assert.is(gpuNum(0), '0.0');
@@ -241,46 +240,6 @@ outputs: [sm, ls, ln]
 seed: 9
 `,
 };
-
-/** Deterministic inputs in [-scale, scale]. */
-function data(n: number, seed: number, scale: number): number[] {
-  let s = seed;
-  return Array.from({ length: n }, () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return (s / 2147483648 - 0.5) * 2 * scale;
-  });
-}
-
-async function againstInterpreter(src: NetSource, graph: Graph, batch: number, scale: number): Promise<void> {
-  const m = await gpuImport(src);
-  try {
-    const ins = Object.fromEntries(
-      Object.entries(m.inputShapes).map(([k, s], i) => [
-        k,
-        data(batch * s.reduce((a, b) => a * b, 1), 7 + i, scale),
-      ]),
-    );
-    const got = await m.predictBatch(ins, batch);
-    for (let b = 0; b < batch; b++) {
-      const one = Object.fromEntries(
-        Object.entries(ins).map(([k, v]) => [
-          k,
-          v.slice((b * v.length) / batch, ((b + 1) * v.length) / batch),
-        ]),
-      );
-      const want = interpret(graph, one, float64);
-      for (const [o, ref] of Object.entries(want)) {
-        const n = ref.length;
-        assert.is(
-          gpuMismatch(got[o]!.subarray(b * n, (b + 1) * n), ref, 1e-4, `example ${b} output ${o}`),
-          null,
-        );
-      }
-    }
-  } finally {
-    await m.dispose();
-  }
-}
 
 for (const [name, yaml] of Object.entries(NETS)) {
   test(`${name}: gpu matches the reference interpreter`, async () => {

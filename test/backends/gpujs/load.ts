@@ -12,6 +12,8 @@ import { emitModule, type EmittedFile, type Lang } from '../../../compiler/backe
 import { build, buildText } from '../../../compiler/index.js';
 import type { Graph } from '../../../compiler/ir/graph.js';
 import type { GpuBackendInfo, GpuOptions } from '@layergen/runtime/gpu';
+import { float64, interpret } from '../../../compiler/interpret.js';
+import * as assert from 'uvu/assert';
 import { mismatch, repo, tempDir } from '../../helpers.js';
 
 export type Out = Record<string, Float32Array>;
@@ -118,4 +120,51 @@ export function relError(got: ArrayLike<number>, want: readonly number[]): numbe
     worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!)));
   }
   return worst;
+}
+
+/** Deterministic inputs in [-scale, scale]. */
+export function data(n: number, seed: number, scale: number): number[] {
+  let s = seed;
+  return Array.from({ length: n }, () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return (s / 2147483648 - 0.5) * 2 * scale;
+  });
+}
+
+/**
+ * A batch of inputs in [-scale, scale] through the gpu module of `graph` (configured with
+ * `options`, if given), every example within 1e-4 of the reference interpreter in float64.
+ * Returns what backendInfo() said after the batch.
+ */
+export async function againstInterpreter(src: NetSource, graph: Graph, batch: number, scale: number, options?: GpuOptions): Promise<GpuBackendInfo> {
+  const m = await gpuImport(src);
+  try {
+    if (options) m.configure(options);
+    const ins = Object.fromEntries(
+      Object.entries(m.inputShapes).map(([k, s], i) => [
+        k,
+        data(batch * s.reduce((a, b) => a * b, 1), 7 + i, scale),
+      ]),
+    );
+    const got = await m.predictBatch(ins, batch);
+    for (let b = 0; b < batch; b++) {
+      const one = Object.fromEntries(
+        Object.entries(ins).map(([k, v]) => [
+          k,
+          v.slice((b * v.length) / batch, ((b + 1) * v.length) / batch),
+        ]),
+      );
+      const want = interpret(graph, one, float64);
+      for (const [o, ref] of Object.entries(want)) {
+        const n = ref.length;
+        assert.is(
+          gpuMismatch(got[o]!.subarray(b * n, (b + 1) * n), ref, 1e-4, `example ${b} output ${o}`),
+          null,
+        );
+      }
+    }
+    return m.backendInfo();
+  } finally {
+    await m.dispose();
+  }
 }

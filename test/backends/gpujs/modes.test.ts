@@ -68,7 +68,7 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
   try {
     for (const mode of available) {
       m.configure({ mode });
-      assert.equal(m.backendInfo(), { mode: null, kernel: null, forced: mode, renderer: null, tiled: false }, 'before running');
+      assert.equal(m.backendInfo(), { mode: null, kernel: null, forced: mode, renderer: null, tiled: false, shaderChain: null }, 'before running');
       const got = await m.predictBatch(case0.inputs, case0.batch);
       assert.is(gpuMismatch(got.probs!, case0.float64.probs!, 1e-4, mode), null);
       const kernel = {
@@ -81,7 +81,7 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
       }[mode];
       const gl = ['headlessgl', 'webgl', 'webgl2'].includes(mode);
       const info = m.backendInfo();
-      assert.equal({ ...info, renderer: null }, { mode, kernel, forced: mode, renderer: null, tiled: gl });
+      assert.equal({ ...info, renderer: null }, { mode, kernel, forced: mode, renderer: null, tiled: gl, shaderChain: null }, 'a softmax: gpu.js kernels');
       // headless-gl reports "ANGLE"; the driver it loaded is added where /proc/self/maps names one
       if (mode === 'headlessgl') assert.match(info.renderer ?? '', /^ANGLE( \((Mesa|NVIDIA) .+\))?$/);
       else if (gl) assert.type(info.renderer, 'string');
@@ -94,6 +94,23 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
     await m.predict({ x: [1, 2, 3, 4] });
     assert.is(m.backendInfo().forced, null);
     console.log(`  modes available here: ${available.join(', ')}; auto picked ${m.backendInfo().kernel} (renderer: ${m.backendInfo().renderer})`);
+  } finally {
+    await m.dispose();
+  }
+});
+
+test('the shader chain runs only on a forced or chosen WebGL 1 kind; cpu and webassembly run their kernels', async () => {
+  const mlp = loadFixture('mlp_784');
+  const m = await gpuImport({ file: mlp.net });
+  try {
+    for (const mode of available.filter((k) => ['headlessgl', 'cpu', 'webassembly'].includes(k))) {
+      m.configure({ mode });
+      const got = await m.predictBatch(mlp.cases[0]!.inputs, mlp.cases[0]!.batch);
+      assert.is(gpuMismatch(got.fc3!, mlp.cases[0]!.float64.fc3!, 1e-4, mode), null);
+      const info = m.backendInfo();
+      assert.is(info.mode, mode);
+      assert.is(info.shaderChain, mode === 'headlessgl' ? 8 : null, mode);
+    }
   } finally {
     await m.dispose();
   }

@@ -1,0 +1,131 @@
+/**
+ * The WebGL 1 calls the shader chain (gpuShaders.ts) and the shader benchmark make, typed here
+ * because the runtime compiles without the DOM typings, and the small steps every such caller
+ * repeats: a float RGBA texture with nearest sampling, a linked program with its compile log.
+ */
+
+/** A WebGL object (texture, shader, program, framebuffer, buffer, uniform location). */
+export type GlHandle = object;
+
+export interface Gl {
+  readonly TEXTURE_2D: number;
+  readonly TEXTURE_MIN_FILTER: number;
+  readonly TEXTURE_MAG_FILTER: number;
+  readonly TEXTURE_WRAP_S: number;
+  readonly TEXTURE_WRAP_T: number;
+  readonly NEAREST: number;
+  readonly CLAMP_TO_EDGE: number;
+  readonly RGBA: number;
+  readonly FLOAT: number;
+  readonly VERTEX_SHADER: number;
+  readonly FRAGMENT_SHADER: number;
+  readonly COMPILE_STATUS: number;
+  readonly LINK_STATUS: number;
+  readonly FRAMEBUFFER: number;
+  readonly FRAMEBUFFER_COMPLETE: number;
+  readonly COLOR_ATTACHMENT0: number;
+  readonly TEXTURE0: number;
+  readonly ARRAY_BUFFER: number;
+  readonly STATIC_DRAW: number;
+  readonly TRIANGLE_STRIP: number;
+  readonly RENDERER: number;
+  readonly MAX_TEXTURE_SIZE: number;
+  readonly MAX_TEXTURE_IMAGE_UNITS: number;
+  readonly BLEND: number;
+  readonly DEPTH_TEST: number;
+  readonly STENCIL_TEST: number;
+  readonly SCISSOR_TEST: number;
+  readonly CULL_FACE: number;
+  readonly UNPACK_ALIGNMENT: number;
+  readonly PACK_ALIGNMENT: number;
+  createTexture(): GlHandle;
+  deleteTexture(t: GlHandle): void;
+  bindTexture(target: number, t: GlHandle | null): void;
+  texParameteri(target: number, p: number, v: number): void;
+  texImage2D(target: number, level: number, internal: number, w: number, h: number, border: number, format: number, type: number, data: Float32Array | null): void;
+  createShader(type: number): GlHandle;
+  shaderSource(s: GlHandle, src: string): void;
+  compileShader(s: GlHandle): void;
+  getShaderParameter(s: GlHandle, p: number): unknown;
+  getShaderInfoLog(s: GlHandle): string | null;
+  deleteShader(s: GlHandle): void;
+  createProgram(): GlHandle;
+  attachShader(p: GlHandle, s: GlHandle): void;
+  linkProgram(p: GlHandle): void;
+  getProgramParameter(p: GlHandle, q: number): unknown;
+  getProgramInfoLog(p: GlHandle): string | null;
+  useProgram(p: GlHandle): void;
+  getUniformLocation(p: GlHandle, name: string): GlHandle | null;
+  uniform1i(loc: GlHandle | null, v: number): void;
+  uniform1f(loc: GlHandle | null, v: number): void;
+  getAttribLocation(p: GlHandle, name: string): number;
+  createFramebuffer(): GlHandle;
+  bindFramebuffer(target: number, fb: GlHandle | null): void;
+  framebufferTexture2D(target: number, attachment: number, texTarget: number, t: GlHandle | null, level: number): void;
+  checkFramebufferStatus(target: number): number;
+  deleteFramebuffer(fb: GlHandle): void;
+  activeTexture(unit: number): void;
+  createBuffer(): GlHandle;
+  bindBuffer(target: number, b: GlHandle | null): void;
+  bufferData(target: number, data: Float32Array, usage: number): void;
+  enableVertexAttribArray(loc: number): void;
+  vertexAttribPointer(loc: number, size: number, type: number, normalized: boolean, stride: number, offset: number): void;
+  viewport(x: number, y: number, w: number, h: number): void;
+  disable(cap: number): void;
+  pixelStorei(p: number, v: number): void;
+  drawArrays(mode: number, first: number, count: number): void;
+  readPixels(x: number, y: number, w: number, h: number, format: number, type: number, out: Float32Array): void;
+  getExtension(name: string): unknown;
+  getParameter(p: number): unknown;
+}
+
+/** WEBGL_draw_buffers: several render targets a draw. */
+export interface DrawBuffers {
+  readonly COLOR_ATTACHMENT0_WEBGL: number;
+  readonly MAX_DRAW_BUFFERS_WEBGL: number;
+  readonly MAX_COLOR_ATTACHMENTS_WEBGL: number;
+  drawBuffersWEBGL(b: number[]): void;
+}
+
+/** Whether `c` is a WebGL 1 context (gpu.js's WebGL and headless-gl kernels), not WebGL 2 or another kind. */
+export function isWebGl1(c: unknown): c is Gl {
+  const gl = c as Partial<Gl> & { texStorage2D?: unknown } | null | undefined;
+  return typeof gl?.drawArrays === 'function' && typeof gl.getExtension === 'function' && gl.texStorage2D === undefined;
+}
+
+/** A float RGBA texture of w × h texels, nearest sampling, clamped (`data`: 4 w h floats, or null). */
+export function floatTexture(gl: Gl, w: number, h: number, data: Float32Array | null): GlHandle {
+  const t = gl.createTexture();
+  gl.bindTexture(gl.TEXTURE_2D, t);
+  for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
+  for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
+  gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, w, h, 0, gl.RGBA, gl.FLOAT, data);
+  return t;
+}
+
+/** The vertex shader of a full-screen quad (attribute `p`, four vertices as a triangle strip). */
+export const QUAD_VERTEX_SHADER = 'attribute vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }';
+
+/** The quad's vertices, for QUAD_VERTEX_SHADER. */
+export const QUAD = [-1, -1, 1, -1, -1, 1, 1, 1];
+
+/** A linked program of the quad vertex shader and `fragment`; compile and link errors throw with GL's log, prefixed by `where`. */
+export function quadProgram(gl: Gl, fragment: string, where: string): GlHandle {
+  const shader = (type: number, src: string): GlHandle => {
+    const s = gl.createShader(type);
+    gl.shaderSource(s, src);
+    gl.compileShader(s);
+    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`${where}: shader does not compile: ${gl.getShaderInfoLog(s) ?? ''}`);
+    return s;
+  };
+  const p = gl.createProgram();
+  const vs = shader(gl.VERTEX_SHADER, QUAD_VERTEX_SHADER);
+  const fs = shader(gl.FRAGMENT_SHADER, fragment);
+  gl.attachShader(p, vs);
+  gl.attachShader(p, fs);
+  gl.linkProgram(p);
+  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`${where}: program does not link: ${gl.getProgramInfoLog(p) ?? ''}`);
+  gl.deleteShader(vs);
+  gl.deleteShader(fs);
+  return p;
+}

@@ -1,0 +1,299 @@
+/**
+ * The shader chain: a net whose every step is a contraction with a pointwise epilogue (linear
+ * layers and their fused activations: MLPs) runs as WebGL 1 fragment shaders drawn directly on
+ * the context of gpu.js's GL kernels, with several render targets a draw (WEBGL_draw_buffers).
+ * A gpu.js kernel writes one texel a thread; here each fragment computes 4 outputs (one RGBA
+ * texel) of E examples, one render target per example, so that per 4 k it reads 4 weight
+ * texels and E input texels for 16 E multiply-adds (10.7 per read at E = 8, against 3.2 for a
+ * tiled gpu.js kernel). The epilogue is GLSL the compiler derived from the step's formula
+ * (gpujs/glsl.ts); the runtime adds the loop, the loads and the helpers (gpuHelpers.ts).
+ *
+ * Layout: a net input is uploaded as a texture of one row of ceil(K / 4) texels per example (its
+ * batch-major rows as they are, where K is a multiple of 4). A step's value is E textures of
+ * [ceil(N / 4), ceil(n / E)] texels: example m = r E + e is row r of texture e, four outputs a
+ * texel, lanes past N zero; the step after it reads row r of each of them for its examples
+ * r E .. r E + E - 1, so values never move between steps. Weights W [N, K] are a texture of
+ * [ceil(N / 4), 4 ceil(K / 4)] texels (texel (q, k): W[4q .. 4q + 3, k], zero past N and K),
+ * epilogue parameters a texture each, four floats a texel.
+ */
+import { glslHelpers } from './gpuHelpers.js';
+import { floatTexture, isWebGl1, quadProgram, QUAD, type DrawBuffers, type Gl, type GlHandle } from './gpuGl.js';
+import type { GpuNet } from './gpu.js';
+
+/** Render targets (examples a fragment) at most: WebGL 1 guarantees no more than 8 where it has the extension at all. */
+const MAX_TARGETS = 8;
+
+/** What one step of the chain computes. */
+export interface ChainStep {
+  readonly layer: string;
+  /** Where x comes from: a net input (`input`) or an earlier chain step (`step`, its index in `steps`). */
+  readonly x: { readonly input: number } | { readonly step: number };
+  readonly K: number;
+  readonly N: number;
+  /** W [N, K] row-major. */
+  readonly weight: Float32Array;
+  /** GLSL `vec4 lg_epilogue(vec4 s, float q)`, reading parameter i through `lg_p<i>(index)`. */
+  readonly epilogue: string;
+  readonly params: readonly Float32Array[];
+}
+
+export type ChainOutput =
+  | { readonly name: string; readonly size: number; readonly step: number }
+  | { readonly name: string; readonly size: number; readonly input: number }
+  | { readonly name: string; readonly size: number; readonly constant: Float32Array };
+
+/** A net as a shader chain. */
+export interface Chain {
+  readonly inputSizes: readonly number[];
+  readonly steps: readonly ChainStep[];
+  readonly outputs: readonly ChainOutput[];
+}
+
+/** The net as a chain, or undefined when some step is not a contraction with a GLSL epilogue. */
+export function chainOf(net: GpuNet): Chain | undefined {
+  // what each value index is: a net input, or a chain step (a pack step is its input, unchanged)
+  const at: ({ input: number } | { step: number })[] = net.inputs.map((_, i) => ({ input: i }));
+  const steps: ChainStep[] = [];
+  for (const s of net.steps) {
+    if (s.kind === 'scan') return undefined;
+    if (s.repack && s.args.length === 1 && 'input' in at[s.args[0]!]!) {
+      at.push(at[s.args[0]!]!);
+      continue;
+    }
+    const w = s.constants.w;
+    if (!s.glsl || s.args.length !== 1 || typeof w !== 'object' || !('packedColumns' in w)) return undefined;
+    steps.push({ layer: s.layer, x: at[s.args[0]!]!, K: w.K, N: w.N, weight: w.packedColumns, epilogue: s.glsl.epilogue, params: s.glsl.params });
+    at.push({ step: steps.length - 1 });
+  }
+  const outputs = net.outputs.map((o): ChainOutput => ('constant' in o ? o : { name: o.name, size: o.size, ...at[o.value]! }));
+  return { inputSizes: net.inputs.map((i) => i.size), steps, outputs };
+}
+
+export interface ShaderChain {
+  /** Render targets a draw: examples a fragment. */
+  readonly targets: number;
+  /** Examples a run at most (textures are at most this tall). */
+  readonly maxBatch: number;
+  /** Runs n examples (inputs flat batch-major, net input order); writes the outputs from row `start` of `outs`. */
+  run(inputs: readonly Float32Array[], n: number, outs: readonly Float32Array[], start: number): void;
+}
+
+/** A float literal for GLSL. */
+const f = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
+const cdiv = (a: number, b: number): number => Math.ceil(a / b);
+
+/** GLSL reading float i of a parameter texture `tex` of w × h texels. */
+function paramReader(name: string, tex: string, w: number, h: number): string {
+  return `float ${name}(float i) {
+  float t = floor((i + 0.5) / 4.0);
+  float r = floor((t + 0.5) / ${f(w)});
+  vec4 v = texture2D(${tex}, vec2((t - r * ${f(w)} + 0.5) / ${f(w)}, (r + 0.5) / ${f(h)}));
+  float l = i - 4.0 * t;
+  return l < 0.5 ? v.x : l < 1.5 ? v.y : l < 2.5 ? v.z : v.w;
+}`;
+}
+
+/** The fragment shader of a step: E render targets, x from E textures of the step before (`split`) or one texture of rows. */
+function fragmentShader(s: ChainStep, E: number, split: boolean, paramSizes: readonly [number, number][]): string {
+  const K4 = cdiv(s.K, 4);
+  const N4 = cdiv(s.N, 4);
+  const es = [...Array(E).keys()];
+  const xs = (e: number): string => (split ? `lg_x${e}` : 'lg_x0');
+  // lg_h: rows of the x textures (split: ceil(n / E); rows: n)
+  const y = (e: number): string => (split ? '(mb + 0.5) / lg_h' : `(mb * ${f(E)} + ${f(e + 0.5)}) / lg_h`);
+  return `#extension GL_EXT_draw_buffers : require
+precision highp float;
+precision highp sampler2D;
+uniform float lg_zero;
+uniform float lg_h;
+${(split ? es : [0]).map((e) => `uniform sampler2D lg_x${e};`).join('\n')}
+uniform sampler2D lg_w;
+${paramSizes.map((_, i) => `uniform sampler2D lg_t${i};`).join('\n')}
+${glslHelpers()}
+${paramSizes.map(([w, h], i) => paramReader(`lg_p${i}`, `lg_t${i}`, w, h)).join('\n')}
+${s.epilogue}
+void main() {
+  float q = floor(gl_FragCoord.x);
+  float mb = floor(gl_FragCoord.y);
+  float wx = (q + 0.5) / ${f(N4)};
+  ${es.map((e) => `vec4 a${e} = vec4(0.0); float y${e} = ${y(e)};`).join('\n  ')}
+  for (int k4 = 0; k4 < ${K4}; k4++) {
+    float kx = (float(k4) + 0.5) / ${f(K4)};
+    float wy = (float(k4) * 4.0 + 0.5) / ${f(4 * K4)};
+    vec4 w0 = texture2D(lg_w, vec2(wx, wy));
+    vec4 w1 = texture2D(lg_w, vec2(wx, wy + ${f(1 / (4 * K4))}));
+    vec4 w2 = texture2D(lg_w, vec2(wx, wy + ${f(2 / (4 * K4))}));
+    vec4 w3 = texture2D(lg_w, vec2(wx, wy + ${f(3 / (4 * K4))}));
+    ${es.map((e) => `{ vec4 x = texture2D(${xs(e)}, vec2(kx, y${e})); a${e} += x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3; }`).join('\n    ')}
+  }
+  ${es.map((e) => `gl_FragData[${e}] = lg_epilogue(a${e}, q);`).join('\n  ')}
+}`;
+}
+
+/** W [N, K] as its texture's texels: texel (q, k) = W[4q .. 4q + 3, k]. */
+function weightTexels(s: ChainStep): Float32Array {
+  const N4 = cdiv(s.N, 4);
+  const out = new Float32Array(N4 * 4 * 4 * cdiv(s.K, 4));
+  for (let o = 0; o < s.N; o++) for (let k = 0; k < s.K; k++) out[k * N4 * 4 + o] = s.weight[o * s.K + k]!;
+  return out;
+}
+
+interface Built {
+  readonly s: ChainStep;
+  readonly program: GlHandle;
+  readonly textures: readonly GlHandle[];
+  readonly uniforms: { readonly h: GlHandle | null; readonly zero: GlHandle | null; readonly samplers: readonly (GlHandle | null)[] };
+  /** Its value, sized for `rows` rows: E textures and the framebuffer drawing them. */
+  out?: { readonly rows: number; readonly textures: GlHandle[]; readonly fb: GlHandle; readonly reads: GlHandle[] };
+}
+
+/**
+ * The chain on context `c`, or undefined where it cannot run there: not WebGL 1, no float
+ * textures or several render targets, or a weight larger than a texture. A shader that does
+ * not compile throws (the compiler's GLSL is wrong: a bug, not a missing capability).
+ */
+export function createShaderChain(c: unknown, chain: Chain, module: string): ShaderChain | undefined {
+  if (!isWebGl1(c) || chain.steps.length === 0) return undefined;
+  const gl = c;
+  const db = gl.getExtension('WEBGL_draw_buffers') as DrawBuffers | null;
+  if (!db || !gl.getExtension('OES_texture_float')) return undefined;
+  const maxTex = Number(gl.getParameter(gl.MAX_TEXTURE_SIZE));
+  const units = Number(gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS));
+  const maxParams = Math.max(...chain.steps.map((s) => s.params.length));
+  const E = Math.min(MAX_TARGETS, Number(gl.getParameter(db.MAX_DRAW_BUFFERS_WEBGL)), Number(gl.getParameter(db.MAX_COLOR_ATTACHMENTS_WEBGL)), units - 1 - maxParams);
+  if (!(E >= 1)) return undefined;
+  const fits = (w: number, h: number): boolean => w <= maxTex && h <= maxTex;
+  const paramSize = (p: Float32Array): [number, number] => {
+    const t = Math.max(1, cdiv(p.length, 4));
+    const w = Math.min(t, maxTex);
+    return [w, cdiv(t, w)];
+  };
+  if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && fits(cdiv(s.K, 4), 1) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
+  for (const cap of [gl.BLEND, gl.DEPTH_TEST, gl.STENCIL_TEST, gl.SCISSOR_TEST, gl.CULL_FACE]) gl.disable(cap);
+  const quad = gl.createBuffer();
+  gl.bindBuffer(gl.ARRAY_BUFFER, quad);
+  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
+
+  const built: Built[] = chain.steps.map((s) => {
+    const split = 'step' in s.x;
+    const sizes = s.params.map(paramSize);
+    const program = quadProgram(gl, fragmentShader(s, E, split, sizes), `${module}: layer ${JSON.stringify(s.layer)}: shader chain`);
+    const padded = (p: Float32Array, [w, h]: [number, number]): Float32Array => {
+      const t = new Float32Array(4 * w * h);
+      t.set(p);
+      return t;
+    };
+    const textures = [floatTexture(gl, cdiv(s.N, 4), 4 * cdiv(s.K, 4), weightTexels(s)), ...s.params.map((p, i) => floatTexture(gl, ...sizes[i]!, padded(p, sizes[i]!)))];
+    const names = [...(split ? [...Array(E).keys()] : [0]).map((e) => `lg_x${e}`), 'lg_w', ...s.params.map((_, i) => `lg_t${i}`)];
+    return {
+      s,
+      program,
+      textures,
+      uniforms: { h: gl.getUniformLocation(program, 'lg_h'), zero: gl.getUniformLocation(program, 'lg_zero'), samplers: names.map((n) => gl.getUniformLocation(program, n)) },
+    };
+  });
+
+  /** Step j's output textures for `rows` rows (ceil(n / E)), made or remade as n changes. */
+  const outputOf = (b: Built, rows: number): NonNullable<Built['out']> => {
+    if (b.out?.rows === rows) return b.out;
+    if (b.out) {
+      b.out.textures.forEach((t) => gl.deleteTexture(t));
+      gl.deleteFramebuffer(b.out.fb);
+      b.out.reads.forEach((r) => gl.deleteFramebuffer(r));
+    }
+    const textures = [...Array(E).keys()].map(() => floatTexture(gl, cdiv(b.s.N, 4), rows, null));
+    const fb = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
+    db.drawBuffersWEBGL(textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
+    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
+      throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: this GL cannot render to ${E} float textures`);
+    }
+    const reads = textures.map((t) => {
+      const r = gl.createFramebuffer();
+      gl.bindFramebuffer(gl.FRAMEBUFFER, r);
+      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, t, 0);
+      return r;
+    });
+    b.out = { rows, textures, fb, reads };
+    return b.out;
+  };
+
+  /** Net input i's texture: its rows, uploaded once a run (re-specified as n changes). */
+  const inputTextures = new Map<number, GlHandle>();
+  const upload = (i: number, data: Float32Array, n: number): GlHandle => {
+    const K = chain.inputSizes[i]!;
+    const K4 = cdiv(K, 4);
+    let texels = data.subarray(0, n * K);
+    if (K % 4 !== 0) {
+      texels = new Float32Array(n * K4 * 4);
+      for (let m = 0; m < n; m++) texels.set(data.subarray(m * K, (m + 1) * K), m * K4 * 4);
+    }
+    const known = inputTextures.get(i);
+    if (!known) {
+      const t = floatTexture(gl, K4, n, texels);
+      inputTextures.set(i, t);
+      return t;
+    }
+    gl.bindTexture(gl.TEXTURE_2D, known);
+    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, K4, n, 0, gl.RGBA, gl.FLOAT, texels);
+    return known;
+  };
+
+  const readRows = new Map<number, Float32Array>();
+  return {
+    targets: E,
+    maxBatch: maxTex,
+    run(inputs, n, outs, start) {
+      const rows = cdiv(n, E);
+      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
+      gl.pixelStorei(gl.PACK_ALIGNMENT, 4);
+      const uploaded = new Map<number, GlHandle>();
+      const inputTexture = (i: number): GlHandle => {
+        let t = uploaded.get(i);
+        if (!t) uploaded.set(i, (t = upload(i, inputs[i]!, n)));
+        return t;
+      };
+      for (const b of built) {
+        const out = outputOf(b, rows);
+        const xs = 'step' in b.s.x ? outputOf(built[b.s.x.step]!, rows).textures : [inputTexture(b.s.x.input)];
+        gl.bindFramebuffer(gl.FRAMEBUFFER, out.fb);
+        db.drawBuffersWEBGL(out.textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
+        gl.useProgram(b.program);
+        [...xs, ...b.textures].forEach((t, unit) => {
+          gl.activeTexture(gl.TEXTURE0 + unit);
+          gl.bindTexture(gl.TEXTURE_2D, t);
+          gl.uniform1i(b.uniforms.samplers[unit]!, unit);
+        });
+        gl.uniform1f(b.uniforms.h, 'step' in b.s.x ? rows : n);
+        gl.uniform1f(b.uniforms.zero, 0);
+        gl.bindBuffer(gl.ARRAY_BUFFER, quad);
+        const loc = gl.getAttribLocation(b.program, 'p');
+        gl.enableVertexAttribArray(loc);
+        gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+        gl.viewport(0, 0, cdiv(b.s.N, 4), rows);
+        gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
+      }
+      chain.outputs.forEach((o, j) => {
+        const dst = outs[j]!;
+        if ('constant' in o) {
+          for (let m = 0; m < n; m++) dst.set(o.constant, (start + m) * o.size);
+        } else if ('input' in o) {
+          dst.set(inputs[o.input]!.subarray(0, n * o.size), start * o.size);
+        } else {
+          const b = built[o.step]!;
+          const N4 = cdiv(b.s.N, 4);
+          const buf = readRows.get(N4 * rows) ?? new Float32Array(N4 * 4 * rows);
+          readRows.set(N4 * rows, buf);
+          outputOf(b, rows).reads.forEach((r, e) => {
+            gl.bindFramebuffer(gl.FRAMEBUFFER, r);
+            gl.readPixels(0, 0, N4, rows, gl.RGBA, gl.FLOAT, buf);
+            for (let row = 0; row < rows && row * E + e < n; row++) {
+              dst.set(buf.subarray(row * N4 * 4, row * N4 * 4 + o.size), (start + row * E + e) * o.size);
+            }
+          });
+        }
+      });
+    },
+  };
+}
