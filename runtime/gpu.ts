@@ -17,7 +17,7 @@ import { registerGpuHelpers, type FunctionHost } from './gpuHelpers.js';
 import { glRenderer } from './gpuRenderer.js';
 import { readBack, resultLength, unpack } from './gpuReadback.js';
 import { expandColumns, isPackedColumns, type PackedColumns } from './gpuPack.js';
-import { chainOf, createShaderChain, type ShaderChain } from './gpuShaders.js';
+import { chainOf, createShaderChain, type Chain, type ShaderChain } from './gpuShaders.js';
 import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
@@ -191,8 +191,8 @@ interface Setup {
   /** Per step: its kernel, its scan's kernels, or null (a pack or unpack step without tiles). */
   readonly kernels: readonly (IKernelRunShortcut | ScanKernels | null)[];
   readonly chunk: number;
-  /** The shader chain that runs the whole net instead of `kernels`, and the kernel whose context it draws on. */
-  readonly shaders?: { readonly chain: ShaderChain; readonly on: KernelObject };
+  /** The shader chain that runs the net's first steps (`plan.prefix`) instead of kernels, and the kernel whose context it draws on. */
+  readonly shaders?: { readonly chain: ShaderChain; readonly plan: Chain; readonly on: KernelObject };
 }
 
 export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunner {
@@ -251,19 +251,25 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     const features = (gpu.Kernel as unknown as { features?: { isTextureFloat?: boolean; isFloatRead?: boolean } }).features;
     const tiled = mode !== undefined && TILED_MODES.has(mode) && features?.isTextureFloat === true && features.isFloatRead === true;
     const shaders = tiled && options.shaderChain !== false ? shaderChainOn(gpu) : undefined;
-    if (shaders) return { gpu, kernels: [], chunk: Math.min(shaders.chain.maxBatch, chunkSize(net, gpu, options.maxChunk)), steps: net.steps, tiled, shaders };
     const steps = net.steps.map((s): GpuStep =>
       tiled ? s : s.kind === 'scan' ? untiledScan(s) : s.untiled ? { ...s, ...s.untiled, texels: undefined } : s,
     );
-    const kernels = steps.map((s) =>
-      s.kind === 'scan' ? scanKernels(s, make, hostValue, tiled) : s.repack && !tiled ? null : make(s.source, s.constants, s.texels !== undefined),
+    // no kernel for the chain's steps, nor for unpacking its values: it reads them back flat
+    const fromChain = (v: number): boolean => shaders !== undefined && v >= net.inputs.length && v < shaders.plan.at.length;
+    const kernels = steps.map((s, j) =>
+      j < (shaders?.plan.prefix ?? 0) || (s.kind !== 'scan' && s.repack && (!tiled || fromChain(s.args[0]!)))
+        ? null
+        : s.kind === 'scan'
+          ? scanKernels(s, make, hostValue, tiled)
+          : make(s.source, s.constants, s.texels !== undefined),
     );
-    return { gpu, kernels, chunk: chunkSize(net, gpu, options.maxChunk), steps, tiled };
+    const chunk = Math.min(shaders?.chain.maxBatch ?? Infinity, chunkSize(net, gpu, options.maxChunk));
+    return { gpu, kernels, chunk, steps, tiled, ...(shaders ? { shaders } : {}) };
   }
 
   /**
-   * The shader chain on the context of this instance's GL kernels, where the net is one: a
-   * first, trivial kernel creates the context (and is checked against a forced mode like any).
+   * The shader chain on the context of this instance's GL kernels, where the net starts with
+   * one: a first, trivial kernel creates the context (and is checked against a forced mode like any).
    */
   function shaderChainOn(gpu: GPU): Setup['shaders'] {
     const chain = chainOf(net);
@@ -273,28 +279,30 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     const on = (probe as unknown as { kernel: KernelObject }).kernel;
     checkKernelMode(forced, on, `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but the shader chain's context`);
     const shaders = createShaderChain((on as unknown as { context?: unknown }).context, chain, net.module);
-    return shaders && { chain: shaders, on };
+    return shaders && { chain: shaders, plan: chain, on };
   }
 
   async function runNow(inputs: readonly Float32Array[], batch: number): Promise<Float32Array[]> {
     const s = await (setup ??= init());
     const outs = net.outputs.map((o) => new Float32Array(batch * o.size));
-    if (s.shaders) {
-      for (let start = 0; start < batch; start += s.chunk) {
-        const n = Math.min(s.chunk, batch - start);
-        s.shaders.chain.run(net.inputs.map((inp, i) => inputs[i]!.subarray(start * inp.size, (start + n) * inp.size)), n, outs, start);
-      }
-      renderer ??= glRenderer([s.shaders.on]) ?? undefined;
-      last = { ...describeKernels([s.shaders.on]), renderer: renderer ?? null, tiled: true, shaderChain: s.shaders.chain.targets };
-      return outs;
-    }
+    /** Value indices below this are the inputs and the chain's values (flat, host arrays). */
+    const chainEnd = s.shaders?.plan.at.length ?? net.inputs.length;
     for (let start = 0; start < batch; start += s.chunk) {
       const n = Math.min(s.chunk, batch - start);
       const values: unknown[] = net.inputs.map((inp, i) =>
         inputs[i]!.subarray(start * inp.size, (start + n) * inp.size),
       );
       const classes = new Set<KernelObject>();
-      for (let j = 0; j < s.steps.length; j++) {
+      if (s.shaders) {
+        const { chain, plan, on } = s.shaders;
+        const flat = chain.run(values as Float32Array[], n);
+        for (let v = net.inputs.length; v < plan.at.length; v++) {
+          const c = plan.at[v]!;
+          values.push('step' in c ? (flat.get(c.step) ?? null) : values[c.input]);
+        }
+        classes.add(on);
+      }
+      for (let j = s.shaders?.plan.prefix ?? 0; j < s.steps.length; j++) {
         const step = s.steps[j]!;
         const launch = launcher(step.layer, n, classes);
         const k = s.kernels[j]!;
@@ -313,7 +321,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
         const dst = outs[j]!;
         if ('constant' in o) {
           for (let b = start; b < start + n; b++) dst.set(o.constant, b * o.size);
-        } else if (o.texels !== undefined && s.tiled) {
+        } else if (o.texels !== undefined && s.tiled && o.value >= chainEnd) {
           unpack(await readBack(values[o.value], o.texels * n * 4, o.name, true), o.size, o.texels, dst, start);
         } else {
           dst.set(await readBack(values[o.value], o.size * n, o.name), start * o.size);
@@ -321,7 +329,7 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
       }
       if (classes.size > 0) {
         renderer ??= glRenderer([...classes]) ?? undefined;
-        last = { ...describeKernels([...classes]), renderer: renderer ?? null, tiled: s.tiled && hasTiles, shaderChain: null };
+        last = { ...describeKernels([...classes]), renderer: renderer ?? null, tiled: s.tiled && hasTiles, shaderChain: s.shaders?.chain.targets ?? null };
       }
     }
     return outs;

@@ -37,6 +37,14 @@ export interface Gl {
   readonly SCISSOR_TEST: number;
   readonly CULL_FACE: number;
   readonly UNPACK_ALIGNMENT: number;
+  readonly UNPACK_FLIP_Y_WEBGL: number;
+  readonly ACTIVE_TEXTURE: number;
+  readonly TEXTURE_BINDING_2D: number;
+  readonly CURRENT_PROGRAM: number;
+  readonly FRAMEBUFFER_BINDING: number;
+  readonly ARRAY_BUFFER_BINDING: number;
+  readonly VIEWPORT: number;
+  readonly UNPACK_PREMULTIPLY_ALPHA_WEBGL: number;
   readonly PACK_ALIGNMENT: number;
   createTexture(): GlHandle;
   deleteTexture(t: GlHandle): void;
@@ -59,6 +67,7 @@ export interface Gl {
   uniform1i(loc: GlHandle | null, v: number): void;
   uniform1f(loc: GlHandle | null, v: number): void;
   getAttribLocation(p: GlHandle, name: string): number;
+  bindAttribLocation(p: GlHandle, loc: number, name: string): void;
   createFramebuffer(): GlHandle;
   bindFramebuffer(target: number, fb: GlHandle | null): void;
   framebufferTexture2D(target: number, attachment: number, texTarget: number, t: GlHandle | null, level: number): void;
@@ -72,6 +81,8 @@ export interface Gl {
   vertexAttribPointer(loc: number, size: number, type: number, normalized: boolean, stride: number, offset: number): void;
   viewport(x: number, y: number, w: number, h: number): void;
   disable(cap: number): void;
+  enable(cap: number): void;
+  isEnabled(cap: number): boolean;
   pixelStorei(p: number, v: number): void;
   drawArrays(mode: number, first: number, count: number): void;
   readPixels(x: number, y: number, w: number, h: number, format: number, type: number, out: Float32Array): void;
@@ -85,6 +96,53 @@ export interface DrawBuffers {
   readonly MAX_DRAW_BUFFERS_WEBGL: number;
   readonly MAX_COLOR_ATTACHMENTS_WEBGL: number;
   drawBuffersWEBGL(b: number[]): void;
+}
+
+/** OES_vertex_array_object: vertex attribute state of one's own. */
+export interface VertexArrays {
+  createVertexArrayOES(): GlHandle;
+  bindVertexArrayOES(v: GlHandle | null): void;
+}
+
+/**
+ * Runs `draw` on a context shared with other code (gpu.js kernels, which bind their constants'
+ * textures once and expect them to stay bound) and puts back what it changes: the bindings of
+ * texture units 0 .. units - 1, the active unit, program, framebuffer, array buffer, viewport,
+ * the capabilities it disables and the unpacking it sets. Vertex attributes are the caller's to
+ * keep apart (a vertex array object of its own).
+ */
+export function preservingState<T>(gl: Gl, units: number, draw: () => T): T {
+  const active = gl.getParameter(gl.ACTIVE_TEXTURE) as number;
+  const bound = [...Array(units).keys()].map((u) => {
+    gl.activeTexture(gl.TEXTURE0 + u);
+    return gl.getParameter(gl.TEXTURE_BINDING_2D) as GlHandle | null;
+  });
+  const program = gl.getParameter(gl.CURRENT_PROGRAM) as GlHandle | null;
+  const fb = gl.getParameter(gl.FRAMEBUFFER_BINDING) as GlHandle | null;
+  const buffer = gl.getParameter(gl.ARRAY_BUFFER_BINDING) as GlHandle | null;
+  const viewport = Array.from(gl.getParameter(gl.VIEWPORT) as ArrayLike<number>);
+  const caps = [gl.BLEND, gl.DEPTH_TEST, gl.STENCIL_TEST, gl.SCISSOR_TEST, gl.CULL_FACE];
+  const enabled = caps.map((c) => gl.isEnabled(c));
+  const stores = [gl.UNPACK_ALIGNMENT, gl.PACK_ALIGNMENT, gl.UNPACK_FLIP_Y_WEBGL, gl.UNPACK_PREMULTIPLY_ALPHA_WEBGL];
+  const stored = stores.map((p) => Number(gl.getParameter(p)));
+  try {
+    gl.activeTexture(gl.TEXTURE0); // textures made or uploaded in draw bind to unit 0, which is put back
+    caps.forEach((c) => gl.disable(c));
+    [4, 4, 0, 0].forEach((v, i) => gl.pixelStorei(stores[i]!, v));
+    return draw();
+  } finally {
+    caps.forEach((c, i) => (enabled[i] ? gl.enable(c) : gl.disable(c)));
+    stores.forEach((p, i) => gl.pixelStorei(p, stored[i]!));
+    gl.viewport(viewport[0]!, viewport[1]!, viewport[2]!, viewport[3]!);
+    gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    if (program) gl.useProgram(program);
+    bound.forEach((t, u) => {
+      gl.activeTexture(gl.TEXTURE0 + u);
+      gl.bindTexture(gl.TEXTURE_2D, t);
+    });
+    gl.activeTexture(active);
+  }
 }
 
 /** Whether `c` is a WebGL 1 context (gpu.js's WebGL and headless-gl kernels), not WebGL 2 or another kind. */
@@ -109,6 +167,9 @@ export const QUAD_VERTEX_SHADER = 'attribute vec2 p; void main() { gl_Position =
 /** The quad's vertices, for QUAD_VERTEX_SHADER. */
 export const QUAD = [-1, -1, 1, -1, -1, 1, 1, 1];
 
+/** The attribute location of `p` in every quadProgram. */
+export const QUAD_ATTRIBUTE = 0;
+
 /** A linked program of the quad vertex shader and `fragment`; compile and link errors throw with GL's log, prefixed by `where`. */
 export function quadProgram(gl: Gl, fragment: string, where: string): GlHandle {
   const shader = (type: number, src: string): GlHandle => {
@@ -123,6 +184,7 @@ export function quadProgram(gl: Gl, fragment: string, where: string): GlHandle {
   const fs = shader(gl.FRAGMENT_SHADER, fragment);
   gl.attachShader(p, vs);
   gl.attachShader(p, fs);
+  gl.bindAttribLocation(p, QUAD_ATTRIBUTE, 'p');
   gl.linkProgram(p);
   if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`${where}: program does not link: ${gl.getProgramInfoLog(p) ?? ''}`);
   gl.deleteShader(vs);

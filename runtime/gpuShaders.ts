@@ -17,8 +17,8 @@
  * epilogue parameters a texture each, four floats a texel.
  */
 import { glslHelpers } from './gpuHelpers.js';
-import { floatTexture, isWebGl1, quadProgram, QUAD, type DrawBuffers, type Gl, type GlHandle } from './gpuGl.js';
-import type { GpuNet } from './gpu.js';
+import { floatTexture, isWebGl1, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type GlHandle, type VertexArrays } from './gpuGl.js';
+import type { GpuNet, GpuStep } from './gpu.js';
 
 /** Render targets (examples a fragment) at most: WebGL 1 guarantees no more than 8 where it has the extension at all. */
 const MAX_TARGETS = 8;
@@ -37,36 +37,73 @@ export interface ChainStep {
   readonly params: readonly Float32Array[];
 }
 
-export type ChainOutput =
-  | { readonly name: string; readonly size: number; readonly step: number }
-  | { readonly name: string; readonly size: number; readonly input: number }
-  | { readonly name: string; readonly size: number; readonly constant: Float32Array };
+/** What a value index of the net is, up to the end of the chain: a net input, or a chain step's value. */
+export type ChainValue = { readonly input: number } | { readonly step: number };
 
-/** A net as a shader chain. */
+/** The first steps of a net as a shader chain; the steps after them run as gpu.js kernels. */
 export interface Chain {
   readonly inputSizes: readonly number[];
   readonly steps: readonly ChainStep[];
-  readonly outputs: readonly ChainOutput[];
+  /** The chain computes net.steps[0 .. prefix). */
+  readonly prefix: number;
+  /** Value index i < inputs + prefix: what it is (a pack step is its input, unchanged). */
+  readonly at: readonly ChainValue[];
+  /** The chain steps whose values are read after the chain (by the later steps' unpack steps, or as outputs), flat. */
+  readonly reads: readonly number[];
 }
 
-/** The net as a chain, or undefined when some step is not a contraction with a GLSL epilogue. */
+/** The value indices a step reads. */
+function valueArgs(s: GpuStep): number[] {
+  if (s.kind !== 'scan') return [...s.args, ...(s.untiled?.args ?? [])];
+  const fromCells = s.cells.flatMap((c) => [...c.args, ...(c.untiled?.args ?? [])]).flatMap((a) => ('value' in a ? [a.value] : []));
+  return [...fromCells, ...s.states.flatMap((st) => (st.init && 'value' in st.init ? [st.init.value] : []))];
+}
+
+/**
+ * The longest first run of the net's steps that is a chain (contractions with a GLSL epilogue,
+ * and packs of net inputs), or undefined where there is none or a later step reads its values
+ * other than flat: a later step may read a chain step's value only through an unpack step, which
+ * the chain's flat read-back replaces.
+ */
 export function chainOf(net: GpuNet): Chain | undefined {
-  // what each value index is: a net input, or a chain step (a pack step is its input, unchanged)
-  const at: ({ input: number } | { step: number })[] = net.inputs.map((_, i) => ({ input: i }));
+  const at: ChainValue[] = net.inputs.map((_, i) => ({ input: i }));
   const steps: ChainStep[] = [];
   for (const s of net.steps) {
-    if (s.kind === 'scan') return undefined;
-    if (s.repack && s.args.length === 1 && 'input' in at[s.args[0]!]!) {
+    if (s.kind === 'scan') break;
+    if (s.repack && s.args.length === 1 && 'input' in (at[s.args[0]!] ?? {})) {
       at.push(at[s.args[0]!]!);
       continue;
     }
     const w = s.constants.w;
-    if (!s.glsl || s.args.length !== 1 || typeof w !== 'object' || !('packedColumns' in w)) return undefined;
+    if (!s.glsl || s.args.length !== 1 || at[s.args[0]!] === undefined || typeof w !== 'object' || !('packedColumns' in w)) break;
     steps.push({ layer: s.layer, x: at[s.args[0]!]!, K: w.K, N: w.N, weight: w.packedColumns, epilogue: s.glsl.epilogue, params: s.glsl.params });
     at.push({ step: steps.length - 1 });
   }
-  const outputs = net.outputs.map((o): ChainOutput => ('constant' in o ? o : { name: o.name, size: o.size, ...at[o.value]! }));
-  return { inputSizes: net.inputs.map((i) => i.size), steps, outputs };
+  if (steps.length === 0) return undefined;
+  // the chain ends with its last contraction (a pack after it belongs to the kernels)
+  while (!('step' in at[at.length - 1]!)) at.pop();
+  const prefix = at.length - net.inputs.length;
+  const reads = new Set<number>();
+  const chainStep = (v: number): number | undefined => {
+    const c = v >= net.inputs.length ? at[v] : undefined;
+    return c && 'step' in c ? c.step : undefined;
+  };
+  for (const s of net.steps.slice(prefix)) {
+    for (const v of valueArgs(s)) {
+      if (v < net.inputs.length || v >= at.length) continue;
+      const step = chainStep(v);
+      if (step === undefined || s.kind === 'scan' || !s.repack) return undefined;
+      reads.add(step);
+    }
+  }
+  for (const o of net.outputs) {
+    if ('value' in o && o.value >= net.inputs.length && o.value < at.length) {
+      const step = chainStep(o.value);
+      if (step === undefined) return undefined;
+      reads.add(step);
+    }
+  }
+  return { inputSizes: net.inputs.map((i) => i.size), steps, prefix, at, reads: [...reads] };
 }
 
 export interface ShaderChain {
@@ -74,8 +111,8 @@ export interface ShaderChain {
   readonly targets: number;
   /** Examples a run at most (textures are at most this tall). */
   readonly maxBatch: number;
-  /** Runs n examples (inputs flat batch-major, net input order); writes the outputs from row `start` of `outs`. */
-  run(inputs: readonly Float32Array[], n: number, outs: readonly Float32Array[], start: number): void;
+  /** Runs n examples (inputs flat batch-major, net input order); the values of `chain.reads`, flat batch-major, by chain step. */
+  run(inputs: readonly Float32Array[], n: number): Map<number, Float32Array>;
 }
 
 /** A float literal for GLSL. */
@@ -141,8 +178,10 @@ function weightTexels(s: ChainStep): Float32Array {
 interface Built {
   readonly s: ChainStep;
   readonly program: GlHandle;
+  /** Its weight and parameter textures, bound after its x textures. */
   readonly textures: readonly GlHandle[];
-  readonly uniforms: { readonly h: GlHandle | null; readonly zero: GlHandle | null; readonly samplers: readonly (GlHandle | null)[] };
+  /** Uniform lg_h: rows of its x textures. */
+  readonly h: GlHandle | null;
   /** Its value, sized for `rows` rows: E textures and the framebuffer drawing them. */
   out?: { readonly rows: number; readonly textures: GlHandle[]; readonly fb: GlHandle; readonly reads: GlHandle[] };
 }
@@ -169,37 +208,45 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     return [w, cdiv(t, w)];
   };
   if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && fits(cdiv(s.K, 4), 1) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
-  for (const cap of [gl.BLEND, gl.DEPTH_TEST, gl.STENCIL_TEST, gl.SCISSOR_TEST, gl.CULL_FACE]) gl.disable(cap);
-  const quad = gl.createBuffer();
-  gl.bindBuffer(gl.ARRAY_BUFFER, quad);
-  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
+  const vertexArrays = gl.getExtension('OES_vertex_array_object') as VertexArrays | null;
+  if (!vertexArrays) return undefined;
+  // the context is gpu.js's: the chain puts back the state it changes, and keeps vertex attributes in a vertex array of its own
+  const unitsUsed = Math.max(...chain.steps.map((s) => ('step' in s.x ? E : 1) + 1 + s.params.length));
+  const keeping = <T>(f: () => T): T => preservingState(gl, unitsUsed, f);
 
-  const built: Built[] = chain.steps.map((s) => {
-    const split = 'step' in s.x;
-    const sizes = s.params.map(paramSize);
-    const program = quadProgram(gl, fragmentShader(s, E, split, sizes), `${module}: layer ${JSON.stringify(s.layer)}: shader chain`);
-    const padded = (p: Float32Array, [w, h]: [number, number]): Float32Array => {
-      const t = new Float32Array(4 * w * h);
-      t.set(p);
-      return t;
-    };
-    const textures = [floatTexture(gl, cdiv(s.N, 4), 4 * cdiv(s.K, 4), weightTexels(s)), ...s.params.map((p, i) => floatTexture(gl, ...sizes[i]!, padded(p, sizes[i]!)))];
-    const names = [...(split ? [...Array(E).keys()] : [0]).map((e) => `lg_x${e}`), 'lg_w', ...s.params.map((_, i) => `lg_t${i}`)];
-    return {
-      s,
-      program,
-      textures,
-      uniforms: { h: gl.getUniformLocation(program, 'lg_h'), zero: gl.getUniformLocation(program, 'lg_zero'), samplers: names.map((n) => gl.getUniformLocation(program, n)) },
-    };
+  const { vao, built } = keeping(() => {
+    const vao = vertexArrays.createVertexArrayOES();
+    vertexArrays.bindVertexArrayOES(vao);
+    gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
+    gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
+    gl.enableVertexAttribArray(QUAD_ATTRIBUTE);
+    gl.vertexAttribPointer(QUAD_ATTRIBUTE, 2, gl.FLOAT, false, 0, 0);
+    vertexArrays.bindVertexArrayOES(null);
+    const built = chain.steps.map((s): Built => {
+      const split = 'step' in s.x;
+      const sizes = s.params.map(paramSize);
+      const program = quadProgram(gl, fragmentShader(s, E, split, sizes), `${module}: layer ${JSON.stringify(s.layer)}: shader chain`);
+      const padded = (p: Float32Array, [w, h]: [number, number]): Float32Array => {
+        const t = new Float32Array(4 * w * h);
+        t.set(p);
+        return t;
+      };
+      const textures = [floatTexture(gl, cdiv(s.N, 4), 4 * cdiv(s.K, 4), weightTexels(s)), ...s.params.map((p, i) => floatTexture(gl, ...sizes[i]!, padded(p, sizes[i]!)))];
+      const names = [...(split ? [...Array(E).keys()] : [0]).map((e) => `lg_x${e}`), 'lg_w', ...s.params.map((_, i) => `lg_t${i}`)];
+      gl.useProgram(program);
+      names.forEach((n, unit) => gl.uniform1i(gl.getUniformLocation(program, n), unit));
+      gl.uniform1f(gl.getUniformLocation(program, 'lg_zero'), 0);
+      return { s, program, textures, h: gl.getUniformLocation(program, 'lg_h') };
+    });
+    return { vao, built };
   });
 
-  /** Step j's output textures for `rows` rows (ceil(n / E)), made or remade as n changes. */
+  /** A step's value for `rows` rows (ceil(n / E)): E textures, made or remade as n changes, and the framebuffers drawing and reading them. */
   const outputOf = (b: Built, rows: number): NonNullable<Built['out']> => {
     if (b.out?.rows === rows) return b.out;
     if (b.out) {
       b.out.textures.forEach((t) => gl.deleteTexture(t));
-      gl.deleteFramebuffer(b.out.fb);
-      b.out.reads.forEach((r) => gl.deleteFramebuffer(r));
+      [b.out.fb, ...b.out.reads].forEach((f) => gl.deleteFramebuffer(f));
     }
     const textures = [...Array(E).keys()].map(() => floatTexture(gl, cdiv(b.s.N, 4), rows, null));
     const fb = gl.createFramebuffer();
@@ -219,7 +266,7 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     return b.out;
   };
 
-  /** Net input i's texture: its rows, uploaded once a run (re-specified as n changes). */
+  /** Net input i's texture: its rows (padded to whole texels), re-specified every run. */
   const inputTextures = new Map<number, GlHandle>();
   const upload = (i: number, data: Float32Array, n: number): GlHandle => {
     const K = chain.inputSizes[i]!;
@@ -240,60 +287,44 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     return known;
   };
 
-  const readRows = new Map<number, Float32Array>();
+  /** Step b's value, flat batch-major [n, N]: E textures of rows read back and interleaved. */
+  const readBack = (b: Built, rows: number, n: number): Float32Array => {
+    const N4 = cdiv(b.s.N, 4);
+    const flat = new Float32Array(n * b.s.N);
+    const buf = new Float32Array(N4 * 4 * rows);
+    outputOf(b, rows).reads.forEach((r, e) => {
+      gl.bindFramebuffer(gl.FRAMEBUFFER, r);
+      gl.readPixels(0, 0, N4, rows, gl.RGBA, gl.FLOAT, buf);
+      for (let row = 0; row < rows && row * E + e < n; row++) flat.set(buf.subarray(row * N4 * 4, row * N4 * 4 + b.s.N), (row * E + e) * b.s.N);
+    });
+    return flat;
+  };
+
   return {
     targets: E,
     maxBatch: maxTex,
-    run(inputs, n, outs, start) {
-      const rows = cdiv(n, E);
-      gl.pixelStorei(gl.UNPACK_ALIGNMENT, 4);
-      gl.pixelStorei(gl.PACK_ALIGNMENT, 4);
-      const uploaded = new Map<number, GlHandle>();
-      const inputTexture = (i: number): GlHandle => {
-        let t = uploaded.get(i);
-        if (!t) uploaded.set(i, (t = upload(i, inputs[i]!, n)));
-        return t;
-      };
-      for (const b of built) {
-        const out = outputOf(b, rows);
-        const xs = 'step' in b.s.x ? outputOf(built[b.s.x.step]!, rows).textures : [inputTexture(b.s.x.input)];
-        gl.bindFramebuffer(gl.FRAMEBUFFER, out.fb);
-        db.drawBuffersWEBGL(out.textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
-        gl.useProgram(b.program);
-        [...xs, ...b.textures].forEach((t, unit) => {
-          gl.activeTexture(gl.TEXTURE0 + unit);
-          gl.bindTexture(gl.TEXTURE_2D, t);
-          gl.uniform1i(b.uniforms.samplers[unit]!, unit);
-        });
-        gl.uniform1f(b.uniforms.h, 'step' in b.s.x ? rows : n);
-        gl.uniform1f(b.uniforms.zero, 0);
-        gl.bindBuffer(gl.ARRAY_BUFFER, quad);
-        const loc = gl.getAttribLocation(b.program, 'p');
-        gl.enableVertexAttribArray(loc);
-        gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
-        gl.viewport(0, 0, cdiv(b.s.N, 4), rows);
-        gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
-      }
-      chain.outputs.forEach((o, j) => {
-        const dst = outs[j]!;
-        if ('constant' in o) {
-          for (let m = 0; m < n; m++) dst.set(o.constant, (start + m) * o.size);
-        } else if ('input' in o) {
-          dst.set(inputs[o.input]!.subarray(0, n * o.size), start * o.size);
-        } else {
-          const b = built[o.step]!;
-          const N4 = cdiv(b.s.N, 4);
-          const buf = readRows.get(N4 * rows) ?? new Float32Array(N4 * 4 * rows);
-          readRows.set(N4 * rows, buf);
-          outputOf(b, rows).reads.forEach((r, e) => {
-            gl.bindFramebuffer(gl.FRAMEBUFFER, r);
-            gl.readPixels(0, 0, N4, rows, gl.RGBA, gl.FLOAT, buf);
-            for (let row = 0; row < rows && row * E + e < n; row++) {
-              dst.set(buf.subarray(row * N4 * 4, row * N4 * 4 + o.size), (start + row * E + e) * o.size);
-            }
+    run: (inputs, n) =>
+      keeping(() => {
+        const rows = cdiv(n, E);
+        const uploaded = new Map<number, GlHandle>();
+        vertexArrays.bindVertexArrayOES(vao);
+        for (const b of built) {
+          const out = outputOf(b, rows);
+          const x = b.s.x;
+          const xs = 'step' in x ? outputOf(built[x.step]!, rows).textures : [uploaded.get(x.input) ?? uploaded.set(x.input, upload(x.input, inputs[x.input]!, n)).get(x.input)!];
+          gl.bindFramebuffer(gl.FRAMEBUFFER, out.fb);
+          db.drawBuffersWEBGL(out.textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
+          gl.useProgram(b.program);
+          [...xs, ...b.textures].forEach((t, unit) => {
+            gl.activeTexture(gl.TEXTURE0 + unit);
+            gl.bindTexture(gl.TEXTURE_2D, t);
           });
+          gl.uniform1f(b.h, 'step' in x ? rows : n);
+          gl.viewport(0, 0, cdiv(b.s.N, 4), rows);
+          gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
         }
-      });
-    },
+        vertexArrays.bindVertexArrayOES(null);
+        return new Map(chain.reads.map((j) => [j, readBack(built[j]!, rows, n)]));
+      }),
   };
 }

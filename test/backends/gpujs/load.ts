@@ -132,14 +132,16 @@ export function data(n: number, seed: number, scale: number): number[] {
 }
 
 /**
- * A batch of inputs in [-scale, scale] through the gpu module of `graph` (configured with
- * `options`, if given), every example within 1e-4 of the reference interpreter in float64.
- * Returns what backendInfo() said after the batch.
+ * Batches of inputs in [-scale, scale] through one gpu module of `graph` (configured with
+ * `options`, if given), one call after another, every example within 1e-4 of the reference
+ * interpreter in float64. Returns what backendInfo() said after each call.
  */
-export async function againstInterpreter(src: NetSource, graph: Graph, batch: number, scale: number, options?: GpuOptions): Promise<GpuBackendInfo> {
+export async function againstInterpreter(src: NetSource, graph: Graph, batches: number | readonly number[], scale: number, options?: GpuOptions): Promise<GpuBackendInfo[]> {
   const m = await gpuImport(src);
+  const infos: GpuBackendInfo[] = [];
   try {
     if (options) m.configure(options);
+    for (const batch of typeof batches === 'number' ? [batches] : batches) {
     const ins = Object.fromEntries(
       Object.entries(m.inputShapes).map(([k, s], i) => [
         k,
@@ -163,7 +165,9 @@ export async function againstInterpreter(src: NetSource, graph: Graph, batch: nu
         );
       }
     }
-    return m.backendInfo();
+    infos.push(m.backendInfo());
+    }
+    return infos;
   } finally {
     await m.dispose();
   }

@@ -55,28 +55,42 @@ seed: 5
 const graphs = Object.fromEntries(Object.entries(NETS).map(([name, yaml]) => [name, buildText(yaml, repo('.tmp-test', `${name}.yaml`)).graph]));
 
 for (const name of Object.keys(NETS)) {
-  test(`${name}: the shader chain matches the reference interpreter (batches 1, 9, 17; chunks of 5; |x| up to 60)`, async () => {
+  test(`${name}: the shader chain matches the reference interpreter (batches 1, 9, 17 and 2 in turn; chunks of 5; |x| up to 60)`, async () => {
     const graph = graphs[name]!;
-    const runs: [number, number, object?][] = [[1, 3], [9, 3], [17, 60], [17, 3, { maxChunk: 5 }]];
-    for (const [batch, scale, options] of runs) {
-      const info = await againstInterpreter({ graph }, graph, batch, scale, options);
-      if (chainHere) assert.is(info.shaderChain, 8, `${name}, batch ${batch}: ran as a shader chain of 8 render targets`);
-      else assert.ok(info.shaderChain === null || info.shaderChain >= 1, 'backendInfo says what ran');
+    const runs: [number[], number, object?][] = [[[1, 9, 17, 2], 3], [[17, 1], 60], [[17, 3], 3, { maxChunk: 5 }]];
+    for (const [batches, scale, options] of runs) {
+      for (const info of await againstInterpreter({ graph }, graph, batches, scale, options)) {
+        if (chainHere) assert.is(info.shaderChain, 8, `${name}: ran as a shader chain of 8 render targets`);
+        else assert.ok(info.shaderChain === null || info.shaderChain >= 1, 'backendInfo says what ran');
+      }
     }
   });
 }
 
-test('configure({ shaderChain: false }) runs gpu.js kernels; a softmax or a prelu (a step of its own) makes a net no chain', async () => {
-  const graph = graphs.odd!;
-  const info = await againstInterpreter({ graph }, graph, 9, 3, { shaderChain: false });
-  assert.is(info.shaderChain, null);
-  if (chainHere) assert.is(info.tiled, true, 'tiled gpu.js kernels instead');
-  const soft = buildText('name: soft\ninputs:\n  x: [6]\nlayers:\n  - {name: a, type: linear, units: 8}\n  - {type: softmax}\nseed: 2\n', repo('.tmp-test', 'soft.yaml')).graph;
-  assert.is((await againstInterpreter({ graph: soft }, soft, 9, 3)).shaderChain, null);
-  const prelu = buildText('name: prelu\ninputs:\n  x: [6]\nlayers:\n  - {name: a, type: linear, units: 8}\n  - {type: prelu, num_parameters: 8}\nseed: 2\n', repo('.tmp-test', 'prelu.yaml')).graph;
-  assert.is((await againstInterpreter({ graph: prelu }, prelu, 9, 3)).shaderChain, null);
+/** A net from its layers' YAML lines. */
+const net = (name: string, layers: string): ReturnType<typeof buildText>['graph'] =>
+  buildText(`name: ${name}\ninputs:\n  x: [6]\nlayers:\n${layers}seed: 2\n`, repo('.tmp-test', `${name}.yaml`)).graph;
+
+test('a chain then gpu.js kernels: a softmax, a prelu (steps of their own) after the contractions, batches in turn', async () => {
+  for (const graph of [
+    net('soft', '  - {name: a, type: linear, units: 8}\n  - {name: b, type: linear, units: 5}\n  - {type: softmax}\n'),
+    net('prelu', '  - {name: a, type: linear, units: 8}\n  - {type: prelu, num_parameters: 8}\n  - {name: b, type: linear, units: 4}\n'),
+  ]) {
+    for (const info of await againstInterpreter({ graph }, graph, [1, 9, 3, 17], 3)) {
+      if (chainHere) assert.is(info.shaderChain, 8, `${graph.name}: its first steps as a chain`);
+      assert.is(info.kernel, info.kernel?.split(' + ')[0], 'one kernel class for the chain and the kernels after it');
+    }
+  }
 });
 
+test('configure({ shaderChain: false }) runs gpu.js kernels; a net that does not start with a contraction has no chain', async () => {
+  const graph = graphs.odd!;
+  const [info] = await againstInterpreter({ graph }, graph, 9, 3, { shaderChain: false });
+  assert.is(info!.shaderChain, null);
+  if (chainHere) assert.is(info!.tiled, true, 'tiled gpu.js kernels instead');
+  const late = net('late', '  - {type: tanh}\n  - {name: a, type: linear, units: 8}\n');
+  assert.is((await againstInterpreter({ graph: late }, late, 9, 3))[0]!.shaderChain, null);
+});
 test('epilogue snippets as GLSL: Math built-ins, Infinity and NaN through a uniform zero; anything else has no GLSL form', () => {
   assert.is(glslExpression('Math.max((s.x + lg_p0(o0)), 0.0)'), 'max((s.x + lg_p0(o0)), 0.0)');
   assert.is(glslExpression('(o0 < 3.0 ? lgTanh(s.y) : (0.0 / 0.0))'), '(o0 < 3.0 ? lgTanh(s.y) : (lg_zero / lg_zero))');
