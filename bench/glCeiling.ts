@@ -24,7 +24,7 @@ import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadedGlDriver } from '@layergen/runtime/gpu';
+import { floatTexture, loadedGlDriver, QUAD, QUAD_ATTRIBUTE, quadProgram, type DrawBuffers, type Gl, type GlHandle as Handle } from '@layergen/runtime/gpu';
 import { loadNet } from '../compiler/frontend/index.js';
 import { arg, fmt, inputs, layergenModule, maxDiff, measure, ratio, type Engine, type NumericModule, type Out } from './harness.js';
 import type { BenchNet } from './models.js';
@@ -33,96 +33,6 @@ const M = Number(arg('--batch') ?? 16384);
 const ROUNDS = Number(arg('--rounds') ?? 5);
 const K = 784;
 const TILES = [1, 4, 8] as const;
-
-/** The WebGL 1 calls used here (this project compiles without the DOM typings). */
-type Handle = object;
-interface Gl {
-  readonly TEXTURE_2D: number;
-  readonly TEXTURE_MIN_FILTER: number;
-  readonly TEXTURE_MAG_FILTER: number;
-  readonly TEXTURE_WRAP_S: number;
-  readonly TEXTURE_WRAP_T: number;
-  readonly NEAREST: number;
-  readonly CLAMP_TO_EDGE: number;
-  readonly RGBA: number;
-  readonly FLOAT: number;
-  readonly VERTEX_SHADER: number;
-  readonly FRAGMENT_SHADER: number;
-  readonly COMPILE_STATUS: number;
-  readonly LINK_STATUS: number;
-  readonly FRAMEBUFFER: number;
-  readonly FRAMEBUFFER_COMPLETE: number;
-  readonly COLOR_ATTACHMENT0: number;
-  readonly TEXTURE0: number;
-  readonly ARRAY_BUFFER: number;
-  readonly STATIC_DRAW: number;
-  readonly TRIANGLE_STRIP: number;
-  readonly RENDERER: number;
-  createTexture(): Handle;
-  bindTexture(target: number, t: Handle): void;
-  texParameteri(target: number, p: number, v: number): void;
-  texImage2D(target: number, level: number, internal: number, w: number, h: number, border: number, format: number, type: number, data: Float32Array | null): void;
-  createShader(type: number): Handle;
-  shaderSource(s: Handle, src: string): void;
-  compileShader(s: Handle): void;
-  getShaderParameter(s: Handle, p: number): unknown;
-  getShaderInfoLog(s: Handle): string | null;
-  createProgram(): Handle;
-  attachShader(p: Handle, s: Handle): void;
-  linkProgram(p: Handle): void;
-  getProgramParameter(p: Handle, q: number): unknown;
-  getProgramInfoLog(p: Handle): string | null;
-  useProgram(p: Handle): void;
-  getUniformLocation(p: Handle, name: string): Handle | null;
-  uniform1i(loc: Handle | null, v: number): void;
-  getAttribLocation(p: Handle, name: string): number;
-  createFramebuffer(): Handle;
-  bindFramebuffer(target: number, fb: Handle): void;
-  framebufferTexture2D(target: number, attachment: number, texTarget: number, t: Handle, level: number): void;
-  checkFramebufferStatus(target: number): number;
-  deleteFramebuffer(fb: Handle): void;
-  activeTexture(unit: number): void;
-  createBuffer(): Handle;
-  bindBuffer(target: number, b: Handle): void;
-  bufferData(target: number, data: Float32Array, usage: number): void;
-  enableVertexAttribArray(loc: number): void;
-  vertexAttribPointer(loc: number, size: number, type: number, normalized: boolean, stride: number, offset: number): void;
-  viewport(x: number, y: number, w: number, h: number): void;
-  drawArrays(mode: number, first: number, count: number): void;
-  readPixels(x: number, y: number, w: number, h: number, format: number, type: number, out: Float32Array): void;
-  getExtension(name: string): unknown;
-  getParameter(p: number): unknown;
-}
-interface DrawBuffers {
-  readonly COLOR_ATTACHMENT0_WEBGL: number;
-  readonly MAX_DRAW_BUFFERS_WEBGL: number;
-  drawBuffersWEBGL(b: number[]): void;
-}
-
-function texture(gl: Gl, w: number, h: number, data: Float32Array | null): Handle {
-  const t = gl.createTexture();
-  gl.bindTexture(gl.TEXTURE_2D, t);
-  for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
-  for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
-  gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, w, h, 0, gl.RGBA, gl.FLOAT, data);
-  return t;
-}
-
-function program(gl: Gl, fragment: string): Handle {
-  const shader = (type: number, src: string): Handle => {
-    const s = gl.createShader(type);
-    gl.shaderSource(s, src);
-    gl.compileShader(s);
-    if (!gl.getShaderParameter(s, gl.COMPILE_STATUS)) throw new Error(`glCeiling: shader: ${gl.getShaderInfoLog(s)}`);
-    return s;
-  };
-  const p = gl.createProgram();
-  gl.attachShader(p, shader(gl.VERTEX_SHADER, 'attribute vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }'));
-  gl.attachShader(p, shader(gl.FRAGMENT_SHADER, fragment));
-  gl.linkProgram(p);
-  if (!gl.getProgramParameter(p, gl.LINK_STATUS)) throw new Error(`glCeiling: link: ${gl.getProgramInfoLog(p)}`);
-  return p;
-}
 
 const f = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 
@@ -177,7 +87,7 @@ interface GlStep {
 
 function glStep(gl: Gl, db: DrawBuffers, E: number, l: GlLinear, src: Source): GlStep {
   const H = M / E;
-  const outs = [...Array(E).keys()].map(() => texture(gl, l.N / 4, H, null));
+  const outs = [...Array(E).keys()].map(() => floatTexture(gl, l.N / 4, H, null));
   const fb = gl.createFramebuffer();
   gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
   outs.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
@@ -185,7 +95,7 @@ function glStep(gl: Gl, db: DrawBuffers, E: number, l: GlLinear, src: Source): G
   db.drawBuffersWEBGL(attachments);
   if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) throw new Error(`glCeiling: ${E} render targets: framebuffer incomplete`);
   const split = 'split' in src;
-  const prog = program(gl, shaderOf(E, l, split));
+  const prog = quadProgram(gl, shaderOf(E, l, split), 'glCeiling');
   const samplers: [string, Handle][] = [
     ...(split ? src.split.map((t, e): [string, Handle] => [`xs${e}`, t]) : [['xs', src.rows] as [string, Handle]]),
     ['ws', l.w],
@@ -193,7 +103,7 @@ function glStep(gl: Gl, db: DrawBuffers, E: number, l: GlLinear, src: Source): G
   ];
   const quad = gl.createBuffer();
   gl.bindBuffer(gl.ARRAY_BUFFER, quad);
-  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array([-1, -1, 1, -1, -1, 1, 1, 1]), gl.STATIC_DRAW);
+  gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
   return {
     outs,
     draw: () => {
@@ -206,9 +116,8 @@ function glStep(gl: Gl, db: DrawBuffers, E: number, l: GlLinear, src: Source): G
         gl.uniform1i(gl.getUniformLocation(prog, name), unit);
       });
       gl.bindBuffer(gl.ARRAY_BUFFER, quad);
-      const loc = gl.getAttribLocation(prog, 'p');
-      gl.enableVertexAttribArray(loc);
-      gl.vertexAttribPointer(loc, 2, gl.FLOAT, false, 0, 0);
+      gl.enableVertexAttribArray(QUAD_ATTRIBUTE);
+      gl.vertexAttribPointer(QUAD_ATTRIBUTE, 2, gl.FLOAT, false, 0, 0);
       gl.viewport(0, 0, l.N / 4, H);
       gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
     },
@@ -249,7 +158,7 @@ function linearOf(gl: Gl, weight: ArrayLike<number>, bias: ArrayLike<number>, K:
   for (let o = 0; o < units; o++) for (let k = 0; k < K; k++) wt[k * N + o] = weight[o * K + k]!;
   const b = new Float32Array(N);
   for (let o = 0; o < units; o++) b[o] = bias[o]!;
-  return { K, N, w: texture(gl, N / 4, K, wt), b: texture(gl, N / 4, 1, b), relu };
+  return { K, N, w: floatTexture(gl, N / 4, K, wt), b: floatTexture(gl, N / 4, 1, b), relu };
 }
 
 async function main(): Promise<void> {
@@ -271,7 +180,7 @@ async function main(): Promise<void> {
       '  - {name: fc2, type: linear, units: 256}\n  - {type: relu}\n  - {name: fc3, type: linear, units: 10}\nseed: 42\n',
   };
   const x = inputs(M * K, 7);
-  const xTex = texture(gl, K / 4, M, x);
+  const xTex = floatTexture(gl, K / 4, M, x);
   const lines = [
     `Node ${process.version}, ${cpus()[0]?.model ?? 'unknown CPU'}, ${cpus().length} cores; GL: ${String(gl.getParameter(gl.RENDERER))}${String(gl.getParameter(gl.RENDERER)) === 'ANGLE' ? ` (${loadedGlDriver() ?? 'driver unknown'})` : ''}; draw buffers: ${maxBuffers}.`,
     `Batch ${M}; median ms over ${ROUNDS} interleaved rounds of one call; outputs within 1e-4 of the numeric module (float32) before timing.`,

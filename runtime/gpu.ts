@@ -8,6 +8,11 @@
  * 1-D output of `size * n` threads for a chunk of n examples. Intermediates stay on the device
  * (gpu.js pipeline mode) and only the net's outputs are read back.
  *
+ * Where the net starts with contractions whose epilogues have a GLSL form and the kernels are
+ * WebGL 1 ones, those first steps run as a shader chain on the kernels' context instead
+ * (gpuShaders.ts: several render targets a draw), and hand their values to the kernels after
+ * them flat, as host arrays.
+ *
  * gpu.js is an optional peer dependency of @layergen/runtime, imported lazily on the first run,
  * so numeric and symbolic modules never load it (or headless-gl's native module); where it is not
  * installed the first run fails with an error that names the package.
@@ -18,6 +23,7 @@ import { glRenderer } from './gpuRenderer.js';
 import { readBack, resultLength, unpack } from './gpuReadback.js';
 import { expandColumns, isPackedColumns, type PackedColumns } from './gpuPack.js';
 import { chainOf, createShaderChain, type Chain, type ShaderChain } from './gpuShaders.js';
+import type { GpuKernelStep, GpuNet, GpuStep } from './gpuNet.js';
 import { runScan, scanKernels, scanSizes, untiledScan, type GpuScan, type Launch, type ScanKernels } from './gpuScan.js';
 import {
   GPU_MODES,
@@ -35,6 +41,8 @@ import {
 export { GPU_HELPERS, glslHelpers, registerGpuHelpers, type GpuHelperName } from './gpuHelpers.js';
 export { packColumns, type PackedColumns } from './gpuPack.js';
 export { loadedGlDriver } from './gpuRenderer.js';
+export type { GpuKernelStep, GpuNet, GpuOutput, GpuStep } from './gpuNet.js';
+export { floatTexture, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type Gl, type GlHandle } from './gpuGl.js';
 export {
   SCAN_KERNELS,
   scanBlockRows,
@@ -56,59 +64,12 @@ export {
   type SupportStatics,
 } from './gpuModes.js';
 
-/** One compute step: a kernel source and where its arguments come from. */
-export interface GpuKernelStep {
-  readonly kind?: 'kernel';
-  /** The layer name, for messages. */
-  readonly layer: string;
-  /** gpu.js kernel source (starts with `function`); thread.x indexes the flat chunk output. */
-  readonly source: string;
-  /** Per-example output elements. */
-  readonly size: number;
-  /** Value index of each kernel argument (inputs first, then step outputs in order). */
-  readonly args: readonly number[];
-  /** `this.constants` of the kernel: parameters and constant tensors (a tiled kernel's weight: packed, see packColumns). */
-  readonly constants: Readonly<Record<string, Float32Array | PackedColumns>>;
-  /**
-   * A tiled step (the compiler's gpujs/schedule.ts): its value is packed, `texels` RGBA texels
-   * per example (four floats each, the lanes past `size` zero), one per thread (gpu.js `Array(4)`).
-   */
-  readonly texels?: number;
-  /** A tiled step's kernel of one float per thread, reading its inputs flat, for kernel kinds without tiles. */
-  readonly untiled?: Pick<GpuKernelStep, 'source' | 'args' | 'constants'>;
-  /** A pack or unpack kernel: without tiles, the value passes through. */
-  readonly repack?: boolean;
-  /**
-   * A tiled step's epilogue as GLSL (`vec4 lg_epilogue(vec4 s, float q)`: outputs 4q .. 4q + 3
-   * from their sums s, reading `params[i]` at a flat index through `lg_p<i>(index)`), for the
-   * shader chain (gpuShaders.ts); absent where the epilogue has no GLSL form.
-   */
-  readonly glsl?: { readonly epilogue: string; readonly params: readonly Float32Array[] };
-}
-
 /**
  * Kernel kinds that run tiled kernels (RGBA textures, `Array(4)` results): the GL ones. gpu.js's
  * WebAssembly kernels take neither; its cpu kernels would, more slowly than one float per thread.
  */
 const TILED_MODES: ReadonlySet<GpuMode> = new Set(['headlessgl', 'webgl', 'webgl2']);
 
-/** A compute step: one kernel, or a recurrent scan (kernels per time step). */
-export type GpuStep = GpuKernelStep | GpuScan;
-
-export type GpuOutput =
-  /** `texels`: a packed value (see GpuKernelStep), unpacked as it is read back. */
-  | { readonly name: string; readonly size: number; readonly value: number; readonly texels?: number }
-  /** An output that is a compile-time constant: the same for every example. */
-  | { readonly name: string; readonly size: number; readonly constant: Float32Array };
-
-/** A compiled net as the generated module describes it to the runner. */
-export interface GpuNet {
-  /** e.g. `mlp.gpu`, for messages. */
-  readonly module: string;
-  readonly inputs: readonly { readonly name: string; readonly size: number }[];
-  readonly steps: readonly GpuStep[];
-  readonly outputs: readonly GpuOutput[];
-}
 
 export interface GpuOptions {
   /**

@@ -17,8 +17,8 @@
  * epilogue parameters a texture each, four floats a texel.
  */
 import { glslHelpers } from './gpuHelpers.js';
-import { floatTexture, isWebGl1, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type GlHandle, type VertexArrays } from './gpuGl.js';
-import type { GpuNet, GpuStep } from './gpu.js';
+import { floatTexture, isWebGl1, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type Gl, type GlHandle, type VertexArrays } from './gpuGl.js';
+import type { GpuNet, GpuStep } from './gpuNet.js';
 
 /** Render targets (examples a fragment) at most: WebGL 1 guarantees no more than 8 where it has the extension at all. */
 const MAX_TARGETS = 8;
@@ -186,9 +186,23 @@ interface Built {
   out?: { readonly rows: number; readonly textures: GlHandle[]; readonly fb: GlHandle; readonly reads: GlHandle[] };
 }
 
+/** Whether `gl` can draw to E float textures at once (WebGL 1 allows float textures that are no render target). */
+function rendersTo(gl: Gl, db: DrawBuffers, E: number): boolean {
+  return preservingState(gl, 1, () => {
+    const textures = [...Array(E).keys()].map(() => floatTexture(gl, 1, 1, null));
+    const fb = gl.createFramebuffer();
+    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
+    const complete = gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE;
+    gl.deleteFramebuffer(fb);
+    textures.forEach((t) => gl.deleteTexture(t));
+    return complete;
+  });
+}
+
 /**
  * The chain on context `c`, or undefined where it cannot run there: not WebGL 1, no float
- * textures or several render targets, or a weight larger than a texture. A shader that does
+ * textures, vertex arrays or several float render targets, or a weight larger than a texture. A shader that does
  * not compile throws (the compiler's GLSL is wrong: a bug, not a missing capability).
  */
 export function createShaderChain(c: unknown, chain: Chain, module: string): ShaderChain | undefined {
@@ -209,7 +223,7 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
   };
   if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && fits(cdiv(s.K, 4), 1) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
   const vertexArrays = gl.getExtension('OES_vertex_array_object') as VertexArrays | null;
-  if (!vertexArrays) return undefined;
+  if (!vertexArrays || !rendersTo(gl, db, E)) return undefined;
   // the context is gpu.js's: the chain puts back the state it changes, and keeps vertex attributes in a vertex array of its own
   const unitsUsed = Math.max(...chain.steps.map((s) => ('step' in s.x ? E : 1) + 1 + s.params.length));
   const keeping = <T>(f: () => T): T => preservingState(gl, unitsUsed, f);
@@ -254,7 +268,7 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
     db.drawBuffersWEBGL(textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
     if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
-      throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: this GL cannot render to ${E} float textures`);
+      throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: a framebuffer of ${E} float textures of [${cdiv(b.s.N, 4)}, ${rows}] is incomplete`);
     }
     const reads = textures.map((t) => {
       const r = gl.createFramebuffer();
