@@ -307,6 +307,7 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     const flat = new Float32Array(n * b.s.N);
     const buf = new Float32Array(N4 * 4 * rows);
     outputOf(b, rows).reads.forEach((r, e) => {
+      if (e >= n) return; // no example there (n < E)
       gl.bindFramebuffer(gl.FRAMEBUFFER, r);
       gl.readPixels(0, 0, N4, rows, gl.RGBA, gl.FLOAT, buf);
       for (let row = 0; row < rows && row * E + e < n; row++) flat.set(buf.subarray(row * N4 * 4, row * N4 * 4 + b.s.N), (row * E + e) * b.s.N);

@@ -10,10 +10,7 @@
  * Without /usr/bin/chromium the test says so and passes, unless LAYERGEN_EXPECT_BROWSER is set
  * (CI sets it, so a missing browser fails there).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import * as esbuild from 'esbuild';
@@ -21,8 +18,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { compile } from '../../compiler/index.js';
 import { ROOT, tempDir } from '../helpers.js';
-
-const CHROMIUM = process.env.LAYERGEN_CHROMIUM ?? '/usr/bin/chromium';
+import { CHROMIUM, chromium, html, serve } from './page.js';
 const X = [0.5, -1, 2, 0];
 
 /** The page script: runs the modules and posts what they computed. */
@@ -74,59 +70,6 @@ async function writeModules(dir: string): Promise<void> {
   }
 }
 
-/** Serves `files` on 127.0.0.1 and resolves with the body of the first POST /result. */
-async function serve(
-  files: Record<string, { type: string; body: string | Uint8Array }>,
-  run: (url: string) => () => void,
-  timeoutMs: number,
-  headers: Record<string, string> = {},
-): Promise<string> {
-  let stop = (): void => undefined;
-  const server = createServer();
-  try {
-    return await new Promise<string>((resolve, reject) => {
-      server.on('request', (req, res) => {
-        if (req.method === 'POST' && req.url === '/result') {
-          let body = '';
-          req.on('data', (c: Buffer) => (body += c.toString('utf8')));
-          req.on('end', () => {
-            res.end('ok');
-            resolve(body);
-          });
-          return;
-        }
-        const f = files[(req.url ?? '/').split('?')[0]!];
-        if (!f) {
-          res.statusCode = 404;
-          res.end();
-          return;
-        }
-        res.setHeader('content-type', f.type);
-        for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
-        res.end(f.body);
-      });
-      server.listen(0, '127.0.0.1', () => {
-        const port = (server.address() as { port: number }).port;
-        stop = run(`http://127.0.0.1:${port}/`);
-      });
-      setTimeout(() => reject(new Error(`no result from the page within ${timeoutMs} ms`)), timeoutMs).unref();
-    });
-  } finally {
-    stop();
-    server.close();
-  }
-}
-
-function chromium(url: string): () => void {
-  const profile = mkdtempSync(join(tmpdir(), 'layergen-chromium-'));
-  const args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', `--user-data-dir=${profile}`, url];
-  const p = spawn(CHROMIUM, args, { stdio: 'ignore' });
-  return () => {
-    p.kill('SIGKILL');
-    setTimeout(() => rmSync(profile, { recursive: true, force: true }), 500).unref();
-  };
-}
-
 test('esbuild bundles the default numeric and the symbolic module for the browser; Chromium computes what Node computes', async () => {
   const dir = tempDir('browser');
   await writeModules(dir);
@@ -161,7 +104,6 @@ test('esbuild bundles the default numeric and the symbolic module for the browse
     console.log(`  browser: ${CHROMIUM} not found, page runs skipped (bundles checked)`);
     return;
   }
-  const html = (script: string, module: boolean): string => `<!doctype html><meta charset="utf-8"><script${module ? ' type="module"' : ''} src="/${script}"></script>`;
   const gotSmall = JSON.parse(
     await serve({ '/': { type: 'text/html', body: html('small.js', false) }, '/small.js': { type: 'text/javascript', body: smallJs } }, chromium, 60_000),
   ) as unknown;
