@@ -145,24 +145,89 @@ export function preservingState<T>(gl: Gl, units: number, draw: () => T): T {
   }
 }
 
-/** Whether `c` is a WebGL 1 context (gpu.js's WebGL and headless-gl kernels), not WebGL 2 or another kind. */
-export function isWebGl1(c: unknown): c is Gl {
-  const gl = c as Partial<Gl> & { texStorage2D?: unknown } | null | undefined;
-  return typeof gl?.drawArrays === 'function' && typeof gl.getExtension === 'function' && gl.texStorage2D === undefined;
+/** The WebGL 2 calls that replace WebGL 1 extensions. */
+interface Gl2 extends Gl {
+  readonly RGBA32F: number;
+  readonly MAX_DRAW_BUFFERS: number;
+  readonly MAX_COLOR_ATTACHMENTS: number;
+  texStorage2D: unknown;
+  drawBuffers(b: number[]): void;
+  createVertexArray(): GlHandle;
+  bindVertexArray(v: GlHandle | null): void;
 }
 
-/** A float RGBA texture of w × h texels, nearest sampling, clamped (`data`: 4 w h floats, or null). */
-export function floatTexture(gl: Gl, w: number, h: number, data: Float32Array | null): GlHandle {
+/**
+ * Several float render targets a draw, on a WebGL 1 context with its extensions
+ * (WEBGL_draw_buffers, OES_texture_float, OES_vertex_array_object) or a WebGL 2 one
+ * (EXT_color_buffer_float): one set of calls for both, and the GLSL dialect to write.
+ */
+export interface RenderTargets {
+  readonly gl: Gl;
+  readonly webgl2: boolean;
+  /** Render targets a draw at most. */
+  readonly max: number;
+  /** Internal format of a float RGBA texture (RGBA, or RGBA32F in WebGL 2). */
+  readonly format: number;
+  /** Color attachment e. */
+  attachment(e: number): number;
+  /** Draw to color attachments 0 .. n - 1 of the bound framebuffer. */
+  drawTo(n: number): void;
+  createVertexArray(): GlHandle;
+  bindVertexArray(v: GlHandle | null): void;
+}
+
+/** `c`'s render targets, or undefined where it is no WebGL context or lacks what they need. */
+export function renderTargets(c: unknown): RenderTargets | undefined {
+  const gl = c as Partial<Gl2> | null | undefined;
+  if (typeof gl?.drawArrays !== 'function' || typeof gl.getExtension !== 'function') return undefined;
+  if (gl.texStorage2D !== undefined) {
+    const g = gl as Gl2;
+    if (!g.getExtension('EXT_color_buffer_float')) return undefined;
+    return {
+      gl: g,
+      webgl2: true,
+      max: Math.min(Number(g.getParameter(g.MAX_DRAW_BUFFERS)), Number(g.getParameter(g.MAX_COLOR_ATTACHMENTS))),
+      format: g.RGBA32F,
+      attachment: (e) => g.COLOR_ATTACHMENT0 + e,
+      drawTo: (n) => g.drawBuffers([...Array(n).keys()].map((e) => g.COLOR_ATTACHMENT0 + e)),
+      createVertexArray: () => g.createVertexArray(),
+      bindVertexArray: (v) => g.bindVertexArray(v),
+    };
+  }
+  const g = gl as Gl;
+  const db = g.getExtension('WEBGL_draw_buffers') as DrawBuffers | null;
+  const va = g.getExtension('OES_vertex_array_object') as VertexArrays | null;
+  if (!db || !va || !g.getExtension('OES_texture_float')) return undefined;
+  return {
+    gl: g,
+    webgl2: false,
+    max: Math.min(Number(g.getParameter(db.MAX_DRAW_BUFFERS_WEBGL)), Number(g.getParameter(db.MAX_COLOR_ATTACHMENTS_WEBGL))),
+    format: g.RGBA,
+    attachment: (e) => db.COLOR_ATTACHMENT0_WEBGL + e,
+    drawTo: (n) => db.drawBuffersWEBGL([...Array(n).keys()].map((e) => db.COLOR_ATTACHMENT0_WEBGL + e)),
+    createVertexArray: () => va.createVertexArrayOES(),
+    bindVertexArray: (v) => va.bindVertexArrayOES(v),
+  };
+}
+
+/**
+ * A float RGBA texture of w × h texels, nearest sampling, clamped (`data`: 4 w h floats, or
+ * null); `format` its internal format (WebGL 2 wants RGBA32F).
+ */
+export function floatTexture(gl: Gl, w: number, h: number, data: Float32Array | null, format = gl.RGBA): GlHandle {
   const t = gl.createTexture();
   gl.bindTexture(gl.TEXTURE_2D, t);
   for (const p of [gl.TEXTURE_MIN_FILTER, gl.TEXTURE_MAG_FILTER]) gl.texParameteri(gl.TEXTURE_2D, p, gl.NEAREST);
   for (const p of [gl.TEXTURE_WRAP_S, gl.TEXTURE_WRAP_T]) gl.texParameteri(gl.TEXTURE_2D, p, gl.CLAMP_TO_EDGE);
-  gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, w, h, 0, gl.RGBA, gl.FLOAT, data);
+  gl.texImage2D(gl.TEXTURE_2D, 0, format, w, h, 0, gl.RGBA, gl.FLOAT, data);
   return t;
 }
 
-/** The vertex shader of a full-screen quad (attribute `p`, four vertices as a triangle strip). */
-export const QUAD_VERTEX_SHADER = 'attribute vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }';
+/** The vertex shader of a full-screen quad (attribute `p`, four vertices as a triangle strip), GLSL ES 1.0 and 3.00. */
+const QUAD_VERTEX_SHADER = {
+  1: 'attribute vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }',
+  3: '#version 300 es\nin vec2 p; void main() { gl_Position = vec4(p, 0.0, 1.0); }',
+};
 
 /** The quad's vertices, for QUAD_VERTEX_SHADER. */
 export const QUAD = [-1, -1, 1, -1, -1, 1, 1, 1];
@@ -170,7 +235,10 @@ export const QUAD = [-1, -1, 1, -1, -1, 1, 1, 1];
 /** The attribute location of `p` in every quadProgram. */
 export const QUAD_ATTRIBUTE = 0;
 
-/** A linked program of the quad vertex shader and `fragment`; compile and link errors throw with GL's log, prefixed by `where`. */
+/**
+ * A linked program of the quad vertex shader and `fragment` (GLSL ES 3.00 where it starts with
+ * `#version 300 es`); compile and link errors throw with GL's log, prefixed by `where`.
+ */
 export function quadProgram(gl: Gl, fragment: string, where: string): GlHandle {
   const shader = (type: number, src: string): GlHandle => {
     const s = gl.createShader(type);
@@ -180,7 +248,7 @@ export function quadProgram(gl: Gl, fragment: string, where: string): GlHandle {
     return s;
   };
   const p = gl.createProgram();
-  const vs = shader(gl.VERTEX_SHADER, QUAD_VERTEX_SHADER);
+  const vs = shader(gl.VERTEX_SHADER, QUAD_VERTEX_SHADER[fragment.startsWith('#version 300 es') ? 3 : 1]);
   const fs = shader(gl.FRAGMENT_SHADER, fragment);
   gl.attachShader(p, vs);
   gl.attachShader(p, fs);

@@ -1,12 +1,14 @@
 /**
- * The shader chain: a net whose every step is a contraction with a pointwise epilogue (linear
- * layers and their fused activations: MLPs) runs as WebGL 1 fragment shaders drawn directly on
- * the context of gpu.js's GL kernels, with several render targets a draw (WEBGL_draw_buffers).
- * A gpu.js kernel writes one texel a thread; here each fragment computes 4 outputs (one RGBA
- * texel) of E examples, one render target per example, so that per 4 k it reads 4 weight
- * texels and E input texels for 16 E multiply-adds (10.7 per read at E = 8, against 3.2 for a
- * tiled gpu.js kernel). The epilogue is GLSL the compiler derived from the step's formula
- * (gpujs/glsl.ts); the runtime adds the loop, the loads and the helpers (gpuHelpers.ts).
+ * The shader chain: the first steps of a net that are contractions with a pointwise epilogue
+ * (linear layers and their fused activations: an MLP, a classifier's layers before its softmax)
+ * run as fragment shaders drawn directly on the context of gpu.js's GL kernels, with several
+ * render targets a draw (WebGL 1 with WEBGL_draw_buffers, GLSL ES 1.0; or WebGL 2, GLSL ES 3.00
+ * and texelFetch). A gpu.js kernel writes one texel a thread; here each fragment computes 4
+ * outputs (one RGBA texel) of E examples, one render target per example, so that per 4 k it
+ * reads 4 weight texels and E input texels for 16 E multiply-adds (10.7 per read at E = 8,
+ * against 3.2 for a tiled gpu.js kernel). The epilogue is GLSL the compiler derived from the
+ * step's formula (gpujs/glsl.ts); the runtime adds the loop, the loads and the helpers
+ * (gpuHelpers.ts). The steps after the chain run as gpu.js kernels, on its values read back flat.
  *
  * Layout: a net input is uploaded as a texture of one row of ceil(K / 4) texels per example (its
  * batch-major rows as they are, where K is a multiple of 4). A step's value is E textures of
@@ -17,7 +19,7 @@
  * epilogue parameters a texture each, four floats a texel.
  */
 import { glslHelpers } from './gpuHelpers.js';
-import { floatTexture, isWebGl1, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type Gl, type GlHandle, type VertexArrays } from './gpuGl.js';
+import { floatTexture, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, renderTargets, type GlHandle, type RenderTargets } from './gpuGl.js';
 import type { GpuNet, GpuStep } from './gpuNet.js';
 
 /** Render targets (examples a fragment) at most: WebGL 1 guarantees no more than 8 where it has the extension at all. */
@@ -119,26 +121,53 @@ export interface ShaderChain {
 const f = (v: number): string => (Number.isInteger(v) ? v.toFixed(1) : String(v));
 const cdiv = (a: number, b: number): number => Math.ceil(a / b);
 
+/**
+ * GLSL ES 1.0 (WebGL 1 with WEBGL_draw_buffers) or 3.00 (WebGL 2): the header, texel t = (x, y)
+ * of a w × h texture (texel indices as whole floats), and render target e's output.
+ */
+interface Dialect {
+  readonly header: string;
+  fetch(tex: string, x: string, y: string, w: string, h: string): string;
+  readonly outputs: (E: number) => string;
+  write(e: number, v: string): string;
+}
+
+const DIALECTS: Record<'webgl1' | 'webgl2', Dialect> = {
+  webgl1: {
+    header: '#extension GL_EXT_draw_buffers : require',
+    fetch: (tex, x, y, w, h) => `texture2D(${tex}, vec2((${x} + 0.5) / ${w}, (${y} + 0.5) / ${h}))`,
+    outputs: () => '',
+    write: (e, v) => `gl_FragData[${e}] = ${v};`,
+  },
+  webgl2: {
+    header: '#version 300 es',
+    fetch: (tex, x, y) => `texelFetch(${tex}, ivec2(int(${x}), int(${y})), 0)`,
+    outputs: (E) => [...Array(E).keys()].map((e) => `layout(location = ${e}) out vec4 lg_o${e};`).join('\n'),
+    write: (e, v) => `lg_o${e} = ${v};`,
+  },
+};
+
 /** GLSL reading float i of a parameter texture `tex` of w × h texels. */
-function paramReader(name: string, tex: string, w: number, h: number): string {
+function paramReader(d: Dialect, name: string, tex: string, w: number, h: number): string {
   return `float ${name}(float i) {
   float t = floor((i + 0.5) / 4.0);
   float r = floor((t + 0.5) / ${f(w)});
-  vec4 v = texture2D(${tex}, vec2((t - r * ${f(w)} + 0.5) / ${f(w)}, (r + 0.5) / ${f(h)}));
+  vec4 v = ${d.fetch(tex, `t - r * ${f(w)}`, 'r', f(w), f(h))};
   float l = i - 4.0 * t;
   return l < 0.5 ? v.x : l < 1.5 ? v.y : l < 2.5 ? v.z : v.w;
 }`;
 }
 
 /** The fragment shader of a step: E render targets, x from E textures of the step before (`split`) or one texture of rows. */
-function fragmentShader(s: ChainStep, E: number, split: boolean, paramSizes: readonly [number, number][]): string {
+function fragmentShader(d: Dialect, s: ChainStep, E: number, split: boolean, paramSizes: readonly [number, number][]): string {
   const K4 = cdiv(s.K, 4);
   const N4 = cdiv(s.N, 4);
   const es = [...Array(E).keys()];
   const xs = (e: number): string => (split ? `lg_x${e}` : 'lg_x0');
-  // lg_h: rows of the x textures (split: ceil(n / E); rows: n)
-  const y = (e: number): string => (split ? '(mb + 0.5) / lg_h' : `(mb * ${f(E)} + ${f(e + 0.5)}) / lg_h`);
-  return `#extension GL_EXT_draw_buffers : require
+  // the row of example e of this fragment in its x texture, whose rows are lg_h (split: ceil(n / E); rows: n)
+  const y = (e: number): string => (split ? 'mb' : `mb * ${f(E)} + ${f(e)}`);
+  const w = (j: number): string => d.fetch('lg_w', 'q', j ? `k + ${f(j)}` : 'k', f(N4), f(4 * K4));
+  return `${d.header}
 precision highp float;
 precision highp sampler2D;
 uniform float lg_zero;
@@ -146,24 +175,24 @@ uniform float lg_h;
 ${(split ? es : [0]).map((e) => `uniform sampler2D lg_x${e};`).join('\n')}
 uniform sampler2D lg_w;
 ${paramSizes.map((_, i) => `uniform sampler2D lg_t${i};`).join('\n')}
+${d.outputs(E)}
 ${glslHelpers()}
-${paramSizes.map(([w, h], i) => paramReader(`lg_p${i}`, `lg_t${i}`, w, h)).join('\n')}
+${paramSizes.map(([pw, ph], i) => paramReader(d, `lg_p${i}`, `lg_t${i}`, pw, ph)).join('\n')}
 ${s.epilogue}
 void main() {
   float q = floor(gl_FragCoord.x);
   float mb = floor(gl_FragCoord.y);
-  float wx = (q + 0.5) / ${f(N4)};
   ${es.map((e) => `vec4 a${e} = vec4(0.0); float y${e} = ${y(e)};`).join('\n  ')}
   for (int k4 = 0; k4 < ${K4}; k4++) {
-    float kx = (float(k4) + 0.5) / ${f(K4)};
-    float wy = (float(k4) * 4.0 + 0.5) / ${f(4 * K4)};
-    vec4 w0 = texture2D(lg_w, vec2(wx, wy));
-    vec4 w1 = texture2D(lg_w, vec2(wx, wy + ${f(1 / (4 * K4))}));
-    vec4 w2 = texture2D(lg_w, vec2(wx, wy + ${f(2 / (4 * K4))}));
-    vec4 w3 = texture2D(lg_w, vec2(wx, wy + ${f(3 / (4 * K4))}));
-    ${es.map((e) => `{ vec4 x = texture2D(${xs(e)}, vec2(kx, y${e})); a${e} += x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3; }`).join('\n    ')}
+    float kx = float(k4);
+    float k = kx * 4.0;
+    vec4 w0 = ${w(0)};
+    vec4 w1 = ${w(1)};
+    vec4 w2 = ${w(2)};
+    vec4 w3 = ${w(3)};
+    ${es.map((e) => `{ vec4 x = ${d.fetch(xs(e), 'kx', `y${e}`, f(K4), 'lg_h')}; a${e} += x.x * w0 + x.y * w1 + x.z * w2 + x.w * w3; }`).join('\n    ')}
   }
-  ${es.map((e) => `gl_FragData[${e}] = lg_epilogue(a${e}, q);`).join('\n  ')}
+  ${es.map((e) => d.write(e, `lg_epilogue(a${e}, q)`)).join('\n  ')}
 }`;
 }
 
@@ -186,13 +215,14 @@ interface Built {
   out?: { readonly rows: number; readonly textures: GlHandle[]; readonly fb: GlHandle; readonly reads: GlHandle[] };
 }
 
-/** Whether `gl` can draw to E float textures at once (WebGL 1 allows float textures that are no render target). */
-function rendersTo(gl: Gl, db: DrawBuffers, E: number): boolean {
+/** Whether E float textures can be drawn at once (WebGL 1 allows float textures that are no render target). */
+function rendersTo(rt: RenderTargets, E: number): boolean {
+  const { gl } = rt;
   return preservingState(gl, 1, () => {
-    const textures = [...Array(E).keys()].map(() => floatTexture(gl, 1, 1, null));
+    const textures = [...Array(E).keys()].map(() => floatTexture(gl, 1, 1, null, rt.format));
     const fb = gl.createFramebuffer();
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
+    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, rt.attachment(e), gl.TEXTURE_2D, t, 0));
     const complete = gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE;
     gl.deleteFramebuffer(fb);
     textures.forEach((t) => gl.deleteTexture(t));
@@ -206,14 +236,14 @@ function rendersTo(gl: Gl, db: DrawBuffers, E: number): boolean {
  * not compile throws (the compiler's GLSL is wrong: a bug, not a missing capability).
  */
 export function createShaderChain(c: unknown, chain: Chain, module: string): ShaderChain | undefined {
-  if (!isWebGl1(c) || chain.steps.length === 0) return undefined;
-  const gl = c;
-  const db = gl.getExtension('WEBGL_draw_buffers') as DrawBuffers | null;
-  if (!db || !gl.getExtension('OES_texture_float')) return undefined;
+  const rt = renderTargets(c);
+  if (!rt || chain.steps.length === 0) return undefined;
+  const { gl } = rt;
+  const dialect = DIALECTS[rt.webgl2 ? 'webgl2' : 'webgl1'];
   const maxTex = Number(gl.getParameter(gl.MAX_TEXTURE_SIZE));
   const units = Number(gl.getParameter(gl.MAX_TEXTURE_IMAGE_UNITS));
   const maxParams = Math.max(...chain.steps.map((s) => s.params.length));
-  const E = Math.min(MAX_TARGETS, Number(gl.getParameter(db.MAX_DRAW_BUFFERS_WEBGL)), Number(gl.getParameter(db.MAX_COLOR_ATTACHMENTS_WEBGL)), units - 1 - maxParams);
+  const E = Math.min(MAX_TARGETS, rt.max, units - 1 - maxParams);
   if (!(E >= 1)) return undefined;
   const fits = (w: number, h: number): boolean => w <= maxTex && h <= maxTex;
   const paramSize = (p: Float32Array): [number, number] => {
@@ -222,30 +252,29 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     return [w, cdiv(t, w)];
   };
   if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && fits(cdiv(s.K, 4), 1) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
-  const vertexArrays = gl.getExtension('OES_vertex_array_object') as VertexArrays | null;
-  if (!vertexArrays || !rendersTo(gl, db, E)) return undefined;
+  if (!rendersTo(rt, E)) return undefined;
   // the context is gpu.js's: the chain puts back the state it changes, and keeps vertex attributes in a vertex array of its own
   const unitsUsed = Math.max(...chain.steps.map((s) => ('step' in s.x ? E : 1) + 1 + s.params.length));
   const keeping = <T>(f: () => T): T => preservingState(gl, unitsUsed, f);
 
   const { vao, built } = keeping(() => {
-    const vao = vertexArrays.createVertexArrayOES();
-    vertexArrays.bindVertexArrayOES(vao);
+    const vao = rt.createVertexArray();
+    rt.bindVertexArray(vao);
     gl.bindBuffer(gl.ARRAY_BUFFER, gl.createBuffer());
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
     gl.enableVertexAttribArray(QUAD_ATTRIBUTE);
     gl.vertexAttribPointer(QUAD_ATTRIBUTE, 2, gl.FLOAT, false, 0, 0);
-    vertexArrays.bindVertexArrayOES(null);
+    rt.bindVertexArray(null);
     const built = chain.steps.map((s): Built => {
       const split = 'step' in s.x;
       const sizes = s.params.map(paramSize);
-      const program = quadProgram(gl, fragmentShader(s, E, split, sizes), `${module}: layer ${JSON.stringify(s.layer)}: shader chain`);
+      const program = quadProgram(gl, fragmentShader(dialect, s, E, split, sizes), `${module}: layer ${JSON.stringify(s.layer)}: shader chain`);
       const padded = (p: Float32Array, [w, h]: [number, number]): Float32Array => {
         const t = new Float32Array(4 * w * h);
         t.set(p);
         return t;
       };
-      const textures = [floatTexture(gl, cdiv(s.N, 4), 4 * cdiv(s.K, 4), weightTexels(s)), ...s.params.map((p, i) => floatTexture(gl, ...sizes[i]!, padded(p, sizes[i]!)))];
+      const textures = [floatTexture(gl, cdiv(s.N, 4), 4 * cdiv(s.K, 4), weightTexels(s), rt.format), ...s.params.map((p, i) => floatTexture(gl, ...sizes[i]!, padded(p, sizes[i]!), rt.format))];
       const names = [...(split ? [...Array(E).keys()] : [0]).map((e) => `lg_x${e}`), 'lg_w', ...s.params.map((_, i) => `lg_t${i}`)];
       gl.useProgram(program);
       names.forEach((n, unit) => gl.uniform1i(gl.getUniformLocation(program, n), unit));
@@ -262,11 +291,11 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
       b.out.textures.forEach((t) => gl.deleteTexture(t));
       [b.out.fb, ...b.out.reads].forEach((f) => gl.deleteFramebuffer(f));
     }
-    const textures = [...Array(E).keys()].map(() => floatTexture(gl, cdiv(b.s.N, 4), rows, null));
+    const textures = [...Array(E).keys()].map(() => floatTexture(gl, cdiv(b.s.N, 4), rows, null, rt.format));
     const fb = gl.createFramebuffer();
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, db.COLOR_ATTACHMENT0_WEBGL + e, gl.TEXTURE_2D, t, 0));
-    db.drawBuffersWEBGL(textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
+    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, rt.attachment(e), gl.TEXTURE_2D, t, 0));
+    rt.drawTo(E);
     if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
       throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: a framebuffer of ${E} float textures of [${cdiv(b.s.N, 4)}, ${rows}] is incomplete`);
     }
@@ -292,12 +321,12 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     }
     const known = inputTextures.get(i);
     if (!known) {
-      const t = floatTexture(gl, K4, n, texels);
+      const t = floatTexture(gl, K4, n, texels, rt.format);
       inputTextures.set(i, t);
       return t;
     }
     gl.bindTexture(gl.TEXTURE_2D, known);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA, K4, n, 0, gl.RGBA, gl.FLOAT, texels);
+    gl.texImage2D(gl.TEXTURE_2D, 0, rt.format, K4, n, 0, gl.RGBA, gl.FLOAT, texels);
     return known;
   };
 
@@ -322,13 +351,13 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
       keeping(() => {
         const rows = cdiv(n, E);
         const uploaded = new Map<number, GlHandle>();
-        vertexArrays.bindVertexArrayOES(vao);
+        rt.bindVertexArray(vao);
         for (const b of built) {
           const out = outputOf(b, rows);
           const x = b.s.x;
           const xs = 'step' in x ? outputOf(built[x.step]!, rows).textures : [uploaded.get(x.input) ?? uploaded.set(x.input, upload(x.input, inputs[x.input]!, n)).get(x.input)!];
           gl.bindFramebuffer(gl.FRAMEBUFFER, out.fb);
-          db.drawBuffersWEBGL(out.textures.map((_, e) => db.COLOR_ATTACHMENT0_WEBGL + e));
+          rt.drawTo(E);
           gl.useProgram(b.program);
           [...xs, ...b.textures].forEach((t, unit) => {
             gl.activeTexture(gl.TEXTURE0 + unit);
@@ -338,7 +367,7 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
           gl.viewport(0, 0, cdiv(b.s.N, 4), rows);
           gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
         }
-        vertexArrays.bindVertexArrayOES(null);
+        rt.bindVertexArray(null);
         return new Map(chain.reads.map((j) => [j, readBack(built[j]!, rows, n)]));
       }),
   };
