@@ -6,7 +6,9 @@
  * call (one batch) and ratios (other engine's time / the gpu module's: above 1, the gpu module is
  * faster). Before anything is timed, every engine's outputs are compared with the float64
  * numeric module, and a gpu module off by more than 1e-4 (relative above 1, absolute below)
- * stops the run, so a wrong kernel cannot report a fast time.
+ * stops the run, so a wrong kernel cannot report a fast time. Where the gpu module ran its first
+ * layers as a shader chain (runtime/gpuShaders.ts), a second instance of it configured with
+ * `shaderChain: false` is timed beside it: the `gpu.js kernels` column.
  *
  * The kernel kind and the GL renderer are what backendInfo() says (headless-gl's renderer string is
  * "ANGLE"; the runtime adds the GL driver the process loaded: Mesa's swrast is llvmpipe, software

@@ -9,9 +9,9 @@
  * (gpu.js pipeline mode) and only the net's outputs are read back.
  *
  * Where the net starts with contractions whose epilogues have a GLSL form and the kernels are
- * WebGL 1 ones, those first steps run as a shader chain on the kernels' context instead
- * (gpuShaders.ts: several render targets a draw), and hand their values to the kernels after
- * them flat, as host arrays.
+ * GL ones with several float render targets (WebGL 1 or 2), those first steps run as a shader
+ * chain on the kernels' context instead (gpuShaders.ts), and hand their values to the kernels
+ * after them flat, as host arrays.
  *
  * gpu.js is an optional peer dependency of @layergen/runtime, imported lazily on the first run,
  * so numeric and symbolic modules never load it (or headless-gl's native module); where it is not
@@ -70,7 +70,6 @@ export {
  */
 const TILED_MODES: ReadonlySet<GpuMode> = new Set(['headlessgl', 'webgl', 'webgl2']);
 
-
 export interface GpuOptions {
   /**
    * Force a kernel kind (`webasm` is accepted for `webassembly`). A forced mode that cannot run
@@ -81,9 +80,10 @@ export interface GpuOptions {
   /** Largest number of examples per kernel launch (default: as many as the backend can address). */
   readonly maxChunk?: number;
   /**
-   * Whether a net of contractions with pointwise epilogues (an MLP) runs as a shader chain on a
-   * WebGL 1 context with several render targets (gpuShaders.ts) instead of gpu.js kernels
-   * (default true; other nets, kernel kinds and contexts always run gpu.js kernels).
+   * Whether the contractions with pointwise epilogues a net starts with (an MLP's linear layers)
+   * run as a shader chain on a GL context with several float render targets (gpuShaders.ts)
+   * instead of gpu.js kernels (default true; other steps, kernel kinds and contexts always run
+   * gpu.js kernels).
    */
   readonly shaderChain?: boolean;
 }

@@ -1,6 +1,7 @@
 /**
- * A tiled step's epilogue as GLSL ES 1.0, for the runtime's shader chain (runtime/gpuShaders.ts:
- * nets of contractions drawn as fragment shaders with several render targets, without gpu.js).
+ * A tiled step's epilogue as GLSL (ES 1.0, valid in 3.00 too), for the runtime's shader chain
+ * (runtime/gpuShaders.ts: a net's first contractions drawn as fragment shaders with several
+ * render targets, without gpu.js).
  * It is the same lane epilogue the tiled gpu.js kernel computes (kernel.ts `laneValue`), in
  * gpu.js snippet syntax, translated: `Math.f(` to the GLSL built-in f, Infinity and NaN to
  * divisions by a uniform zero (GLSL has no literal for them, and folds 1.0 / 0.0 at compile
