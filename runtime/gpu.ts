@@ -42,6 +42,7 @@ export { GPU_HELPERS, glslHelpers, registerGpuHelpers, type GpuHelperName } from
 export { packColumns, type PackedColumns } from './gpuPack.js';
 export { loadedGlDriver } from './gpuRenderer.js';
 export type { GpuKernelStep, GpuNet, GpuOutput, GpuStep } from './gpuNet.js';
+export { chainOf, type Chain, type ChainStep, type ChainValue } from './gpuShaders.js';
 export { floatTexture, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type Gl, type GlHandle } from './gpuGl.js';
 export {
   SCAN_KERNELS,
@@ -149,7 +150,7 @@ interface Setup {
   /** The net's steps as this kernel kind runs them (tiled, or each with its one-float kernel). */
   readonly steps: readonly GpuStep[];
   readonly tiled: boolean;
-  /** Per step: its kernel, its scan's kernels, or null (a pack or unpack step without tiles). */
+  /** Per step: its kernel, its scan's kernels, or null (a step of the shader chain; a pack or unpack step without tiles, or of a chain value). */
   readonly kernels: readonly (IKernelRunShortcut | ScanKernels | null)[];
   readonly chunk: number;
   /** The shader chain that runs the net's first steps (`plan.prefix`) instead of kernels, and the kernel whose context it draws on. */
@@ -239,7 +240,14 @@ export function createGpuRunner(net: GpuNet, options: GpuOptions = {}): GpuRunne
     probe();
     const on = (probe as unknown as { kernel: KernelObject }).kernel;
     checkKernelMode(forced, on, `${net.module}: gpu mode "${forced}" was forced (${forcedBy}) but the shader chain's context`);
-    const shaders = createShaderChain((on as unknown as { context?: unknown }).context, chain, net.module);
+    let shaders: ShaderChain | undefined;
+    try {
+      shaders = createShaderChain((on as unknown as { context?: unknown }).context, chain, net.module);
+    } catch (e) {
+      // a driver that rejects the chain's shaders: the kernels still run (backendInfo().shaderChain is null)
+      console.warn(`${(e as Error).message}; running gpu.js kernels instead`);
+      return undefined;
+    }
     return shaders && { chain: shaders, plan: chain, on };
   }
 

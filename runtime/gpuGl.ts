@@ -1,7 +1,9 @@
 /**
- * The WebGL 1 calls the shader chain (gpuShaders.ts) and the shader benchmark make, typed here
- * because the runtime compiles without the DOM typings, and the small steps every such caller
- * repeats: a float RGBA texture with nearest sampling, a linked program with its compile log.
+ * The WebGL calls the shader chain (gpuShaders.ts) and the shader benchmark make, typed here
+ * because the runtime compiles without the DOM typings: WebGL 1 with the extensions for several
+ * float render targets, or WebGL 2, behind one set of calls (RenderTargets); and the small steps
+ * every such caller repeats: a float RGBA texture with nearest sampling, a linked program with its
+ * compile log, a draw that puts back the state of a context it shares.
  */
 
 /** A WebGL object (texture, shader, program, framebuffer, buffer, uniform location). */
@@ -51,6 +53,7 @@ export interface Gl {
   bindTexture(target: number, t: GlHandle | null): void;
   texParameteri(target: number, p: number, v: number): void;
   texImage2D(target: number, level: number, internal: number, w: number, h: number, border: number, format: number, type: number, data: Float32Array | null): void;
+  texSubImage2D(target: number, level: number, x: number, y: number, w: number, h: number, format: number, type: number, data: Float32Array): void;
   createShader(type: number): GlHandle;
   shaderSource(s: GlHandle, src: string): void;
   compileShader(s: GlHandle): void;
@@ -62,7 +65,7 @@ export interface Gl {
   linkProgram(p: GlHandle): void;
   getProgramParameter(p: GlHandle, q: number): unknown;
   getProgramInfoLog(p: GlHandle): string | null;
-  useProgram(p: GlHandle): void;
+  useProgram(p: GlHandle | null): void;
   getUniformLocation(p: GlHandle, name: string): GlHandle | null;
   uniform1i(loc: GlHandle | null, v: number): void;
   uniform1f(loc: GlHandle | null, v: number): void;
@@ -105,13 +108,15 @@ export interface VertexArrays {
 }
 
 /**
- * Runs `draw` on a context shared with other code (gpu.js kernels, which bind their constants'
- * textures once and expect them to stay bound) and puts back what it changes: the bindings of
- * texture units 0 .. units - 1, the active unit, program, framebuffer, array buffer, viewport,
- * the capabilities it disables and the unpacking it sets. Vertex attributes are the caller's to
- * keep apart (a vertex array object of its own).
+ * Runs `draw` on a context shared with other code (gpu.js kernels, which set some of their state
+ * once and expect it to stay) and puts back what it changes, also where it throws:
+ * the bindings of texture units 0 .. units - 1, the active unit, program, framebuffer, array
+ * buffer, vertex array, viewport, the capabilities it disables and the unpacking it sets. Vertex
+ * attributes are the caller's to keep apart (a vertex array of its own).
  */
-export function preservingState<T>(gl: Gl, units: number, draw: () => T): T {
+export function preservingState<T>(rt: RenderTargets, units: number, draw: () => T): T {
+  const { gl } = rt;
+  const vertexArray = rt.boundVertexArray();
   const active = gl.getParameter(gl.ACTIVE_TEXTURE) as number;
   const bound = [...Array(units).keys()].map((u) => {
     gl.activeTexture(gl.TEXTURE0 + u);
@@ -136,12 +141,13 @@ export function preservingState<T>(gl: Gl, units: number, draw: () => T): T {
     gl.viewport(viewport[0]!, viewport[1]!, viewport[2]!, viewport[3]!);
     gl.bindBuffer(gl.ARRAY_BUFFER, buffer);
     gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    if (program) gl.useProgram(program);
+    gl.useProgram(program);
     bound.forEach((t, u) => {
       gl.activeTexture(gl.TEXTURE0 + u);
       gl.bindTexture(gl.TEXTURE_2D, t);
     });
     gl.activeTexture(active);
+    rt.bindVertexArray(vertexArray);
   }
 }
 
@@ -174,7 +180,12 @@ export interface RenderTargets {
   drawTo(n: number): void;
   createVertexArray(): GlHandle;
   bindVertexArray(v: GlHandle | null): void;
+  /** The vertex array bound now (null: the default one). */
+  boundVertexArray(): GlHandle | null;
 }
+
+/** VERTEX_ARRAY_BINDING of WebGL 2, and VERTEX_ARRAY_BINDING_OES of OES_vertex_array_object: the same enum. */
+const VERTEX_ARRAY_BINDING = 0x85b5;
 
 /** `c`'s render targets, or undefined where it is no WebGL context or lacks what they need. */
 export function renderTargets(c: unknown): RenderTargets | undefined {
@@ -192,6 +203,7 @@ export function renderTargets(c: unknown): RenderTargets | undefined {
       drawTo: (n) => g.drawBuffers([...Array(n).keys()].map((e) => g.COLOR_ATTACHMENT0 + e)),
       createVertexArray: () => g.createVertexArray(),
       bindVertexArray: (v) => g.bindVertexArray(v),
+      boundVertexArray: () => g.getParameter(VERTEX_ARRAY_BINDING) as GlHandle | null,
     };
   }
   const g = gl as Gl;
@@ -207,6 +219,7 @@ export function renderTargets(c: unknown): RenderTargets | undefined {
     drawTo: (n) => db.drawBuffersWEBGL([...Array(n).keys()].map((e) => db.COLOR_ATTACHMENT0_WEBGL + e)),
     createVertexArray: () => va.createVertexArrayOES(),
     bindVertexArray: (v) => va.bindVertexArrayOES(v),
+    boundVertexArray: () => g.getParameter(VERTEX_ARRAY_BINDING) as GlHandle | null,
   };
 }
 

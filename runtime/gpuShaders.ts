@@ -22,14 +22,17 @@ import { glslHelpers } from './gpuHelpers.js';
 import { floatTexture, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, renderTargets, type GlHandle, type RenderTargets } from './gpuGl.js';
 import type { GpuNet, GpuStep } from './gpuNet.js';
 
-/** Render targets (examples a fragment) at most: WebGL 1 guarantees no more than 8 where it has the extension at all. */
+/** Render targets (examples a fragment) at most: the 8 WebGL's draw buffers commonly reach (WebGL 1's extension guarantees 4, WebGL 2 4). */
 const MAX_TARGETS = 8;
+
+/** What a value index of the net is, up to the end of the chain: a net input, or a chain step's value (its index in `steps`). */
+export type ChainValue = { readonly input: number } | { readonly step: number };
 
 /** What one step of the chain computes. */
 export interface ChainStep {
   readonly layer: string;
-  /** Where x comes from: a net input (`input`) or an earlier chain step (`step`, its index in `steps`). */
-  readonly x: { readonly input: number } | { readonly step: number };
+  /** Where x comes from. */
+  readonly x: ChainValue;
   readonly K: number;
   readonly N: number;
   /** W [N, K] row-major. */
@@ -38,9 +41,6 @@ export interface ChainStep {
   readonly epilogue: string;
   readonly params: readonly Float32Array[];
 }
-
-/** What a value index of the net is, up to the end of the chain: a net input, or a chain step's value. */
-export type ChainValue = { readonly input: number } | { readonly step: number };
 
 /** The first steps of a net as a shader chain; the steps after them run as gpu.js kernels. */
 export interface Chain {
@@ -54,10 +54,10 @@ export interface Chain {
   readonly reads: readonly number[];
 }
 
-/** The value indices a step reads. */
+/** The value indices a step reads (as tiled kernels run it: the chain runs only where they do). */
 function valueArgs(s: GpuStep): number[] {
-  if (s.kind !== 'scan') return [...s.args, ...(s.untiled?.args ?? [])];
-  const fromCells = s.cells.flatMap((c) => [...c.args, ...(c.untiled?.args ?? [])]).flatMap((a) => ('value' in a ? [a.value] : []));
+  if (s.kind !== 'scan') return [...s.args];
+  const fromCells = s.cells.flatMap((c) => c.args).flatMap((a) => ('value' in a ? [a.value] : []));
   return [...fromCells, ...s.states.flatMap((st) => (st.init && 'value' in st.init ? [st.init.value] : []))];
 }
 
@@ -211,19 +211,26 @@ interface Built {
   readonly textures: readonly GlHandle[];
   /** Uniform lg_h: rows of its x textures. */
   readonly h: GlHandle | null;
-  /** Its value, sized for `rows` rows: E textures and the framebuffer drawing them. */
+  /** Its value: E textures of `rows` rows (grown, never shrunk), the framebuffer drawing them, one reading each. */
   out?: { readonly rows: number; readonly textures: GlHandle[]; readonly fb: GlHandle; readonly reads: GlHandle[] };
+}
+
+/** A framebuffer drawing to `textures` at once (color attachments 0, 1, ...), and whether it is complete. */
+function framebufferOf(rt: RenderTargets, textures: readonly GlHandle[]): { fb: GlHandle; complete: boolean } {
+  const { gl } = rt;
+  const fb = gl.createFramebuffer();
+  gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
+  textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, rt.attachment(e), gl.TEXTURE_2D, t, 0));
+  rt.drawTo(textures.length);
+  return { fb, complete: gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE };
 }
 
 /** Whether E float textures can be drawn at once (WebGL 1 allows float textures that are no render target). */
 function rendersTo(rt: RenderTargets, E: number): boolean {
   const { gl } = rt;
-  return preservingState(gl, 1, () => {
+  return preservingState(rt, 1, () => {
     const textures = [...Array(E).keys()].map(() => floatTexture(gl, 1, 1, null, rt.format));
-    const fb = gl.createFramebuffer();
-    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, rt.attachment(e), gl.TEXTURE_2D, t, 0));
-    const complete = gl.checkFramebufferStatus(gl.FRAMEBUFFER) === gl.FRAMEBUFFER_COMPLETE;
+    const { fb, complete } = framebufferOf(rt, textures);
     gl.deleteFramebuffer(fb);
     textures.forEach((t) => gl.deleteTexture(t));
     return complete;
@@ -231,9 +238,10 @@ function rendersTo(rt: RenderTargets, E: number): boolean {
 }
 
 /**
- * The chain on context `c`, or undefined where it cannot run there: not WebGL 1, no float
- * textures, vertex arrays or several float render targets, or a weight larger than a texture. A shader that does
- * not compile throws (the compiler's GLSL is wrong: a bug, not a missing capability).
+ * The chain on context `c`, or undefined where it cannot run there: no WebGL context with
+ * several float render targets (WebGL 1 with its extensions, or WebGL 2), or a weight larger
+ * than a texture. A shader that does not compile throws (the compiler's GLSL is wrong, or the
+ * driver rejects it: the runner then falls back to gpu.js kernels, saying why).
  */
 export function createShaderChain(c: unknown, chain: Chain, module: string): ShaderChain | undefined {
   const rt = renderTargets(c);
@@ -251,11 +259,11 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     const w = Math.min(t, maxTex);
     return [w, cdiv(t, w)];
   };
-  if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && fits(cdiv(s.K, 4), 1) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
+  if (!chain.steps.every((s) => fits(cdiv(s.N, 4), 4 * cdiv(s.K, 4)) && s.params.every((p) => fits(...paramSize(p))))) return undefined;
   if (!rendersTo(rt, E)) return undefined;
   // the context is gpu.js's: the chain puts back the state it changes, and keeps vertex attributes in a vertex array of its own
   const unitsUsed = Math.max(...chain.steps.map((s) => ('step' in s.x ? E : 1) + 1 + s.params.length));
-  const keeping = <T>(f: () => T): T => preservingState(gl, unitsUsed, f);
+  const keeping = <T>(f: () => T): T => preservingState(rt, unitsUsed, f);
 
   const { vao, built } = keeping(() => {
     const vao = rt.createVertexArray();
@@ -264,7 +272,6 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     gl.bufferData(gl.ARRAY_BUFFER, new Float32Array(QUAD), gl.STATIC_DRAW);
     gl.enableVertexAttribArray(QUAD_ATTRIBUTE);
     gl.vertexAttribPointer(QUAD_ATTRIBUTE, 2, gl.FLOAT, false, 0, 0);
-    rt.bindVertexArray(null);
     const built = chain.steps.map((s): Built => {
       const split = 'step' in s.x;
       const sizes = s.params.map(paramSize);
@@ -284,34 +291,24 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     return { vao, built };
   });
 
-  /** A step's value for `rows` rows (ceil(n / E)): E textures, made or remade as n changes, and the framebuffers drawing and reading them. */
+  /** A step's value with room for `rows` rows (ceil(n / E)): its textures grow as batches do, and are drawn and read `rows` high. */
   const outputOf = (b: Built, rows: number): NonNullable<Built['out']> => {
-    if (b.out?.rows === rows) return b.out;
+    if (b.out && b.out.rows >= rows) return b.out;
     if (b.out) {
       b.out.textures.forEach((t) => gl.deleteTexture(t));
       [b.out.fb, ...b.out.reads].forEach((f) => gl.deleteFramebuffer(f));
     }
     const textures = [...Array(E).keys()].map(() => floatTexture(gl, cdiv(b.s.N, 4), rows, null, rt.format));
-    const fb = gl.createFramebuffer();
-    gl.bindFramebuffer(gl.FRAMEBUFFER, fb);
-    textures.forEach((t, e) => gl.framebufferTexture2D(gl.FRAMEBUFFER, rt.attachment(e), gl.TEXTURE_2D, t, 0));
-    rt.drawTo(E);
-    if (gl.checkFramebufferStatus(gl.FRAMEBUFFER) !== gl.FRAMEBUFFER_COMPLETE) {
-      throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: a framebuffer of ${E} float textures of [${cdiv(b.s.N, 4)}, ${rows}] is incomplete`);
-    }
-    const reads = textures.map((t) => {
-      const r = gl.createFramebuffer();
-      gl.bindFramebuffer(gl.FRAMEBUFFER, r);
-      gl.framebufferTexture2D(gl.FRAMEBUFFER, gl.COLOR_ATTACHMENT0, gl.TEXTURE_2D, t, 0);
-      return r;
-    });
+    const { fb, complete } = framebufferOf(rt, textures);
+    if (!complete) throw new Error(`${module}: layer ${JSON.stringify(b.s.layer)}: shader chain: a framebuffer of ${E} float textures of [${cdiv(b.s.N, 4)}, ${rows}] is incomplete`);
+    const reads = textures.map((t) => framebufferOf(rt, [t]).fb);
     b.out = { rows, textures, fb, reads };
     return b.out;
   };
 
-  /** Net input i's texture: its rows (padded to whole texels), re-specified every run. */
-  const inputTextures = new Map<number, GlHandle>();
-  const upload = (i: number, data: Float32Array, n: number): GlHandle => {
+  /** Net input i's texture of rows (padded to whole texels), grown as batches do: rows 0 .. n - 1 are written each run. */
+  const inputTextures = new Map<number, { readonly tex: GlHandle; readonly rows: number }>();
+  const upload = (i: number, data: Float32Array, n: number): { readonly tex: GlHandle; readonly rows: number } => {
     const K = chain.inputSizes[i]!;
     const K4 = cdiv(K, 4);
     let texels = data.subarray(0, n * K);
@@ -319,18 +316,18 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
       texels = new Float32Array(n * K4 * 4);
       for (let m = 0; m < n; m++) texels.set(data.subarray(m * K, (m + 1) * K), m * K4 * 4);
     }
-    const known = inputTextures.get(i);
-    if (!known) {
-      const t = floatTexture(gl, K4, n, texels, rt.format);
-      inputTextures.set(i, t);
-      return t;
+    let known = inputTextures.get(i);
+    if (!known || known.rows < n) {
+      if (known) gl.deleteTexture(known.tex);
+      known = { tex: floatTexture(gl, K4, n, null, rt.format), rows: n };
+      inputTextures.set(i, known);
     }
-    gl.bindTexture(gl.TEXTURE_2D, known);
-    gl.texImage2D(gl.TEXTURE_2D, 0, rt.format, K4, n, 0, gl.RGBA, gl.FLOAT, texels);
+    gl.bindTexture(gl.TEXTURE_2D, known.tex);
+    gl.texSubImage2D(gl.TEXTURE_2D, 0, 0, 0, K4, n, gl.RGBA, gl.FLOAT, texels);
     return known;
   };
 
-  /** Step b's value, flat batch-major [n, N]: E textures of rows read back and interleaved. */
+  /** Step b's value, flat batch-major [n, N]: `rows` rows of its E textures read back and interleaved. */
   const readBack = (b: Built, rows: number, n: number): Float32Array => {
     const N4 = cdiv(b.s.N, 4);
     const flat = new Float32Array(n * b.s.N);
@@ -350,12 +347,20 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
     run: (inputs, n) =>
       keeping(() => {
         const rows = cdiv(n, E);
-        const uploaded = new Map<number, GlHandle>();
+        const uploaded = new Map<number, { readonly tex: GlHandle; readonly rows: number }>();
         rt.bindVertexArray(vao);
         for (const b of built) {
           const out = outputOf(b, rows);
           const x = b.s.x;
-          const xs = 'step' in x ? outputOf(built[x.step]!, rows).textures : [uploaded.get(x.input) ?? uploaded.set(x.input, upload(x.input, inputs[x.input]!, n)).get(x.input)!];
+          let xs: readonly GlHandle[];
+          let h: number;
+          if ('step' in x) {
+            const from = outputOf(built[x.step]!, rows);
+            [xs, h] = [from.textures, from.rows];
+          } else {
+            const input = uploaded.get(x.input) ?? uploaded.set(x.input, upload(x.input, inputs[x.input]!, n)).get(x.input)!;
+            [xs, h] = [[input.tex], input.rows];
+          }
           gl.bindFramebuffer(gl.FRAMEBUFFER, out.fb);
           rt.drawTo(E);
           gl.useProgram(b.program);
@@ -363,11 +368,10 @@ export function createShaderChain(c: unknown, chain: Chain, module: string): Sha
             gl.activeTexture(gl.TEXTURE0 + unit);
             gl.bindTexture(gl.TEXTURE_2D, t);
           });
-          gl.uniform1f(b.h, 'step' in x ? rows : n);
+          gl.uniform1f(b.h, h);
           gl.viewport(0, 0, cdiv(b.s.N, 4), rows);
           gl.drawArrays(gl.TRIANGLE_STRIP, 0, 4);
         }
-        rt.bindVertexArray(null);
         return new Map(chain.reads.map((j) => [j, readBack(built[j]!, rows, n)]));
       }),
   };

@@ -17,7 +17,7 @@ import { fillTemplate, packageVersion, runtimeCheck, GPU_RUNTIME_MODULE } from '
 import { addInterfaces, addShapes, batchAxisArgs, batchDoc, dtypeArg, outputLayout } from '../numeric/emit.js';
 import { elementKernel, packKernel, stepKernel, stepSlots, tiledKernel, unpackKernel, type KernelSpec, type SlotSource } from './kernel.js';
 import { hoistReductions, LANES, schedule } from './schedule.js';
-import { glslEpilogue } from './glsl.js';
+import { glslEpilogue, type GlslEpilogue } from './glsl.js';
 import { scanEntry, type KernelDecl } from './scan.js';
 
 export interface GpuOptions {
@@ -69,8 +69,11 @@ export function netSpec(
     flatIndex.set(u, i);
     return i;
   };
+  /** Whether every step so far is a tiled step with a GLSL epilogue (runtime/gpuShaders.ts: a shader chain). */
+  let leading = true;
   for (const s of p.steps) {
     const c = s.kind === 'formula' ? sched.tiled.get(s.node.id) : undefined;
+    if (!c) leading = false;
     // where this step reads each input: packed for a tiled step's x, else flat
     const reads = new Map(valueIndex);
     s.node.inputs.forEach((u, slot) => valueIndex.has(u) && reads.set(u, c && slot === c.slot ? packed(u, s.node.name) : flat(u, s.node.name)));
@@ -114,8 +117,9 @@ export function netSpec(
     const k = tiledKernel({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c);
     const id = p.names.claim(`k_${s.node.name}_tiled`);
     kernels.push({ id, doc: `${describe(s)}, tiled: ${LANES} outputs per thread (thread.x = example * ${texels(s.node.id)} + output / ${LANES})`, source: k.source });
-    // the same epilogue in GLSL, for the runtime's shader chain
-    const glsl = glslEpilogue({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c);
+    // the same epilogue in GLSL, for the runtime's shader chain: only the tiled steps a net starts with can be in one
+    const glsl: GlslEpilogue | undefined = leading ? glslEpilogue({ outShape: s.out.shape, inShapes: s.inTypes.map((t) => t.shape), params: s.params }, c) : undefined;
+    leading = glsl !== undefined;
     let glslField = '';
     if (glsl) {
       const gid = p.names.claim(`g_${s.node.name}_epilogue`);

@@ -99,7 +99,7 @@ test('configure({ mode }) forces each available mode, and backendInfo reports it
   }
 });
 
-test('the shader chain runs only on a forced or chosen WebGL 1 kind; cpu and webassembly run their kernels', async () => {
+test('the shader chain runs only on a forced or chosen GL kind (headless-gl here); cpu and webassembly run their kernels', async () => {
   const mlp = loadFixture('mlp_784');
   const m = await gpuImport({ file: mlp.net });
   try {

@@ -1,25 +1,31 @@
 /**
- * The shader chain (runtime/gpuShaders.ts): nets of contractions with pointwise epilogues drawn
- * as WebGL 1 shaders with several render targets, against the reference interpreter (float64,
- * 1e-4): widths that are not multiples of 4, batches that are not multiples of the render
- * targets, chunked batches, an intermediate value as an output, two layers reading one input,
- * epilogues with every GLSL helper (and the bias, read through the parameter textures), at
- * large |x| too.
- * Where no WebGL 1 context with several render targets exists, the chain is not used and these
- * nets run on gpu.js kernels (still checked); with LAYERGEN_EXPECT_GPU=headlessgl (CI), the chain
- * must be what ran. The GLSL translation of epilogue snippets is checked on its own.
+ * The shader chain (runtime/gpuShaders.ts): a net's first contractions with pointwise epilogues
+ * drawn as WebGL shaders with several render targets, against the reference interpreter
+ * (float64, 1e-4): widths that are not multiples of 4, batches that are not multiples of the
+ * render targets and batches of different sizes in turn (textures grown, then drawn in part),
+ * chunked batches, an intermediate value as an output, two layers reading one input, epilogues
+ * with every GLSL helper (and the bias, read through the parameter textures), at large |x| too,
+ * and gpu.js kernels after the chain. Wherever headless-gl kernels ran (WebGL 1 with 8 render
+ * targets) the chain must have run; elsewhere (no GL) these nets run on gpu.js kernels, still
+ * checked; LAYERGEN_EXPECT_GPU=headlessgl (CI) requires headless-gl. Which steps form the chain
+ * (chainOf) and the GLSL translation of epilogue snippets are checked without a GL.
  */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { glslExpression } from '../../../compiler/backends/gpujs/glsl.js';
 import { buildText } from '../../../compiler/index.js';
-import { glslHelpers, parseGpuMode } from '@layergen/runtime/gpu';
+import { chainOf, glslHelpers, packColumns, parseGpuMode, type GpuBackendInfo, type GpuKernelStep, type GpuNet, type GpuStep } from '@layergen/runtime/gpu';
 import { repo } from '../../helpers.js';
 import { againstInterpreter } from './load.js';
 
 const expected = parseGpuMode(process.env.LAYERGEN_EXPECT_GPU, 'LAYERGEN_EXPECT_GPU');
-/** Whether the chain must run here: headless-gl gives WebGL 1 with 8 render targets. */
-const chainHere = expected === 'headlessgl';
+
+/** What backendInfo() must say of a net that starts with contractions: the chain, wherever headless-gl kernels ran. */
+function checkChain(info: GpuBackendInfo, what: string): void {
+  if (expected === 'headlessgl') assert.is(info.mode, 'headlessgl', `${what}: LAYERGEN_EXPECT_GPU=headlessgl`);
+  if (info.mode === 'headlessgl') assert.is(info.shaderChain, 8, `${what}: ran as a shader chain of 8 render targets`);
+  else assert.is(info.shaderChain, null, `${what}: no GL, no chain`);
+}
 
 const NETS: Record<string, string> = {
   // K = 5, N = 7, 6, 4: tails and padded lanes; tanh, gelu (erf) and sigmoid epilogues; an intermediate output
@@ -59,10 +65,7 @@ for (const name of Object.keys(NETS)) {
     const graph = graphs[name]!;
     const runs: [number[], number, object?][] = [[[1, 9, 17, 2], 3], [[17, 1], 60], [[17, 3], 3, { maxChunk: 5 }]];
     for (const [batches, scale, options] of runs) {
-      for (const info of await againstInterpreter({ graph }, graph, batches, scale, options)) {
-        if (chainHere) assert.is(info.shaderChain, 8, `${name}: ran as a shader chain of 8 render targets`);
-        else assert.ok(info.shaderChain === null || info.shaderChain >= 1, 'backendInfo says what ran');
-      }
+      for (const info of await againstInterpreter({ graph }, graph, batches, scale, options)) checkChain(info, name);
     }
   });
 }
@@ -77,7 +80,7 @@ test('a chain then gpu.js kernels: a softmax, a prelu (steps of their own) after
     net('prelu', '  - {name: a, type: linear, units: 8}\n  - {type: prelu, num_parameters: 8}\n  - {name: b, type: linear, units: 4}\n'),
   ]) {
     for (const info of await againstInterpreter({ graph }, graph, [1, 9, 3, 17], 3)) {
-      if (chainHere) assert.is(info.shaderChain, 8, `${graph.name}: its first steps as a chain`);
+      checkChain(info, graph.name);
       assert.is(info.kernel, info.kernel?.split(' + ')[0], 'one kernel class for the chain and the kernels after it');
     }
   }
@@ -87,10 +90,50 @@ test('configure({ shaderChain: false }) runs gpu.js kernels; a net that does not
   const graph = graphs.odd!;
   const [info] = await againstInterpreter({ graph }, graph, 9, 3, { shaderChain: false });
   assert.is(info!.shaderChain, null);
-  if (chainHere) assert.is(info!.tiled, true, 'tiled gpu.js kernels instead');
+  if (info!.mode === 'headlessgl') assert.is(info!.tiled, true, 'tiled gpu.js kernels instead');
   const late = net('late', '  - {type: tanh}\n  - {name: a, type: linear, units: 8}\n');
   assert.is((await againstInterpreter({ graph: late }, late, 9, 3))[0]!.shaderChain, null);
 });
+/** A tiled step of N outputs reading value `arg` of K per example (with a GLSL epilogue unless `glsl` is false). */
+const tiled = (layer: string, arg: number, N: number, K: number, glsl = true): GpuKernelStep => ({
+  layer,
+  source: 'function (x) { return [0.0, 0.0, 0.0, 0.0]; }',
+  size: N,
+  args: [arg],
+  constants: { w: packColumns(new Float32Array(N * K), N, K) },
+  texels: Math.ceil(N / 4),
+  ...(glsl ? { glsl: { epilogue: 'vec4 lg_epilogue(vec4 s, float q) { return s; }', params: [] } } : {}),
+});
+const repack = (arg: number, size: number): GpuKernelStep => ({ layer: 'r', source: 'function (x) { return x[0]; }', size, args: [arg], constants: {}, repack: true });
+const netOf = (steps: GpuStep[], outputs: number[]): GpuNet => ({
+  module: 't.gpu',
+  inputs: [{ name: 'x', size: 6 }],
+  steps,
+  outputs: outputs.map((value, i) => ({ name: `o${i}`, size: 1, value })),
+});
+
+test('chainOf: the first tiled steps with GLSL epilogues; later steps may read their values only unpacked', () => {
+  // value 0: x; 1: x packed; 2: a; 3: b
+  const mlp = chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), tiled('b', 2, 5, 8)], [3]))!;
+  assert.equal(mlp.steps.map((s) => [s.layer, s.x, s.K, s.N]), [['a', { input: 0 }, 6, 8], ['b', { step: 0 }, 8, 5]]);
+  assert.is(mlp.prefix, 3);
+  assert.equal(mlp.at, [{ input: 0 }, { input: 0 }, { step: 0 }, { step: 1 }]);
+  assert.equal(mlp.reads, [1], 'the output, read back');
+  // a softmax after it, through an unpack step: the chain's value is read back for it
+  const soft = chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), repack(2, 8), { ...repack(3, 8), repack: undefined, layer: 'soft' }], [4]))!;
+  assert.is(soft.prefix, 2);
+  assert.equal(soft.reads, [0]);
+  // a kernel reading a chain value packed (a tiled step without GLSL form after the chain): no chain
+  assert.is(chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), tiled('b', 2, 5, 8, false)], [3])), undefined);
+  assert.is(chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), { ...repack(2, 8), repack: undefined }], [3])), undefined, 'a plain kernel on the packed value');
+  // no contraction first: no chain
+  assert.is(chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6, false), tiled('b', 2, 5, 8)], [3])), undefined);
+  // a pack after the last contraction belongs to the kernels
+  const tail = chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), repack(0, 6), tiled('c', 3, 4, 6, false), repack(2, 8)], [4, 5]))!;
+  assert.is(tail.prefix, 2);
+  assert.equal(tail.reads, [0], 'a, read back for its unpack step');
+});
+
 test('epilogue snippets as GLSL: Math built-ins, Infinity and NaN through a uniform zero; anything else has no GLSL form', () => {
   assert.is(glslExpression('Math.max((s.x + lg_p0(o0)), 0.0)'), 'max((s.x + lg_p0(o0)), 0.0)');
   assert.is(glslExpression('(o0 < 3.0 ? lgTanh(s.y) : (0.0 / 0.0))'), '(o0 < 3.0 ? lgTanh(s.y) : (lg_zero / lg_zero))');
