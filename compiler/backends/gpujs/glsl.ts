@@ -6,7 +6,9 @@
  * gpu.js snippet syntax, translated: `Math.f(` to the GLSL built-in f, Infinity and NaN to
  * divisions by a uniform zero (GLSL has no literal for them, and folds 1.0 / 0.0 at compile
  * time as an error on some compilers), parameters to `lg_p<i>(flat index)`. A snippet with
- * anything else in it has no GLSL form here: that net runs on gpu.js kernels.
+ * anything else in it has no GLSL form here: that net runs on gpu.js kernels. One difference:
+ * gpu.js writes `Infinity` as 3.402823466e+38 (FLT_MAX), the chain as IEEE infinity, which is what
+ * the float64 reference computes.
  */
 import type { Contraction } from '../numeric/contraction.js';
 import { gpuNum, laneValue, paramsUsed, type ElementJob } from './kernel.js';
