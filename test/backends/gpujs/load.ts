@@ -142,30 +142,30 @@ export async function againstInterpreter(src: NetSource, graph: Graph, batches: 
   try {
     if (options) m.configure(options);
     for (const batch of typeof batches === 'number' ? [batches] : batches) {
-    const ins = Object.fromEntries(
-      Object.entries(m.inputShapes).map(([k, s], i) => [
-        k,
-        data(batch * s.reduce((a, b) => a * b, 1), 7 + i, scale),
-      ]),
-    );
-    const got = await m.predictBatch(ins, batch);
-    for (let b = 0; b < batch; b++) {
-      const one = Object.fromEntries(
-        Object.entries(ins).map(([k, v]) => [
+      const ins = Object.fromEntries(
+        Object.entries(m.inputShapes).map(([k, s], i) => [
           k,
-          v.slice((b * v.length) / batch, ((b + 1) * v.length) / batch),
+          data(batch * s.reduce((a, b) => a * b, 1), 7 + i, scale),
         ]),
       );
-      const want = interpret(graph, one, float64);
-      for (const [o, ref] of Object.entries(want)) {
-        const n = ref.length;
-        assert.is(
-          gpuMismatch(got[o]!.subarray(b * n, (b + 1) * n), ref, 1e-4, `example ${b} output ${o}`),
-          null,
+      const got = await m.predictBatch(ins, batch);
+      for (let b = 0; b < batch; b++) {
+        const one = Object.fromEntries(
+          Object.entries(ins).map(([k, v]) => [
+            k,
+            v.slice((b * v.length) / batch, ((b + 1) * v.length) / batch),
+          ]),
         );
+        const want = interpret(graph, one, float64);
+        for (const [o, ref] of Object.entries(want)) {
+          const n = ref.length;
+          assert.is(
+            gpuMismatch(got[o]!.subarray(b * n, (b + 1) * n), ref, 1e-4, `example ${b} output ${o}`),
+            null,
+          );
+        }
       }
-    }
-    infos.push(m.backendInfo());
+      infos.push(m.backendInfo());
     }
     return infos;
   } finally {
