@@ -43,7 +43,7 @@ export { packColumns, type PackedColumns } from './gpuPack.js';
 export { loadedGlDriver } from './gpuRenderer.js';
 export type { GpuKernelStep, GpuNet, GpuOutput, GpuStep } from './gpuNet.js';
 export { chainOf, type Chain, type ChainStep, type ChainValue } from './gpuShaders.js';
-export { floatTexture, quadProgram, QUAD, QUAD_ATTRIBUTE, type DrawBuffers, type Gl, type GlHandle } from './gpuGl.js';
+export { floatTexture, preservingState, quadProgram, QUAD, QUAD_ATTRIBUTE, renderTargets, type DrawBuffers, type Gl, type GlHandle, type RenderTargets } from './gpuGl.js';
 export {
   SCAN_KERNELS,
   scanBlockRows,

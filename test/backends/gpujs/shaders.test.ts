@@ -14,7 +14,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { glslExpression } from '../../../compiler/backends/gpujs/glsl.js';
 import { buildText } from '../../../compiler/index.js';
-import { chainOf, glslHelpers, packColumns, parseGpuMode, type GpuBackendInfo, type GpuKernelStep, type GpuNet, type GpuStep } from '@layergen/runtime/gpu';
+import { chainOf, glslHelpers, packColumns, parseGpuMode, preservingState, type Gl, type GpuBackendInfo, type GpuKernelStep, type GpuNet, type GpuStep, type RenderTargets } from '@layergen/runtime/gpu';
 import { repo } from '../../helpers.js';
 import { againstInterpreter } from './load.js';
 
@@ -132,6 +132,62 @@ test('chainOf: the first tiled steps with GLSL epilogues; later steps may read t
   const tail = chainOf(netOf([repack(0, 6), tiled('a', 1, 8, 6), repack(0, 6), tiled('c', 3, 4, 6, false), repack(2, 8)], [4, 5]))!;
   assert.is(tail.prefix, 2);
   assert.equal(tail.reads, [0], 'a, read back for its unpack step');
+});
+
+/** A GL that keeps only the state preservingState saves, as plain values (enums are their names). */
+function fakeGl(): { rt: RenderTargets; state: () => unknown } {
+  const caps = new Set<string>(['SCISSOR_TEST']);
+  const store = new Map<string, number>([['UNPACK_ALIGNMENT', 1], ['PACK_ALIGNMENT', 8], ['UNPACK_FLIP_Y_WEBGL', 1], ['UNPACK_PREMULTIPLY_ALPHA_WEBGL', 1]]);
+  const units: (string | null)[] = ['A', 'B', 'C'];
+  let active = 2;
+  const bound: Record<string, unknown> = { CURRENT_PROGRAM: 'P', FRAMEBUFFER_BINDING: 'F', ARRAY_BUFFER_BINDING: 'Q', VIEWPORT: [0, 0, 7, 9] };
+  let vertexArray: unknown = 'V';
+  const names = ['TEXTURE0', 'TEXTURE_2D', 'ACTIVE_TEXTURE', 'TEXTURE_BINDING_2D', 'BLEND', 'DEPTH_TEST', 'STENCIL_TEST', 'SCISSOR_TEST', 'CULL_FACE', 'FRAMEBUFFER', 'ARRAY_BUFFER', ...store.keys(), ...Object.keys(bound)];
+  const enums = Object.fromEntries(names.map((n, i) => [n, n === 'TEXTURE0' ? 1000 : i + 1]));
+  const name = (e: number): string => names.find((n) => enums[n] === e)!;
+  const gl = {
+    ...enums,
+    getParameter: (p: number) => (p === enums.ACTIVE_TEXTURE ? 1000 + active : p === enums.TEXTURE_BINDING_2D ? units[active] : store.get(name(p)) ?? bound[name(p)]),
+    activeTexture: (u: number) => void (active = u - 1000),
+    bindTexture: (_: number, t: string | null) => void (units[active] = t),
+    isEnabled: (c: number) => caps.has(name(c)),
+    enable: (c: number) => void caps.add(name(c)),
+    disable: (c: number) => void caps.delete(name(c)),
+    pixelStorei: (p: number, v: number) => void store.set(name(p), v),
+    viewport: (...v: number[]) => void (bound.VIEWPORT = v),
+    useProgram: (p: unknown) => void (bound.CURRENT_PROGRAM = p),
+    bindFramebuffer: (_: number, f: unknown) => void (bound.FRAMEBUFFER_BINDING = f),
+    bindBuffer: (_: number, b: unknown) => void (bound.ARRAY_BUFFER_BINDING = b),
+  } as unknown as Gl;
+  const rt = { gl, bindVertexArray: (v: unknown) => void (vertexArray = v), boundVertexArray: () => vertexArray } as unknown as RenderTargets;
+  return { rt, state: () => JSON.parse(JSON.stringify({ caps: [...caps], store: [...store], units, active, bound, vertexArray })) as unknown };
+}
+
+test('preservingState: a draw that changes the bindings and throws leaves the shared context as it was', () => {
+  const { rt, state } = fakeGl();
+  const before = state();
+  const gl = rt.gl as Gl & Record<string, number>;
+  const inside = preservingState(rt, 3, () => state());
+  assert.equal(state(), before, 'a draw that changes nothing');
+  assert.equal((inside as { caps: string[] }).caps, [], 'capabilities off inside');
+  assert.equal((inside as { active: number }).active, 0, 'unit 0 active inside');
+  assert.equal((inside as { store: [string, number][] }).store.map(([, v]) => v), [4, 4, 0, 0], 'no flipped or premultiplied uploads inside');
+  assert.throws(() =>
+    preservingState(rt, 3, () => {
+      for (const u of [0, 1, 2]) {
+        gl.activeTexture(gl.TEXTURE0 + u);
+        gl.bindTexture(gl.TEXTURE_2D, { mine: u });
+      }
+      gl.useProgram({});
+      gl.bindFramebuffer(gl.FRAMEBUFFER, {});
+      gl.bindBuffer(gl.ARRAY_BUFFER, {});
+      gl.viewport(1, 2, 3, 4);
+      gl.enable(gl.BLEND);
+      rt.bindVertexArray({});
+      throw new Error('boom');
+    }),
+  );
+  assert.equal(state(), before, 'every binding, capability and store put back');
 });
 
 test('epilogue snippets as GLSL: Math built-ins, Infinity and NaN through a uniform zero; anything else has no GLSL form', () => {
